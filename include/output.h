@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Report writers, one file per format. Stacks must already be symbolized. */
+#ifndef LT_OUTPUT_H
+#define LT_OUTPUT_H
+
+#include <stdio.h>
+#include "config.h"
+#include "report.h"
+
+/* Human report: totals, the top N stacks by bytes, losses. */
+int lt_output__text(FILE *f, const struct lt_report *r, int top_n);
+/* flamegraph.pl input: "root;...;leaf bytes" per stack, heap and mmap stacks. */
+int lt_output__folded(FILE *f, const struct lt_report *r);
+/* The documented JSON schema (README, docs/json-schema.md). One object per report. */
+int lt_output__json(FILE *f, const struct lt_report *r);
+
+int lt_output__write(FILE *f, const struct lt_report *r, const struct lt_config *cfg);
+
+/* A frame's display name: symbol, or "module+0xoff", or "0xaddr". Writes into buf. */
+const char *lt_output__frame_name(const struct lt_sym *s, char *buf, size_t len);
+
+#endif

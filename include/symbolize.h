@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Addresses of the target to function, source file and line (elfutils libdwfl), cached. */
+#ifndef LT_SYMBOLIZE_H
+#define LT_SYMBOLIZE_H
+
+#include <stdbool.h>
+#include <linux/types.h>
+
+struct lt_symbolizer;
+
+/* Strings are owned by the symbolizer and live until lt_symbolizer__free(). */
+struct lt_sym {
+	__u64 addr;          /* the runtime address as given */
+	const char *symbol;  /* demangled function name; NULL when it cannot be named */
+	__u64 sym_off;       /* addr - symbol start */
+	const char *module;  /* module path as the target sees it; NULL outside any module */
+	__u64 module_off;    /* addr as an ELF virtual address of the module (addr - bias) */
+	const char *file;    /* source file from DWARF; NULL without line info */
+	int line;            /* 0 without line info */
+};
+
+/* Reads pid's maps and opens its modules (through /proc/PID/root) while it is alive,
+ * so that addresses still resolve after the process has exited. */
+struct lt_symbolizer *lt_symbolizer__new(int pid);
+/* Re-read the maps to pick up modules mapped since (dlopen). Harmless if the process
+ * is gone: the modules already known stay usable. */
+int lt_symbolizer__refresh(struct lt_symbolizer *s);
+/* Stack addresses are return addresses: the call site is addr - 1, which is what
+ * symbol and line lookups use when is_return is true. Never fails for a valid s:
+ * an unknown address gives symbol == NULL and, if known, module + module_off. */
+int lt_symbolizer__resolve(struct lt_symbolizer *s, __u64 addr, bool is_return, struct lt_sym *out);
+void lt_symbolizer__free(struct lt_symbolizer *s);
+
+#endif
