@@ -1,0 +1,328 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Allocator probes: entry programs note the call in the thread's call stack, return
+ * programs record or move the block; free removes it. Outstanding blocks live in
+ * `allocs`, per-stack totals in `heap_totals`, so a report reads totals, not blocks. */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+
+#define LT_DEFINE_MAPS
+#include "maps.bpf.h"
+#include "unwind.bpf.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* The uprobe cookie carries how far into the function the probe sits: entry rsp =
+ * rsp + sp_adjust. */
+#define LT_COOKIE_SP_ADJUST(c) ((__u32)((c) & 0xffff))
+
+static __always_inline struct lt_thread *lt_thread_get(__u32 tid)
+{
+	struct lt_thread *t = bpf_map_lookup_elem(&threads, &tid);
+	static const struct lt_thread zero;
+
+	if (t)
+		return t;
+	/* may fail with EEXIST, which is fine, or because the map is full */
+	bpf_map_update_elem(&threads, &tid, &zero, BPF_NOEXIST);
+	t = bpf_map_lookup_elem(&threads, &tid);
+	if (!t)
+		lt_count_loss(LT_LOSS_THREAD_MAP_FULL);
+	return t;
+}
+
+/* Calls whose entry rsp lies below sp have returned without their return probe firing
+ * (longjmp, exceptions, the kernel's uretprobe nesting limit): forget them. */
+static __always_inline void lt_drop_stale(struct lt_thread *t, __u64 sp)
+{
+	for (int i = 0; i < LT_MAX_NEST; i++) {
+		__u32 d = t->depth;
+
+		if (d == 0 || d > LT_MAX_NEST)
+			return;
+		if (t->calls[(d - 1) & (LT_MAX_NEST - 1)].sp >= sp)
+			return;
+		t->depth = d - 1;
+		lt_count_loss(LT_LOSS_RET_MISSED);
+	}
+}
+
+static __always_inline void lt_totals_add(__u64 stack_id, __s64 bytes, __s64 count)
+{
+	struct lt_totals *tot = bpf_map_lookup_elem(&heap_totals, &stack_id);
+
+	if (!tot) {
+		struct lt_totals zero = {};
+
+		bpf_map_update_elem(&heap_totals, &stack_id, &zero, BPF_NOEXIST);
+		tot = bpf_map_lookup_elem(&heap_totals, &stack_id);
+		if (!tot) {
+			lt_count_loss(LT_LOSS_TOTALS_MAP_FULL);
+			return;
+		}
+	}
+	__sync_fetch_and_add(&tot->bytes, bytes);
+	__sync_fetch_and_add(&tot->count, count);
+}
+
+/* Forget a block; returns false if it was not tracked. */
+static __always_inline bool lt_untrack(__u64 addr, struct lt_alloc *saved)
+{
+	struct lt_alloc *a = bpf_map_lookup_elem(&allocs, &addr);
+
+	if (!a)
+		return false;
+	if (saved)
+		*saved = *a;
+	lt_totals_add(a->stack_id, -(__s64)a->size, -1);
+	bpf_map_delete_elem(&allocs, &addr);
+	return true;
+}
+
+static __always_inline void lt_track(struct pt_regs *ctx, __u64 addr, __u64 size)
+{
+	struct lt_alloc a = {};
+
+	if (!addr)
+		return;
+	/* At a return probe the pc is already back in the caller: the stack starts at the
+	 * allocator's caller, so no frame is missing and the allocator is not in it. */
+	a.stack_id = lt_capture_stack(PT_REGS_IP(ctx), PT_REGS_SP(ctx), ctx->bp);
+	a.size = size;
+	a.ts_ns = bpf_ktime_get_ns();
+	/* A block still recorded at this address was freed where we could not see it. */
+	lt_untrack(addr, NULL);
+	if (bpf_map_update_elem(&allocs, &addr, &a, BPF_ANY)) {
+		lt_count_loss(LT_LOSS_ALLOC_MAP_FULL);
+		return;
+	}
+	lt_totals_add(a.stack_id, size, 1);
+}
+
+static __always_inline int lt_enter(struct pt_regs *ctx, enum lt_alloc_fn fn, __u64 a0,
+				    __u64 a1, __u64 a2)
+{
+	__u64 cookie, sp;
+	struct lt_thread *t;
+	struct lt_call *c;
+	__u32 d;
+
+	if (!lt_is_target())
+		return 0;
+	t = lt_thread_get((__u32)bpf_get_current_pid_tgid());
+	if (!t)
+		return 0;
+	cookie = bpf_get_attach_cookie(ctx);
+	sp = PT_REGS_SP(ctx) + LT_COOKIE_SP_ADJUST(cookie);
+	lt_drop_stale(t, sp);
+	d = t->depth;
+	if (d >= LT_MAX_NEST) {
+		lt_count_loss(LT_LOSS_NEST_TOO_DEEP);
+		if (d < 255)
+			t->depth = d + 1;
+		return 0;
+	}
+	c = &t->calls[d & (LT_MAX_NEST - 1)];
+	c->sp = sp;
+	c->fn = fn;
+	c->args[0] = a0;
+	c->args[1] = a1;
+	c->args[2] = a2;
+	c->have_old = 0;
+	/* realloc frees the old block before it returns, and another thread may get that
+	 * address from malloc before our return probe runs: forget it now, restore it if
+	 * realloc fails. Only the outermost call counts (realloc(NULL) calls malloc). */
+	if ((fn == LT_FN_REALLOC || fn == LT_FN_REALLOCARRAY) && d == 0 && a0) {
+		if (lt_untrack(a0, &c->old)) {
+			c->have_old = 1;
+			c->old_addr = a0;
+		} else {
+			lt_count_loss(LT_LOSS_UNKNOWN_FREE);
+		}
+	}
+	t->depth = d + 1;
+	return 0;
+}
+
+static __always_inline int lt_return(struct pt_regs *ctx, enum lt_alloc_fn fn)
+{
+	__u64 ret = PT_REGS_RC(ctx), entry_sp = PT_REGS_SP(ctx) - 8, size, ptr;
+	struct lt_thread *t;
+	struct lt_call *c;
+	__u32 d;
+
+	if (!lt_is_target())
+		return 0;
+	t = bpf_map_lookup_elem(&threads, &(__u32){ (__u32)bpf_get_current_pid_tgid() });
+	if (!t)
+		return 0;
+	lt_drop_stale(t, entry_sp);
+	d = t->depth;
+	if (d == 0)
+		return 0; /* entered before the probes were attached */
+	if (d > LT_MAX_NEST) {
+		t->depth = d - 1;
+		return 0;
+	}
+	c = &t->calls[(d - 1) & (LT_MAX_NEST - 1)];
+	if (c->sp != entry_sp || c->fn != fn)
+		return 0; /* not ours: the entry was missed */
+	t->depth = d - 1;
+	if (d > 1)
+		return 0; /* nested inside another allocator call: the outer one records */
+
+	switch (fn) {
+	case LT_FN_MALLOC:
+	case LT_FN_VALLOC:
+		lt_track(ctx, ret, c->args[0]);
+		break;
+	case LT_FN_PVALLOC:
+		lt_track(ctx, ret, (c->args[0] + 4095) & ~4095ULL);
+		break;
+	case LT_FN_CALLOC:
+		lt_track(ctx, ret, c->args[0] * c->args[1]);
+		break;
+	case LT_FN_ALIGNED_ALLOC:
+		lt_track(ctx, ret, c->args[1]);
+		break;
+	case LT_FN_REALLOC:
+	case LT_FN_REALLOCARRAY:
+		size = fn == LT_FN_REALLOC ? c->args[1] : c->args[1] * c->args[2];
+		if (ret) {
+			lt_track(ctx, ret, size);
+		} else if (size && c->have_old) {
+			/* failed: the old block is still the caller's */
+			if (!bpf_map_update_elem(&allocs, &c->old_addr, &c->old, BPF_ANY))
+				lt_totals_add(c->old.stack_id, c->old.size, 1);
+		}
+		break;
+	case LT_FN_POSIX_MEMALIGN:
+		if (ret == 0 && !bpf_probe_read_user(&ptr, sizeof(ptr), (void *)c->args[0]))
+			lt_track(ctx, ptr, c->args[2]);
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(uprobe_malloc, __u64 size)
+{
+	return lt_enter(ctx, LT_FN_MALLOC, size, 0, 0);
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(uretprobe_malloc)
+{
+	return lt_return(ctx, LT_FN_MALLOC);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(uprobe_calloc, __u64 n, __u64 size)
+{
+	return lt_enter(ctx, LT_FN_CALLOC, n, size, 0);
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(uretprobe_calloc)
+{
+	return lt_return(ctx, LT_FN_CALLOC);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(uprobe_realloc, __u64 ptr, __u64 size)
+{
+	return lt_enter(ctx, LT_FN_REALLOC, ptr, size, 0);
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(uretprobe_realloc)
+{
+	return lt_return(ctx, LT_FN_REALLOC);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(uprobe_reallocarray, __u64 ptr, __u64 n, __u64 size)
+{
+	return lt_enter(ctx, LT_FN_REALLOCARRAY, ptr, n, size);
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(uretprobe_reallocarray)
+{
+	return lt_return(ctx, LT_FN_REALLOCARRAY);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(uprobe_posix_memalign, __u64 memptr, __u64 align, __u64 size)
+{
+	return lt_enter(ctx, LT_FN_POSIX_MEMALIGN, memptr, align, size);
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(uretprobe_posix_memalign)
+{
+	return lt_return(ctx, LT_FN_POSIX_MEMALIGN);
+}
+
+/* aligned_alloc and memalign: (alignment, size) */
+SEC("uprobe")
+int BPF_KPROBE(uprobe_aligned_alloc, __u64 align, __u64 size)
+{
+	return lt_enter(ctx, LT_FN_ALIGNED_ALLOC, align, size, 0);
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(uretprobe_aligned_alloc)
+{
+	return lt_return(ctx, LT_FN_ALIGNED_ALLOC);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(uprobe_valloc, __u64 size)
+{
+	return lt_enter(ctx, LT_FN_VALLOC, size, 0, 0);
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(uretprobe_valloc)
+{
+	return lt_return(ctx, LT_FN_VALLOC);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(uprobe_pvalloc, __u64 size)
+{
+	return lt_enter(ctx, LT_FN_PVALLOC, size, 0, 0);
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(uretprobe_pvalloc)
+{
+	return lt_return(ctx, LT_FN_PVALLOC);
+}
+
+/* free may be probed past its first instruction (see probe_place.c): the NULL fast
+ * path is then skipped, which is fine since free(NULL) does nothing. */
+SEC("uprobe")
+int BPF_KPROBE(uprobe_free, __u64 ptr)
+{
+	struct lt_thread *t;
+	__u64 sp;
+
+	if (!ptr || !lt_is_target())
+		return 0;
+	t = bpf_map_lookup_elem(&threads, &(__u32){ (__u32)bpf_get_current_pid_tgid() });
+	if (t) {
+		sp = PT_REGS_SP(ctx) + LT_COOKIE_SP_ADJUST(bpf_get_attach_cookie(ctx));
+		lt_drop_stale(t, sp);
+		/* realloc(p, 0) frees through free: realloc's own probes account for it */
+		if (t->depth)
+			return 0;
+	}
+	if (!lt_untrack(ptr, NULL))
+		lt_count_loss(LT_LOSS_UNKNOWN_FREE);
+	return 0;
+}

@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Maps and read-only configuration shared by every leaktrace BPF object. Defined once
+ * (in heap.bpf.c, which sets LT_DEFINE_MAPS) and declared extern elsewhere; the BPF
+ * static linker (bpftool gen object) joins them into one skeleton. */
+#ifndef LT_MAPS_BPF_H
+#define LT_MAPS_BPF_H
+
+#include "leaktrace.h"
+
+#ifdef LT_DEFINE_MAPS
+#define LT_MAP(def, name) def name SEC(".maps")
+#define LT_RODATA(type, name) const volatile type name = 0
+#else
+#define LT_MAP(def, name) extern def name SEC(".maps")
+#define LT_RODATA(type, name) extern const volatile type name
+#endif
+
+/* One allocator call in flight in a thread. Calls nest (realloc -> malloc, malloc ->
+ * mmap, reallocarray tail-calling realloc), so each thread keeps a small stack of them. */
+struct lt_call {
+	__u64 sp;        /* stack pointer at function entry */
+	__u64 args[3];
+	__u32 fn;        /* enum lt_alloc_fn */
+	__u32 have_old;  /* realloc: the old block was tracked and is saved in old */
+	__u64 old_addr;
+	struct lt_alloc old;
+};
+
+struct lt_thread {
+	__u32 depth;
+	__u32 pad;
+	struct lt_call calls[LT_MAX_NEST];
+};
+
+/* Sizes are defaults; the loader sets the real ones before load. */
+LT_MAP(struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 262144);
+	__type(key, __u64);
+	__type(value, struct lt_alloc);
+}, allocs);
+
+LT_MAP(struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct lt_stack);
+}, stacks);
+
+LT_MAP(struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16385);
+	__type(key, __u64);
+	__type(value, struct lt_totals);
+}, heap_totals);
+
+LT_MAP(struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct lt_thread);
+}, threads);
+
+LT_MAP(struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, LT_LOSS__MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+}, losses);
+
+LT_MAP(struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct lt_stack);
+}, stack_scratch);
+
+/* Unwind tables: rows of every module, written by userspace through mmap. */
+LT_MAP(struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct lt_cfi_row);
+}, cfi_rows);
+
+LT_MAP(struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, LT_MAX_CFI_MODULES);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct lt_cfi_module);
+}, cfi_modules);
+
+LT_MAP(struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024);
+}, events);
+
+LT_RODATA(__u32, target_tgid);
+
+static __always_inline void lt_count_loss(enum lt_loss loss)
+{
+	__u32 key = loss;
+	__u64 *v = bpf_map_lookup_elem(&losses, &key);
+
+	if (v)
+		*v += 1;
+}
+
+static __always_inline bool lt_is_target(void)
+{
+	return (bpf_get_current_pid_tgid() >> 32) == target_tgid;
+}
+
+#endif

@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Anonymous mappings and process lifecycle through tracepoints: mmap, munmap, mremap
+ * results go to userspace in order (interval arithmetic lives there); new executable
+ * mappings and exec tell userspace to re-read the target's modules. */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+
+#include "maps.bpf.h"
+#include "unwind.bpf.h"
+
+#define LT_PROT_EXEC 0x4
+#define LT_MAP_ANONYMOUS 0x20
+
+/* Allocator calls map and unmap on their own (arenas, large chunks): those belong to
+ * the heap accounting, not to the program's own mappings. */
+static __always_inline bool lt_in_allocator(void)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct lt_thread *t = bpf_map_lookup_elem(&threads, &tid);
+
+	return t && t->depth;
+}
+
+static __always_inline void lt_emit(__u32 type, __u64 addr, __u64 len, __u64 old_addr,
+				    __u64 old_len, __u64 stack_id)
+{
+	struct lt_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+
+	if (!e) {
+		lt_count_loss(LT_LOSS_RINGBUF_FULL);
+		return;
+	}
+	e->type = type;
+	e->tid = (__u32)bpf_get_current_pid_tgid();
+	e->ts_ns = bpf_ktime_get_ns();
+	e->addr = addr;
+	e->len = len;
+	e->old_addr = old_addr;
+	e->old_len = old_len;
+	e->stack_id = stack_id;
+	bpf_ringbuf_submit(e, 0);
+}
+
+/* At a syscall exit the user registers still hold the call's arguments. */
+static __always_inline struct pt_regs *lt_user_regs(void)
+{
+	return (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+}
+
+SEC("tracepoint/syscalls/sys_exit_mmap")
+int tp_sys_exit_mmap(struct trace_event_raw_sys_exit *ctx)
+{
+	struct pt_regs *regs;
+	__u64 ret = ctx->ret, len, flags, prot;
+
+	if (!lt_is_target() || ret >= (__u64)-4095)
+		return 0;
+	regs = lt_user_regs();
+	len = BPF_CORE_READ(regs, si);
+	prot = BPF_CORE_READ(regs, dx);
+	flags = BPF_CORE_READ(regs, r10);
+	if (!(flags & LT_MAP_ANONYMOUS)) {
+		if (prot & LT_PROT_EXEC)
+			lt_emit(LT_EV_EXEC_MAP, ret, len, 0, 0, 0);
+		return 0;
+	}
+	if (lt_in_allocator())
+		return 0;
+	/* The syscall sits in a libc wrapper without a frame: CFI for libc finds the
+	 * caller; code that makes the syscall itself has its frame pointer. */
+	lt_emit(LT_EV_MMAP, ret, len, 0, 0,
+		lt_capture_stack(BPF_CORE_READ(regs, ip), BPF_CORE_READ(regs, sp),
+				 BPF_CORE_READ(regs, bp)));
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_munmap")
+int tp_sys_exit_munmap(struct trace_event_raw_sys_exit *ctx)
+{
+	struct pt_regs *regs;
+
+	if (!lt_is_target() || ctx->ret != 0 || lt_in_allocator())
+		return 0;
+	regs = lt_user_regs();
+	lt_emit(LT_EV_MUNMAP, BPF_CORE_READ(regs, di), BPF_CORE_READ(regs, si), 0, 0, 0);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_mremap")
+int tp_sys_exit_mremap(struct trace_event_raw_sys_exit *ctx)
+{
+	struct pt_regs *regs;
+	__u64 ret = ctx->ret;
+
+	if (!lt_is_target() || ret >= (__u64)-4095 || lt_in_allocator())
+		return 0;
+	regs = lt_user_regs();
+	lt_emit(LT_EV_MREMAP, ret, BPF_CORE_READ(regs, dx), BPF_CORE_READ(regs, di),
+		BPF_CORE_READ(regs, si), 0);
+	return 0;
+}
+
+SEC("tracepoint/sched/sched_process_exec")
+int tp_sched_process_exec(void *ctx)
+{
+	if (lt_is_target())
+		lt_emit(LT_EV_EXEC_MAP, 0, 0, 0, 0, 0);
+	return 0;
+}
+
+SEC("tracepoint/sched/sched_process_exit")
+int tp_sched_process_exit(void *ctx)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+
+	if (!lt_is_target())
+		return 0;
+	bpf_map_delete_elem(&threads, &tid);
+	if (tid == target_tgid)
+		lt_emit(LT_EV_EXIT, 0, 0, 0, 0, 0);
+	return 0;
+}

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Allocator probes: which functions, which BPF programs, where in each function. */
+#ifndef LT_ATTACH_H
+#define LT_ATTACH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "loader.h"
+#include "procmaps.h"
+
+struct lt_attach;
+
+struct lt_attach *lt_attach__new(struct lt_bpf *b, int pid, int verbose);
+/* Attach the allocator probes to every module of mods that defines malloc and is not
+ * attached yet. *added counts the modules attached by this call. */
+int lt_attach__modules(struct lt_attach *a, const struct lt_modules *mods, int *added);
+/* Attach to one file before the target has mapped it (launch mode). */
+int lt_attach__file(struct lt_attach *a, const char *path, __u64 dev, __u64 ino);
+size_t lt_attach__nprobes(const struct lt_attach *a);
+size_t lt_attach__nmodules(const struct lt_attach *a);
+/* Detach everything (also done by free). */
+void lt_attach__free(struct lt_attach *a);
+
+#endif

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The BPF object: open, size, load, unwind tables, counters, teardown. */
+#ifndef LT_LOADER_H
+#define LT_LOADER_H
+
+#include <linux/types.h>
+#include "config.h"
+#include "leaktrace.h"
+#include "procmaps.h"
+
+struct leaktrace_bpf;
+
+struct lt_bpf {
+	struct leaktrace_bpf *skel;
+	struct lt_cfi_row *rows;       /* mmap of the cfi_rows map */
+	struct lt_cfi_module *mods;    /* mmap of the cfi_modules map */
+	__u32 rows_cap, rows_used, nmods;
+	__u64 cfi_dev[LT_MAX_CFI_MODULES], cfi_ino[LT_MAX_CFI_MODULES];
+	__u32 cfi_skipped;             /* modules left to frame pointers (table too big) */
+};
+
+/* Check the kernel can run us, open and load the BPF object for pid. */
+struct lt_bpf *lt_bpf__load(const struct lt_config *cfg, int pid);
+/* Give the stack walker unwind tables for modules it does not have yet. */
+int lt_bpf__add_cfi(struct lt_bpf *b, const struct lt_modules *mods);
+/* Attach the tracepoint programs (mmap family, exec, exit). */
+int lt_bpf__attach_tracepoints(struct lt_bpf *b, const struct lt_config *cfg);
+/* Sum of the per-CPU loss counters. */
+int lt_bpf__read_losses(struct lt_bpf *b, __u64 lost[LT_LOSS__MAX]);
+void lt_bpf__destroy(struct lt_bpf *b);
+
+#endif

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* A report's data, read out of the BPF maps and the mapping tracker, then symbolized. */
+#ifndef LT_SNAPSHOT_H
+#define LT_SNAPSHOT_H
+
+#include <stdbool.h>
+#include "loader.h"
+#include "mmap_track.h"
+#include "report.h"
+#include "symbolize.h"
+
+struct lt_snapshot_opts {
+	__u64 now_ns;       /* CLOCK_MONOTONIC, the clock of bpf_ktime_get_ns() */
+	__u64 min_age_ns;
+	bool need_ages;     /* compute each stack's oldest allocation (scans `allocs`) */
+	size_t symbolize_top;  /* symbolize the first N stacks of each section; 0 = all */
+};
+
+/* Fill r->heap, r->mmap and r->lost. */
+int lt_snapshot__take(struct lt_bpf *b, const struct lt_mmap_track *mmaps,
+		      const struct lt_snapshot_opts *o, struct lt_report *r);
+/* Resolve the frames of the first `limit` stacks of each section (0 = all). */
+int lt_snapshot__symbolize(struct lt_symbolizer *sym, struct lt_report *r, size_t limit);
+void lt_snapshot__release(struct lt_report *r);
+
+#endif

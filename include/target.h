@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* The traced process: an existing pid (-p) or a command started by us (launch mode). */
+#ifndef LT_TARGET_H
+#define LT_TARGET_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+struct lt_target {
+	pid_t pid;
+	bool launched;    /* we started it and are its parent */
+	int pidfd;        /* readable once the process has exited */
+	int go_fd;        /* launch mode: write end of the pipe the child waits on */
+	int err_fd;       /* launch mode: read end of the exec-error pipe */
+	bool exited;
+	int status;       /* wait status, when launched and reaped */
+	char comm[32];
+};
+
+/* Validate an existing pid: it exists, is a user process, is not us. */
+int lt_target__open_pid(struct lt_target *t, pid_t pid);
+/* Fork the command; the child waits until lt_target__release() before exec. */
+int lt_target__spawn(struct lt_target *t, char *const argv[]);
+/* Let a spawned child exec. Returns a negative errno if exec failed. */
+int lt_target__release(struct lt_target *t);
+/* Non-blocking: has the process exited? Reaps a launched child. */
+bool lt_target__exited(struct lt_target *t);
+/* Re-read the command name (after exec). */
+void lt_target__refresh_comm(struct lt_target *t);
+void lt_target__close(struct lt_target *t);
+
+#endif

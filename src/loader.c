@@ -1,0 +1,235 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Loads the BPF object: checks what the kernel offers, sizes maps from the config,
+ * fills the stack walker's unwind tables, reads the loss counters. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <bpf/libbpf.h>
+#include <bpf/bpf.h>
+
+#include "leaktrace.skel.h"
+#include "loader.h"
+#include "cfi.h"
+#include "log.h"
+
+#define LT_CFI_ROWS_CAP (1u << 20)       /* 8 MiB of rows for all modules */
+#define LT_CFI_MODULE_MAX_ROWS (1u << 19) /* a bigger module keeps frame pointers */
+
+int lt_log_level;
+
+static int lt_libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_DEBUG && lt_log_level < 2)
+		return 0;
+	if (level == LIBBPF_INFO && lt_log_level < 1)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+/* Tracepoints are found through tracefs, which a minimal system may not mount. */
+static int lt_ensure_tracefs(void)
+{
+	if (!access("/sys/kernel/tracing/events", R_OK) ||
+	    !access("/sys/kernel/debug/tracing/events", R_OK))
+		return 0;
+	if (mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL)) {
+		lt_err("tracefs is not mounted and mounting it on /sys/kernel/tracing failed: %s",
+		       strerror(errno));
+		return -errno;
+	}
+	lt_debug("mounted tracefs on /sys/kernel/tracing");
+	return 0;
+}
+
+static int lt_check_kernel(void)
+{
+	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
+		lt_err("this kernel has no BTF (/sys/kernel/btf/vmlinux): CO-RE programs cannot load");
+		return -ENOTSUP;
+	}
+	if (access("/sys/bus/event_source/devices/uprobe/type", R_OK)) {
+		lt_err("this kernel has no uprobes (CONFIG_UPROBES)");
+		return -ENOTSUP;
+	}
+	return lt_ensure_tracefs();
+}
+
+struct lt_bpf *lt_bpf__load(const struct lt_config *cfg, int pid)
+{
+	struct lt_bpf *b;
+	int err;
+
+	libbpf_set_print(lt_libbpf_print);
+	err = lt_check_kernel();
+	if (err) {
+		errno = -err;
+		return NULL;
+	}
+	b = calloc(1, sizeof(*b));
+	if (!b)
+		return NULL;
+	b->skel = leaktrace_bpf__open();
+	if (!b->skel) {
+		err = -errno;
+		lt_err("cannot open the BPF object: %s", strerror(errno));
+		goto cleanup;
+	}
+	b->skel->rodata->target_tgid = pid;
+	b->rows_cap = LT_CFI_ROWS_CAP;
+	bpf_map__set_max_entries(b->skel->maps.allocs, cfg->max_allocs);
+	bpf_map__set_max_entries(b->skel->maps.stacks, cfg->max_stacks);
+	bpf_map__set_max_entries(b->skel->maps.heap_totals, cfg->max_stacks + 1);
+	bpf_map__set_max_entries(b->skel->maps.cfi_rows, b->rows_cap);
+
+	err = leaktrace_bpf__load(b->skel);
+	if (err) {
+		if (err == -EPERM || err == -EACCES)
+			lt_err("loading BPF programs was refused (%s): run as root or with "
+			       "CAP_BPF and CAP_PERFMON", strerror(-err));
+		else
+			lt_err("cannot load the BPF programs: %s (run with -vv for libbpf's log)",
+			       strerror(-err));
+		goto cleanup;
+	}
+	b->rows = mmap(NULL, (size_t)b->rows_cap * sizeof(*b->rows), PROT_READ | PROT_WRITE,
+		       MAP_SHARED, bpf_map__fd(b->skel->maps.cfi_rows), 0);
+	b->mods = mmap(NULL, LT_MAX_CFI_MODULES * sizeof(*b->mods), PROT_READ | PROT_WRITE,
+		       MAP_SHARED, bpf_map__fd(b->skel->maps.cfi_modules), 0);
+	if (b->rows == MAP_FAILED || b->mods == MAP_FAILED) {
+		err = -errno;
+		lt_err("cannot map the unwind tables: %s", strerror(errno));
+		goto cleanup;
+	}
+	return b;
+cleanup:
+	lt_bpf__destroy(b);
+	errno = -err;
+	return NULL;
+}
+
+static bool lt_cfi_known(const struct lt_bpf *b, const struct lt_module *m)
+{
+	for (__u32 i = 0; i < b->nmods; i++)
+		if (b->cfi_dev[i] == m->dev && b->cfi_ino[i] == m->ino)
+			return true;
+	return false;
+}
+
+int lt_bpf__add_cfi(struct lt_bpf *b, const struct lt_modules *mods)
+{
+	for (size_t i = 0; i < mods->n; i++) {
+		const struct lt_module *m = &mods->v[i];
+		struct lt_cfi_row *rows = NULL;
+		size_t n = 0;
+		int err;
+
+		if (lt_cfi_known(b, m))
+			continue;
+		if (b->nmods >= LT_MAX_CFI_MODULES)
+			return 0;
+		err = lt_cfi__build(m->host_path, &rows, &n);
+		if (err || n == 0 || n > LT_CFI_MODULE_MAX_ROWS || b->rows_used + n > b->rows_cap) {
+			lt_debug("unwind table for %s: %s, frame pointers only", m->path,
+				 err ? strerror(-err) : n ? "too large" : "no CFI");
+			b->cfi_skipped++;
+			free(rows);
+			/* remember it so that it is not built again */
+			b->cfi_dev[b->nmods] = m->dev;
+			b->cfi_ino[b->nmods] = m->ino;
+			b->nmods++;
+			continue;
+		}
+		memcpy(b->rows + b->rows_used, rows, n * sizeof(*rows));
+		free(rows);
+		/* Rows first, then the module entry that makes the walker use them. */
+		__sync_synchronize();
+		struct lt_cfi_module *slot = NULL;
+		for (__u32 k = 0; k < LT_MAX_CFI_MODULES; k++) {
+			if (!b->mods[k].end) {
+				slot = &b->mods[k];
+				break;
+			}
+		}
+		if (!slot)
+			return 0;
+		slot->first = b->rows_used;
+		slot->count = n;
+		slot->bias = m->bias;
+		slot->start = m->start;
+		__sync_synchronize();
+		slot->end = m->end;
+		b->rows_used += n;
+		b->cfi_dev[b->nmods] = m->dev;
+		b->cfi_ino[b->nmods] = m->ino;
+		b->nmods++;
+		lt_debug("unwind table for %s: %zu rows", m->path, n);
+	}
+	return 0;
+}
+
+int lt_bpf__attach_tracepoints(struct lt_bpf *b, const struct lt_config *cfg)
+{
+	struct leaktrace_bpf *s = b->skel;
+	struct {
+		struct bpf_program *prog;
+		struct bpf_link **link;
+		bool want;
+	} tps[] = {
+		{ s->progs.tp_sys_exit_mmap, &s->links.tp_sys_exit_mmap, cfg->trace_mmap },
+		{ s->progs.tp_sys_exit_munmap, &s->links.tp_sys_exit_munmap, cfg->trace_mmap },
+		{ s->progs.tp_sys_exit_mremap, &s->links.tp_sys_exit_mremap, cfg->trace_mmap },
+		/* exec and new executable mappings matter to every probe family */
+		{ s->progs.tp_sched_process_exec, &s->links.tp_sched_process_exec, true },
+		{ s->progs.tp_sched_process_exit, &s->links.tp_sched_process_exit, true },
+	};
+
+	for (size_t i = 0; i < sizeof(tps) / sizeof(tps[0]); i++) {
+		if (!tps[i].want)
+			continue;
+		*tps[i].link = bpf_program__attach(tps[i].prog);
+		if (!*tps[i].link) {
+			int err = -errno;
+
+			lt_err("cannot attach %s: %s", bpf_program__name(tps[i].prog),
+			       strerror(errno));
+			return err;
+		}
+	}
+	return 0;
+}
+
+int lt_bpf__read_losses(struct lt_bpf *b, __u64 lost[LT_LOSS__MAX])
+{
+	int ncpu = libbpf_num_possible_cpus(), fd = bpf_map__fd(b->skel->maps.losses);
+	__u64 *vals;
+
+	if (ncpu <= 0)
+		return ncpu;
+	vals = calloc(ncpu, sizeof(*vals));
+	if (!vals)
+		return -ENOMEM;
+	for (__u32 k = 0; k < LT_LOSS__MAX; k++) {
+		lost[k] = 0;
+		if (bpf_map_lookup_elem(fd, &k, vals))
+			continue;
+		for (int c = 0; c < ncpu; c++)
+			lost[k] += vals[c];
+	}
+	free(vals);
+	return 0;
+}
+
+void lt_bpf__destroy(struct lt_bpf *b)
+{
+	if (!b)
+		return;
+	if (b->rows && b->rows != MAP_FAILED)
+		munmap(b->rows, (size_t)b->rows_cap * sizeof(*b->rows));
+	if (b->mods && b->mods != MAP_FAILED)
+		munmap(b->mods, LT_MAX_CFI_MODULES * sizeof(*b->mods));
+	leaktrace_bpf__destroy(b->skel);
+	free(b);
+}

@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: GPL-2.0
+/* leaktrace: the run loop. Parse options, start a session, report at each interval and
+ * at the end (Ctrl-C, SIGTERM, -d elapsed, target exited), detach. A second Ctrl-C
+ * exits at once; the kernel drops the probes with our file descriptors. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+#include <linux/capability.h>
+
+#include "config.h"
+#include "log.h"
+#include "session.h"
+
+static volatile sig_atomic_t lt_stop_requested;
+
+static void lt_on_signal(int sig)
+{
+	if (lt_stop_requested) {
+		static const char msg[] = "leaktrace: interrupted again, exiting now\n";
+
+		if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0)
+			_exit(130);
+		_exit(130);
+	}
+	lt_stop_requested = sig;
+}
+
+static double lt_now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Root, or the capabilities BPF tracing of another process needs. */
+static bool lt_privileged(void)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2] = {};
+	__u64 eff;
+
+	if (geteuid() == 0)
+		return true;
+	if (syscall(SYS_capget, &hdr, data))
+		return false;
+	eff = data[0].effective | ((__u64)data[1].effective << 32);
+	if (eff & (1ull << CAP_SYS_ADMIN))
+		return true;
+	return (eff & (1ull << CAP_BPF)) && (eff & (1ull << CAP_PERFMON));
+}
+
+static FILE *lt_open_output(const struct lt_config *cfg)
+{
+	FILE *f;
+
+	if (!cfg->output)
+		return stdout;
+	f = fopen(cfg->output, "w");
+	if (!f)
+		lt_err("cannot write %s: %s", cfg->output, strerror(errno));
+	return f;
+}
+
+int main(int argc, char **argv)
+{
+	struct lt_config cfg;
+	struct lt_session *s = NULL;
+	struct sigaction sa = { .sa_handler = lt_on_signal };
+	double start, next_report;
+	long reports = 0;
+	FILE *out = NULL;
+	int err;
+
+	err = lt_config__parse(argc, argv, &cfg);
+	if (err)
+		return err > 0 ? 0 : 2;
+	lt_log_level = cfg.verbose;
+	if (!lt_privileged()) {
+		lt_err("needs root (or CAP_BPF and CAP_PERFMON) to load BPF programs");
+		return 1;
+	}
+	out = lt_open_output(&cfg);
+	if (!out)
+		return 1;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	s = lt_session__start(&cfg);
+	if (!s) {
+		err = 1;
+		goto cleanup;
+	}
+	start = lt_now_s();
+	next_report = start + cfg.interval_s;
+	while (!lt_stop_requested) {
+		err = lt_session__poll(s, 100);
+		if (err) {
+			lt_err("reading events failed: %s", strerror(-err));
+			break;
+		}
+		if (lt_session__target_exited(s)) {
+			lt_info("process %d exited", lt_session__target(s)->pid);
+			break;
+		}
+		if (cfg.duration_s > 0 && lt_now_s() - start >= cfg.duration_s)
+			break;
+		if (cfg.interval_s > 0 && lt_now_s() >= next_report) {
+			reports++;
+			bool last = cfg.count > 0 && reports >= cfg.count;
+
+			if (cfg.output && cfg.format == LT_FMT_FOLDED) {
+				/* folded files hold one profile: the latest */
+				if (!freopen(cfg.output, "w", out)) {
+					lt_err("cannot write %s: %s", cfg.output, strerror(errno));
+					err = -errno;
+					out = NULL;
+					goto cleanup;
+				}
+			}
+			lt_session__report(s, out, last);
+			if (last)
+				goto done;
+			next_report += cfg.interval_s;
+		}
+	}
+	if (cfg.output && cfg.format == LT_FMT_FOLDED && reports && !freopen(cfg.output, "w", out)) {
+		lt_err("cannot write %s: %s", cfg.output, strerror(errno));
+		out = NULL;
+		err = 1;
+		goto cleanup;
+	}
+	err = lt_session__report(s, out, true);
+done:
+	err = err ? 1 : 0;
+cleanup:
+	lt_session__stop(s);
+	if (out && out != stdout)
+		fclose(out);
+	return err;
+}

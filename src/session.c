@@ -1,0 +1,304 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Ties the pieces of a run together: target, BPF object, probes, unwind tables,
+ * mapping tracker and symbolizer, and keeps them current as the target maps new code. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <bpf/libbpf.h>
+
+#include "leaktrace.skel.h"
+#include "session.h"
+#include "attach.h"
+#include "loader.h"
+#include "log.h"
+#include "mmap_track.h"
+#include "output.h"
+#include "procmaps.h"
+#include "snapshot.h"
+#include "symbolize.h"
+
+struct lt_session {
+	const struct lt_config *cfg;
+	struct lt_target target;
+	struct lt_bpf *bpf;
+	struct lt_attach *attach;
+	struct lt_symbolizer *sym;
+	struct lt_mmap_track *mmaps;
+	struct ring_buffer *rb;
+	__u64 start_ns;
+	bool exit_event;
+};
+
+static __u64 lt_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+/* Re-read the target's modules: unwind tables, allocator probes and symbols for code
+ * mapped since the last look. */
+static int lt_session_refresh(struct lt_session *s)
+{
+	struct lt_maps maps = {};
+	struct lt_modules mods = {};
+	int err, added = 0;
+
+	err = lt_procmaps__read(s->target.pid, &maps);
+	if (err)
+		return err; /* gone already: keep what we have */
+	err = lt_modules__from_maps(s->target.pid, &maps, &mods);
+	if (err)
+		goto cleanup;
+	lt_bpf__add_cfi(s->bpf, &mods);
+	if (s->cfg->trace_heap) {
+		err = lt_attach__modules(s->attach, &mods, &added);
+		if (err)
+			goto cleanup;
+		if (added)
+			lt_debug("allocator probes attached to %d more module(s)", added);
+	}
+	if (s->sym)
+		lt_symbolizer__refresh(s->sym);
+	else
+		s->sym = lt_symbolizer__new(s->target.pid);
+cleanup:
+	lt_modules__free(&mods);
+	lt_procmaps__free(&maps);
+	return err;
+}
+
+static int lt_session_event(void *ctx, void *data, size_t size)
+{
+	struct lt_session *s = ctx;
+	const struct lt_event *e = data;
+
+	if (size < sizeof(*e))
+		return 0;
+	switch (e->type) {
+	case LT_EV_MMAP:
+		lt_mmap_track__map(s->mmaps, e->addr, e->len, e->stack_id, e->ts_ns);
+		break;
+	case LT_EV_MUNMAP:
+		lt_mmap_track__unmap(s->mmaps, e->addr, e->len);
+		break;
+	case LT_EV_MREMAP:
+		lt_mmap_track__remap(s->mmaps, e->old_addr, e->old_len, e->addr, e->len);
+		break;
+	case LT_EV_EXEC_MAP:
+		/* New code: stacks through it need its unwind table as soon as possible. */
+		lt_session_refresh(s);
+		break;
+	case LT_EV_EXIT:
+		s->exit_event = true;
+		break;
+	}
+	return 0;
+}
+
+/* Launch mode: the child has not exec'd yet, so its modules are unknown. Attach to the
+ * allocator it will most likely use (the C library this dynamic loader resolves, which
+ * is ours) and to the program itself in case it is linked statically. */
+static int lt_session_attach_launch(struct lt_session *s)
+{
+	struct lt_maps maps = {};
+	struct lt_modules mods = {};
+	struct stat st;
+	int err;
+
+	err = lt_procmaps__read(getpid(), &maps);
+	if (err)
+		return err;
+	err = lt_modules__from_maps(getpid(), &maps, &mods);
+	if (err)
+		goto cleanup;
+	for (size_t i = 0; i < mods.n; i++) {
+		if (!strstr(mods.v[i].path, "/libc.so") && !strstr(mods.v[i].path, "/libc-"))
+			continue;
+		err = lt_attach__file(s->attach, mods.v[i].path, mods.v[i].dev, mods.v[i].ino);
+		if (err)
+			goto cleanup;
+	}
+	/* the executable, resolved like execvp would */
+	char *path = NULL;
+	const char *cmd = s->cfg->argv[0];
+
+	if (strchr(cmd, '/')) {
+		path = strdup(cmd);
+	} else {
+		const char *envp = getenv("PATH") ? getenv("PATH") : "/usr/bin:/bin";
+		char *dirs = strdup(envp), *save = NULL;
+
+		for (char *d = dirs ? strtok_r(dirs, ":", &save) : NULL; d;
+		     d = strtok_r(NULL, ":", &save)) {
+			if (asprintf(&path, "%s/%s", d, cmd) < 0) {
+				path = NULL;
+				break;
+			}
+			if (!access(path, X_OK))
+				break;
+			free(path);
+			path = NULL;
+		}
+		free(dirs);
+	}
+	if (path && !stat(path, &st)) {
+		err = lt_attach__file(s->attach, path, st.st_dev, st.st_ino);
+		if (err == -ENOENT)
+			err = 0;
+	}
+	free(path);
+cleanup:
+	lt_modules__free(&mods);
+	lt_procmaps__free(&maps);
+	return err;
+}
+
+struct lt_session *lt_session__start(const struct lt_config *cfg)
+{
+	struct lt_session *s = calloc(1, sizeof(*s));
+	int err;
+
+	if (!s)
+		return NULL;
+	s->cfg = cfg;
+	s->target.pidfd = s->target.go_fd = s->target.err_fd = -1;
+	if (cfg->argv) {
+		err = lt_target__spawn(&s->target, cfg->argv);
+		if (err) {
+			lt_err("cannot start %s: %s", cfg->argv[0], strerror(-err));
+			goto fail;
+		}
+	} else {
+		err = lt_target__open_pid(&s->target, cfg->pid);
+		if (err)
+			goto fail;
+	}
+	s->bpf = lt_bpf__load(cfg, s->target.pid);
+	if (!s->bpf) {
+		err = -errno;
+		goto fail;
+	}
+	s->mmaps = lt_mmap_track__new();
+	s->attach = lt_attach__new(s->bpf, s->target.pid, cfg->verbose);
+	s->rb = ring_buffer__new(bpf_map__fd(s->bpf->skel->maps.events), lt_session_event, s,
+				 NULL);
+	if (!s->mmaps || !s->attach || !s->rb) {
+		err = -ENOMEM;
+		lt_err("out of memory");
+		goto fail;
+	}
+	err = lt_bpf__attach_tracepoints(s->bpf, cfg);
+	if (err)
+		goto fail;
+	if (cfg->argv) {
+		if (cfg->trace_heap) {
+			err = lt_session_attach_launch(s);
+			if (err)
+				goto fail;
+		}
+		s->start_ns = lt_now_ns();
+		err = lt_target__release(&s->target);
+		if (err) {
+			lt_err("cannot run %s: %s", cfg->argv[0], strerror(-err));
+			goto fail;
+		}
+		/* usually done already by the exec event; a static binary maps nothing */
+		lt_session_refresh(s);
+	} else {
+		err = lt_session_refresh(s);
+		if (err) {
+			lt_err("cannot read the modules of process %d: %s", s->target.pid,
+			       strerror(-err));
+			goto fail;
+		}
+		if (cfg->trace_heap && !lt_attach__nmodules(s->attach)) {
+			lt_err("process %d (%s) has no allocator we can probe: no module defines "
+			       "malloc (stripped static binary?)",
+			       s->target.pid, s->target.comm);
+			err = -ENOENT;
+			goto fail;
+		}
+		s->start_ns = lt_now_ns();
+	}
+	lt_info("attached to pid %d (%s): %zu probes in %zu allocator module(s)%s",
+		s->target.pid, s->target.comm, lt_attach__nprobes(s->attach),
+		lt_attach__nmodules(s->attach), cfg->trace_mmap ? ", mmap tracepoints" : "");
+	return s;
+fail:
+	lt_session__stop(s);
+	errno = -err;
+	return NULL;
+}
+
+int lt_session__poll(struct lt_session *s, int timeout_ms)
+{
+	int err = ring_buffer__poll(s->rb, timeout_ms);
+
+	return err < 0 && err != -EINTR ? err : 0;
+}
+
+bool lt_session__target_exited(struct lt_session *s)
+{
+	return lt_target__exited(&s->target);
+}
+
+struct lt_target *lt_session__target(struct lt_session *s)
+{
+	return &s->target;
+}
+
+int lt_session__report(struct lt_session *s, FILE *out, bool final)
+{
+	const struct lt_config *cfg = s->cfg;
+	struct lt_snapshot_opts o = {
+		.now_ns = lt_now_ns(),
+		.min_age_ns = (__u64)(cfg->min_age_s * 1e9),
+		.need_ages = cfg->format != LT_FMT_FOLDED,
+		.symbolize_top = cfg->format == LT_FMT_TEXT ? cfg->top_n : 0,
+	};
+	struct lt_report r = {
+		.pid = s->target.pid,
+		.comm = s->target.comm,
+		.duration_s = (o.now_ns - s->start_ns) / 1e9,
+		.final = final,
+		.min_age_s = cfg->min_age_s,
+	};
+	int err;
+
+	/* events already in the ring buffer belong to this report */
+	ring_buffer__consume(s->rb);
+	r.target_exited = lt_target__exited(&s->target);
+	err = lt_snapshot__take(s->bpf, cfg->trace_mmap ? s->mmaps : NULL, &o, &r);
+	if (err) {
+		lt_err("cannot read the maps: %s", strerror(-err));
+		goto cleanup;
+	}
+	if (!s->sym)
+		s->sym = lt_symbolizer__new(s->target.pid);
+	if (s->sym)
+		lt_snapshot__symbolize(s->sym, &r, o.symbolize_top);
+	err = lt_output__write(out, &r, cfg);
+	fflush(out);
+cleanup:
+	lt_snapshot__release(&r);
+	return err;
+}
+
+void lt_session__stop(struct lt_session *s)
+{
+	if (!s)
+		return;
+	/* probes first, so that nothing runs in the target past this point */
+	lt_attach__free(s->attach);
+	ring_buffer__free(s->rb);
+	lt_bpf__destroy(s->bpf);
+	lt_symbolizer__free(s->sym);
+	lt_mmap_track__free(s->mmaps);
+	lt_target__close(&s->target);
+	free(s);
+}

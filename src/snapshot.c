@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Reads a report out of the maps: per-stack heap totals kept by BPF, the oldest
+ * allocation of each stack (or the allocations older than --min-age) from a batched
+ * scan of `allocs`, mappings from the tracker, frames from `stacks`. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "leaktrace.skel.h"
+#include "snapshot.h"
+#include "log.h"
+
+#define LT_BATCH 4096
+
+typedef int (*lt_entry_fn)(const void *key, const void *value, void *ctx);
+
+/* Visit every entry of a hash map, a batch of entries per system call. */
+static int lt_map_for_each(int fd, size_t ksz, size_t vsz, lt_entry_fn fn, void *ctx)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	char *keys = malloc(LT_BATCH * ksz), *vals = malloc(LT_BATCH * vsz);
+	__u64 in = 0, out = 0;
+	void *inp = NULL;
+	int err = 0;
+
+	if (!keys || !vals) {
+		err = -ENOMEM;
+		goto cleanup;
+	}
+	for (;;) {
+		__u32 count = LT_BATCH;
+		int r = bpf_map_lookup_batch(fd, inp, &out, keys, vals, &count, &opts);
+
+		if (r && errno != ENOENT) {
+			err = -errno;
+			goto cleanup;
+		}
+		for (__u32 i = 0; i < count; i++) {
+			err = fn(keys + i * ksz, vals + i * vsz, ctx);
+			if (err)
+				goto cleanup;
+		}
+		if (r)
+			break; /* ENOENT: that was the last batch */
+		in = out;
+		inp = &in;
+	}
+cleanup:
+	free(keys);
+	free(vals);
+	return err;
+}
+
+struct lt_heap_scan {
+	struct lt_agg *agg;
+	__u64 now_ns, min_age_ns;
+	bool sizes;  /* add sizes and counts (--min-age), not only times */
+};
+
+static int lt_add_total(const void *key, const void *value, void *ctx)
+{
+	const struct lt_totals *t = value;
+
+	return lt_agg__add(ctx, *(const __u64 *)key, t->bytes, t->count, 0);
+}
+
+static int lt_add_alloc(const void *key, const void *value, void *ctx)
+{
+	const struct lt_alloc *a = value;
+	struct lt_heap_scan *s = ctx;
+
+	if (s->min_age_ns && (a->ts_ns > s->now_ns || s->now_ns - a->ts_ns < s->min_age_ns))
+		return 0;
+	if (s->sizes)
+		return lt_agg__add(s->agg, a->stack_id, a->size, 1, a->ts_ns);
+	return lt_agg__add(s->agg, a->stack_id, 0, 0, a->ts_ns);
+}
+
+static int lt_snapshot_heap(struct lt_bpf *b, const struct lt_snapshot_opts *o,
+			    struct lt_report_section *out)
+{
+	struct lt_heap_scan scan = { .now_ns = o->now_ns, .min_age_ns = o->min_age_ns };
+	struct leaktrace_bpf *s = b->skel;
+	int err;
+
+	scan.agg = lt_agg__new();
+	if (!scan.agg)
+		return -ENOMEM;
+	/* Without --min-age the kernel's per-stack totals are the answer; the scan only
+	 * contributes each stack's oldest allocation time. */
+	scan.sizes = o->min_age_ns > 0;
+	if (!scan.sizes) {
+		err = lt_map_for_each(bpf_map__fd(s->maps.heap_totals), sizeof(__u64),
+				      sizeof(struct lt_totals), lt_add_total, scan.agg);
+		if (err)
+			goto cleanup;
+	}
+	if (scan.sizes || o->need_ages) {
+		err = lt_map_for_each(bpf_map__fd(s->maps.allocs), sizeof(__u64),
+				      sizeof(struct lt_alloc), lt_add_alloc, &scan);
+		if (err)
+			goto cleanup;
+	}
+	err = lt_agg__finish(scan.agg, o->now_ns, out);
+cleanup:
+	lt_agg__free(scan.agg);
+	return err;
+}
+
+/* Copy each stack's frames out of the `stacks` map. */
+static void lt_snapshot_frames(struct lt_bpf *b, struct lt_report_section *sec)
+{
+	int fd = bpf_map__fd(b->skel->maps.stacks);
+	struct lt_stack st;
+
+	for (size_t i = 0; i < sec->n; i++) {
+		struct lt_report_stack *rs = &sec->stacks[i];
+
+		rs->nframes = 0;
+		if (!rs->stack_id || bpf_map_lookup_elem(fd, &rs->stack_id, &st))
+			continue;
+		rs->nframes = st.nr > LT_MAX_FRAMES ? LT_MAX_FRAMES : st.nr;
+		rs->flags = st.flags;
+		memcpy(rs->ips, st.ips, rs->nframes * sizeof(rs->ips[0]));
+	}
+}
+
+int lt_snapshot__take(struct lt_bpf *b, const struct lt_mmap_track *mmaps,
+		      const struct lt_snapshot_opts *o, struct lt_report *r)
+{
+	struct lt_agg *agg = NULL;
+	int err;
+
+	err = lt_snapshot_heap(b, o, &r->heap);
+	if (err)
+		return err;
+	lt_snapshot_frames(b, &r->heap);
+	if (mmaps) {
+		agg = lt_agg__new();
+		if (!agg)
+			return -ENOMEM;
+		err = lt_mmap_track__aggregate(mmaps, agg, o->now_ns, o->min_age_ns);
+		if (!err)
+			err = lt_agg__finish(agg, o->now_ns, &r->mmap);
+		lt_agg__free(agg);
+		if (err)
+			return err;
+		lt_snapshot_frames(b, &r->mmap);
+	}
+	return lt_bpf__read_losses(b, r->lost);
+}
+
+static int lt_symbolize_section(struct lt_symbolizer *sym, struct lt_report_section *sec,
+				size_t limit)
+{
+	size_t n = limit && limit < sec->n ? limit : sec->n;
+
+	for (size_t i = 0; i < n; i++) {
+		struct lt_report_stack *rs = &sec->stacks[i];
+
+		if (rs->frames || !rs->nframes)
+			continue;
+		rs->frames = calloc(rs->nframes, sizeof(*rs->frames));
+		if (!rs->frames)
+			return -ENOMEM;
+		for (__u32 k = 0; k < rs->nframes; k++)
+			lt_symbolizer__resolve(sym, rs->ips[k], true, &rs->frames[k]);
+	}
+	return 0;
+}
+
+int lt_snapshot__symbolize(struct lt_symbolizer *sym, struct lt_report *r, size_t limit)
+{
+	int err = lt_symbolize_section(sym, &r->heap, limit);
+
+	return err ? err : lt_symbolize_section(sym, &r->mmap, limit);
+}
+
+void lt_snapshot__release(struct lt_report *r)
+{
+	lt_report_section__free(&r->heap);
+	lt_report_section__free(&r->mmap);
+}

@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The traced process: validates -p PID, or starts a command held before exec until the
+ * probes are in place, and tells when it has exited. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "target.h"
+#include "log.h"
+
+static int lt_pidfd_open(pid_t pid)
+{
+	return syscall(SYS_pidfd_open, pid, 0);
+}
+
+void lt_target__refresh_comm(struct lt_target *t)
+{
+	char path[64];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", t->pid);
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	if (fgets(t->comm, sizeof(t->comm), f))
+		t->comm[strcspn(t->comm, "\n")] = 0;
+	fclose(f);
+}
+
+int lt_target__open_pid(struct lt_target *t, pid_t pid)
+{
+	char path[64], buf[64];
+	FILE *f;
+
+	memset(t, 0, sizeof(*t));
+	t->pid = pid;
+	t->pidfd = t->go_fd = t->err_fd = -1;
+	if (pid <= 0) {
+		lt_err("invalid pid %d", pid);
+		return -EINVAL;
+	}
+	if (pid == getpid()) {
+		lt_err("refusing to trace leaktrace itself");
+		return -EINVAL;
+	}
+	if (kill(pid, 0) && errno == ESRCH) {
+		lt_err("no such process: %d", pid);
+		return -ESRCH;
+	}
+	/* Kernel threads have no user memory: /proc/PID/maps is empty for them. */
+	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
+	f = fopen(path, "r");
+	if (!f) {
+		int err = -errno;
+
+		lt_err("cannot read %s: %s", path, strerror(errno));
+		return err;
+	}
+	if (!fgets(buf, sizeof(buf), f)) {
+		fclose(f);
+		lt_err("process %d has no user address space (kernel thread or exiting)", pid);
+		return -EINVAL;
+	}
+	fclose(f);
+	t->pidfd = lt_pidfd_open(pid);
+	if (t->pidfd < 0) {
+		int err = -errno;
+
+		lt_err("cannot watch process %d: %s", pid, strerror(errno));
+		return err;
+	}
+	lt_target__refresh_comm(t);
+	return 0;
+}
+
+int lt_target__spawn(struct lt_target *t, char *const argv[])
+{
+	int go[2] = { -1, -1 }, errp[2] = { -1, -1 }, err;
+	pid_t pid;
+
+	memset(t, 0, sizeof(*t));
+	t->pidfd = t->go_fd = t->err_fd = -1;
+	if (pipe2(go, O_CLOEXEC) || pipe2(errp, O_CLOEXEC)) {
+		err = -errno;
+		goto cleanup;
+	}
+	pid = fork();
+	if (pid < 0) {
+		err = -errno;
+		goto cleanup;
+	}
+	if (pid == 0) {
+		char c;
+		int e;
+
+		/* Wait for the tracer; a closed pipe without a byte means it gave up. */
+		close(go[1]);
+		close(errp[0]);
+		if (read(go[0], &c, 1) != 1)
+			_exit(127);
+		execvp(argv[0], argv);
+		e = errno;
+		if (write(errp[1], &e, sizeof(e)) < 0)
+			_exit(127);
+		_exit(127);
+	}
+	close(go[0]);
+	close(errp[1]);
+	t->pid = pid;
+	t->launched = true;
+	t->go_fd = go[1];
+	t->err_fd = errp[0];
+	t->pidfd = lt_pidfd_open(pid);
+	snprintf(t->comm, sizeof(t->comm), "%s", argv[0]);
+	return 0;
+cleanup:
+	for (int i = 0; i < 2; i++) {
+		if (go[i] >= 0)
+			close(go[i]);
+		if (errp[i] >= 0)
+			close(errp[i]);
+	}
+	return err;
+}
+
+int lt_target__release(struct lt_target *t)
+{
+	int e = 0;
+	ssize_t n;
+
+	if (!t->launched || t->go_fd < 0)
+		return 0;
+	if (write(t->go_fd, "g", 1) != 1)
+		return -errno;
+	close(t->go_fd);
+	t->go_fd = -1;
+	/* The exec-error pipe closes on a successful exec (O_CLOEXEC) or carries errno. */
+	n = read(t->err_fd, &e, sizeof(e));
+	close(t->err_fd);
+	t->err_fd = -1;
+	if (n == sizeof(e)) {
+		waitpid(t->pid, &t->status, 0);
+		t->exited = true;
+		return -e;
+	}
+	lt_target__refresh_comm(t);
+	return 0;
+}
+
+bool lt_target__exited(struct lt_target *t)
+{
+	struct pollfd p = { .fd = t->pidfd, .events = POLLIN };
+
+	if (t->exited)
+		return true;
+	if (t->launched) {
+		if (waitpid(t->pid, &t->status, WNOHANG) == t->pid)
+			t->exited = true;
+		return t->exited;
+	}
+	if (t->pidfd >= 0) {
+		if (poll(&p, 1, 0) == 1)
+			t->exited = true;
+	} else if (kill(t->pid, 0) && errno == ESRCH) {
+		t->exited = true;
+	}
+	return t->exited;
+}
+
+void lt_target__close(struct lt_target *t)
+{
+	if (t->go_fd >= 0)
+		close(t->go_fd);
+	if (t->err_fd >= 0)
+		close(t->err_fd);
+	if (t->pidfd >= 0)
+		close(t->pidfd);
+	t->go_fd = t->err_fd = t->pidfd = -1;
+	/* A launched command that outlives the trace keeps running: it is never harmed. */
+	if (t->launched && !t->exited)
+		lt_info("process %d keeps running untraced", t->pid);
+}
