@@ -88,7 +88,7 @@ static __always_inline void lt_track(struct pt_regs *ctx, __u64 addr, __u64 size
 		return;
 	/* At a return probe the pc is already back in the caller: the stack starts at the
 	 * allocator's caller, so no frame is missing and the allocator is not in it. */
-	a.stack_id = lt_capture_stack(PT_REGS_IP(ctx), PT_REGS_SP(ctx), ctx->bp);
+	a.stack_id = lt_capture_stack(PT_REGS_IP(ctx), PT_REGS_SP(ctx), ctx->bp, false);
 	a.size = size;
 	a.ts_ns = bpf_ktime_get_ns();
 	/* A block still recorded at this address was freed where we could not see it. */

@@ -98,6 +98,9 @@ LT_MAP(struct {
 }, events);
 
 LT_RODATA(__u32, target_tgid);
+/* Launch mode only: stop the target when it maps new code until userspace has read its
+ * modules (the process is ours and may exit before we could look otherwise). */
+LT_RODATA(__u32, pause_on_exec_map);
 
 static __always_inline void lt_count_loss(enum lt_loss loss)
 {

@@ -10,7 +10,9 @@
 #include "maps.bpf.h"
 #include "unwind.bpf.h"
 
+#define LT_SIGSTOP 19
 #define LT_PROT_EXEC 0x4
+#define LT_MAP_FIXED 0x10
 #define LT_MAP_ANONYMOUS 0x20
 
 /* Allocator calls map and unmap on their own (arenas, large chunks): those belong to
@@ -43,6 +45,13 @@ static __always_inline void lt_emit(__u32 type, __u64 addr, __u64 len, __u64 old
 	bpf_ringbuf_submit(e, 0);
 }
 
+static __always_inline void lt_exec_mapped(__u64 addr, __u64 len)
+{
+	lt_emit(LT_EV_EXEC_MAP, addr, len, 0, 0, 0);
+	if (pause_on_exec_map)
+		bpf_send_signal(LT_SIGSTOP);
+}
+
 /* At a syscall exit the user registers still hold the call's arguments. */
 static __always_inline struct pt_regs *lt_user_regs(void)
 {
@@ -63,16 +72,16 @@ int tp_sys_exit_mmap(struct trace_event_raw_sys_exit *ctx)
 	flags = BPF_CORE_READ(regs, r10);
 	if (!(flags & LT_MAP_ANONYMOUS)) {
 		if (prot & LT_PROT_EXEC)
-			lt_emit(LT_EV_EXEC_MAP, ret, len, 0, 0, 0);
+			lt_exec_mapped(ret, len);
 		return 0;
 	}
-	if (lt_in_allocator())
+	/* MAP_FIXED anonymous memory overlays a mapping that exists already (a library's
+	 * .bss over its file mapping, a commit inside a reservation counted when made). */
+	if ((flags & LT_MAP_FIXED) || lt_in_allocator())
 		return 0;
-	/* The syscall sits in a libc wrapper without a frame: CFI for libc finds the
-	 * caller; code that makes the syscall itself has its frame pointer. */
 	lt_emit(LT_EV_MMAP, ret, len, 0, 0,
 		lt_capture_stack(BPF_CORE_READ(regs, ip), BPF_CORE_READ(regs, sp),
-				 BPF_CORE_READ(regs, bp)));
+				 BPF_CORE_READ(regs, bp), true));
 	return 0;
 }
 
@@ -106,7 +115,7 @@ SEC("tracepoint/sched/sched_process_exec")
 int tp_sched_process_exec(void *ctx)
 {
 	if (lt_is_target())
-		lt_emit(LT_EV_EXEC_MAP, 0, 0, 0, 0, 0);
+		lt_exec_mapped(0, 0);
 	return 0;
 }
 

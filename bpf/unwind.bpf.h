@@ -124,9 +124,25 @@ fail:
 	return 1;
 }
 
+/* A syscall made through a libc wrapper stops in a frameless leaf (CFA = rsp + 8 all
+ * along): start from its caller, as the allocator probes do. Code that makes the
+ * syscall itself keeps its frame. */
+static __always_inline void lt_skip_syscall_wrapper(__u64 *pc, __u64 *sp)
+{
+	struct lt_cfi_row *row = lt_cfi_find(*pc);
+	__u64 ra;
+
+	if (!row || row->cfa_reg != LT_CFA_RSP || row->cfa_off != 8)
+		return;
+	if (!lt_read(&ra, *sp))
+		return;
+	*pc = ra;
+	*sp += 8;
+}
+
 /* Capture the user stack starting at (pc, sp, bp) and return its id in `stacks`, or 0
  * when it could not be stored (counted). */
-static __always_inline __u64 lt_capture_stack(__u64 pc, __u64 sp, __u64 bp)
+static __always_inline __u64 lt_capture_stack(__u64 pc, __u64 sp, __u64 bp, bool in_syscall)
 {
 	struct lt_unwind_state st = {};
 	__u32 zero = 0;
@@ -136,6 +152,8 @@ static __always_inline __u64 lt_capture_stack(__u64 pc, __u64 sp, __u64 bp)
 	st.out = bpf_map_lookup_elem(&stack_scratch, &zero);
 	if (!st.out)
 		return 0;
+	if (in_syscall)
+		lt_skip_syscall_wrapper(&pc, &sp);
 	st.pc = pc;
 	st.sp = sp;
 	st.bp = bp;

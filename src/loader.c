@@ -78,6 +78,7 @@ struct lt_bpf *lt_bpf__load(const struct lt_config *cfg, int pid)
 		goto cleanup;
 	}
 	b->skel->rodata->target_tgid = pid;
+	b->skel->rodata->pause_on_exec_map = cfg->argv != NULL;
 	b->rows_cap = LT_CFI_ROWS_CAP;
 	bpf_map__set_max_entries(b->skel->maps.allocs, cfg->max_allocs);
 	bpf_map__set_max_entries(b->skel->maps.stacks, cfg->max_stacks);

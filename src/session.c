@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <time.h>
 #include <unistd.h>
 #include <sys/stat.h>
@@ -90,8 +91,11 @@ static int lt_session_event(void *ctx, void *data, size_t size)
 		lt_mmap_track__remap(s->mmaps, e->old_addr, e->old_len, e->addr, e->len);
 		break;
 	case LT_EV_EXEC_MAP:
-		/* New code: stacks through it need its unwind table as soon as possible. */
+		/* New code: stacks through it need its unwind table as soon as possible.
+		 * A launched target waits, stopped by the BPF program, until we have it. */
 		lt_session_refresh(s);
+		if (s->target.launched)
+			kill(s->target.pid, SIGCONT);
 		break;
 	case LT_EV_EXIT:
 		s->exit_event = true;
