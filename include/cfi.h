@@ -6,9 +6,14 @@
 #include <stddef.h>
 #include "leaktrace.h"
 
+/* Most rows lt_cfi__lookup (and the BPF walker) can search in LT_CFI_SEARCH_STEPS steps. */
+#define LT_CFI_MAX_ROWS ((1u << LT_CFI_SEARCH_STEPS) - 1)
+
 /* Rows for every executable address of the ELF file at path, sorted by pc (ELF vaddr),
  * contiguous: a row holds until the next one; gaps without CFI get LT_CFA_NONE rows.
- * Returns 0 or a negative errno; *rows is malloc'd. */
+ * Returns 0 or a negative errno; *rows is malloc'd. Errors besides open()'s: -ENOEXEC not
+ * an ELF file with executable segments, -EOPNOTSUPP not x86-64, -ENODATA no usable CFI,
+ * -E2BIG addresses beyond 32 bits or more than LT_CFI_MAX_ROWS rows (skip the module). */
 int lt_cfi__build(const char *path, struct lt_cfi_row **rows, size_t *nrows);
 
 /* Row in effect at ELF vaddr pc, or NULL (same search the BPF walker does). */

@@ -17,7 +17,12 @@ int lt_mmap_track__map(struct lt_mmap_track *t, __u64 addr, __u64 len, __u64 sta
  * region, keeping its stack and time. Untracked parts are ignored. */
 int lt_mmap_track__unmap(struct lt_mmap_track *t, __u64 addr, __u64 len);
 /* mremap: the tracked part of [old, old + old_len) now lives at [addr, addr + len),
- * keeping the stack and time of the region that held old. */
+ * keeping the stack and time of the region that held old. Each tracked piece keeps its
+ * offset; a shrink drops what falls past the new end; growth joins the piece that held
+ * the old range's last page (untracked there: the growth stays untracked). Whatever
+ * was tracked in the destination is replaced (MREMAP_FIXED).
+ * All three calls round len up to 4 KiB pages as the kernel does, and return -EINVAL
+ * for an empty or wrapping range. */
 int lt_mmap_track__remap(struct lt_mmap_track *t, __u64 old, __u64 old_len, __u64 addr, __u64 len);
 /* Add every region at least min_age_ns old at now_ns to agg (bytes = length, count 1). */
 int lt_mmap_track__aggregate(const struct lt_mmap_track *t, struct lt_agg *agg, __u64 now_ns,
