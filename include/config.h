@@ -4,6 +4,7 @@
 #define LT_CONFIG_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <linux/types.h>
 
 enum lt_format {
@@ -32,5 +33,7 @@ struct lt_config {
 /* Fill cfg from the command line. Returns 0 to run, 1 when --help or --version was
  * printed (exit 0), or a negative errno after printing a one-line error to stderr. */
 int lt_config__parse(int argc, char **argv, struct lt_config *cfg);
+/* The --help text, generated from the same option table as the parser. */
+void lt_config__help(FILE *f);
 
 #endif

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Report writers, one file per format. Stacks must already be symbolized. */
+/* Report writers, one file per format. Stacks are symbolized first; a stack whose frames
+ * is NULL is written with raw addresses. */
 #ifndef LT_OUTPUT_H
 #define LT_OUTPUT_H
 
@@ -11,12 +12,18 @@
 int lt_output__text(FILE *f, const struct lt_report *r, int top_n);
 /* flamegraph.pl input: "root;...;leaf bytes" per stack, heap and mmap stacks. */
 int lt_output__folded(FILE *f, const struct lt_report *r);
-/* The documented JSON schema (README, docs/json-schema.md). One object per report. */
+/* The documented JSON schema (docs/json-schema.md). One object per report, on one line,
+ * so that interval reports form JSON Lines. */
 int lt_output__json(FILE *f, const struct lt_report *r);
 
+/* The writer for cfg->format, then a flush. Writers return 0, -EIO when the stream failed
+ * (the flush: its negative errno, e.g. -ENOSPC), or -EINVAL for NULL arguments or an
+ * unknown format. */
 int lt_output__write(FILE *f, const struct lt_report *r, const struct lt_config *cfg);
 
-/* A frame's display name: symbol, or "module+0xoff", or "0xaddr". Writes into buf. */
+/* A frame's display name: symbol, or "module+0xoff" (module basename), or "0xaddr".
+ * Returns s->symbol itself when there is one (never truncated); otherwise writes into
+ * buf and returns buf. */
 const char *lt_output__frame_name(const struct lt_sym *s, char *buf, size_t len);
 
 #endif

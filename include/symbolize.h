@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <linux/types.h>
 
+/* Not thread-safe: one thread per symbolizer. */
 struct lt_symbolizer;
 
 /* Strings are owned by the symbolizer and live until lt_symbolizer__free(). */
@@ -23,7 +24,8 @@ struct lt_sym {
  * so that addresses still resolve after the process has exited. */
 struct lt_symbolizer *lt_symbolizer__new(int pid);
 /* Re-read the maps to pick up modules mapped since (dlopen). Harmless if the process
- * is gone: the modules already known stay usable. */
+ * is gone: the modules already known stay usable, and 0 is returned. Modules unmapped
+ * since stay known, so that stacks taken before a dlclose() still resolve. */
 int lt_symbolizer__refresh(struct lt_symbolizer *s);
 /* Stack addresses are return addresses: the call site is addr - 1, which is what
  * symbol and line lookups use when is_return is true. Never fails for a valid s:

@@ -3,6 +3,7 @@
  * the allocator. A table says which program goes on which function; probe_place.c says
  * where in the function, from its machine code. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -201,12 +202,37 @@ size_t lt_attach__nmodules(const struct lt_attach *a)
 	return a->nattached;
 }
 
+static void *lt_detach_one(void *link)
+{
+	bpf_link__destroy(link);
+	return NULL;
+}
+
+/* Removing a uprobe waits for the kernel to be sure no CPU still runs it (about 0.25 s
+ * here); one after the other, 17 probes took 4 s. Detached concurrently, the waits
+ * overlap. */
+static void lt_detach_all(struct lt_attach *a)
+{
+	pthread_t *tids = calloc(a->nlinks, sizeof(*tids));
+	bool *started = calloc(a->nlinks, sizeof(*started));
+
+	for (size_t i = 0; i < a->nlinks; i++)
+		if (tids && started && !pthread_create(&tids[i], NULL, lt_detach_one, a->links[i]))
+			started[i] = true;
+		else
+			bpf_link__destroy(a->links[i]);
+	for (size_t i = 0; i < a->nlinks; i++)
+		if (started && started[i])
+			pthread_join(tids[i], NULL);
+	free(tids);
+	free(started);
+}
+
 void lt_attach__free(struct lt_attach *a)
 {
 	if (!a)
 		return;
-	for (size_t i = 0; i < a->nlinks; i++)
-		bpf_link__destroy(a->links[i]);
+	lt_detach_all(a);
 	free(a->links);
 	free(a->mods);
 	free(a);

@@ -141,7 +141,9 @@ int main(int argc, char **argv)
 done:
 	err = err ? 1 : 0;
 cleanup:
+	lt_debug("detaching");
 	lt_session__stop(s);
+	lt_debug("detached");
 	if (out && out != stdout)
 		fclose(out);
 	return err;

@@ -277,7 +277,9 @@ int lt_session__report(struct lt_session *s, FILE *out, bool final)
 	/* events already in the ring buffer belong to this report */
 	ring_buffer__consume(s->rb);
 	r.target_exited = lt_target__exited(&s->target);
+	lt_debug("reading the maps");
 	err = lt_snapshot__take(s->bpf, cfg->trace_mmap ? s->mmaps : NULL, &o, &r);
+	lt_debug("read %zu heap and %zu mmap stacks", r.heap.n, r.mmap.n);
 	if (err) {
 		lt_err("cannot read the maps: %s", strerror(-err));
 		goto cleanup;
@@ -299,8 +301,10 @@ void lt_session__stop(struct lt_session *s)
 		return;
 	/* probes first, so that nothing runs in the target past this point */
 	lt_attach__free(s->attach);
+	lt_debug("uprobes detached");
 	ring_buffer__free(s->rb);
 	lt_bpf__destroy(s->bpf);
+	lt_debug("bpf destroyed");
 	lt_symbolizer__free(s->sym);
 	lt_mmap_track__free(s->mmaps);
 	lt_target__close(&s->target);

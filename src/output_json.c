@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The JSON report (docs/json-schema.md): one object per report on a single line, so that
+ * interval reports form JSON Lines. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include "output.h"
+
+/* Length of the well-formed UTF-8 sequence at p (RFC 3629: no overlongs, no surrogates,
+ * nothing above U+10FFFF), or 0. */
+static int utf8_seq_len(const unsigned char *p)
+{
+	unsigned char lo = 0x80, hi = 0xbf;
+	int len, i;
+
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		len = 2;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		len = 3;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		len = 4;
+	else
+		return 0;
+	if (p[0] == 0xe0)
+		lo = 0xa0;
+	else if (p[0] == 0xed)
+		hi = 0x9f;
+	else if (p[0] == 0xf0)
+		lo = 0x90;
+	else if (p[0] == 0xf4)
+		hi = 0x8f;
+	if (p[1] < lo || p[1] > hi)
+		return 0;
+	for (i = 2; i < len; i++)
+		if (p[i] < 0x80 || p[i] > 0xbf)
+			return 0;
+	return len;
+}
+
+/* Symbol and file names come from the target's binaries: anything can be in them. Bytes
+ * that are not UTF-8 become U+FFFD so that the output stays valid JSON. */
+static void put_string(FILE *f, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	int len;
+
+	if (!s) {
+		fputs("null", f);
+		return;
+	}
+	fputc('"', f);
+	while (*p) {
+		if (*p == '"' || *p == '\\') {
+			fputc('\\', f);
+			fputc(*p++, f);
+		} else if (*p < 0x20 || *p == 0x7f) {
+			fprintf(f, "\\u%04x", *p++);
+		} else if (*p < 0x80) {
+			fputc(*p++, f);
+		} else if ((len = utf8_seq_len(p))) {
+			fwrite(p, 1, len, f);
+			p += len;
+		} else {
+			fputs("\\ufffd", f);
+			p++;
+		}
+	}
+	fputc('"', f);
+}
+
+/* JSON has no NaN or infinity. */
+static void put_double(FILE *f, double d)
+{
+	fprintf(f, "%.3f", isfinite(d) ? d : 0.0);
+}
+
+static const char *bool_str(bool b)
+{
+	return b ? "true" : "false";
+}
+
+static void put_frame(FILE *f, const struct lt_report_stack *s, __u32 i)
+{
+	const struct lt_sym *sym = s->frames ? &s->frames[i] : NULL;
+
+	fputs("{\"symbol\":", f);
+	put_string(f, sym ? sym->symbol : NULL);
+	fputs(",\"module\":", f);
+	put_string(f, sym ? sym->module : NULL);
+	fputs(",\"file\":", f);
+	put_string(f, sym ? sym->file : NULL);
+	if (sym && sym->line > 0)
+		fprintf(f, ",\"line\":%d", sym->line);
+	else
+		fputs(",\"line\":null", f);
+	fprintf(f, ",\"addr\":\"0x%llx\"", (unsigned long long)(sym ? sym->addr : s->ips[i]));
+	if (sym && sym->symbol)
+		fprintf(f, ",\"offset\":%llu", (unsigned long long)sym->sym_off);
+	else
+		fputs(",\"offset\":null", f);
+	if (sym && sym->module)
+		fprintf(f, ",\"module_offset\":\"0x%llx\"}", (unsigned long long)sym->module_off);
+	else
+		fputs(",\"module_offset\":null}", f);
+}
+
+static void put_stack(FILE *f, const struct lt_report_stack *s)
+{
+	__u32 i, n = s->nframes < LT_MAX_FRAMES ? s->nframes : LT_MAX_FRAMES;
+
+	fprintf(f, "{\"bytes\":%lld,\"count\":%lld,\"oldest_age_s\":", (long long)s->bytes,
+		(long long)s->count);
+	/* every unknown age is written the same way */
+	put_double(f, s->oldest_age_s < 0 ? -1 : s->oldest_age_s);
+	fprintf(f, ",\"truncated\":%s,\"frames\":[",
+		bool_str(s->flags & (LT_STACK_TRUNCATED | LT_STACK_UNWIND_ERR)));
+	for (i = 0; i < n; i++) {
+		if (i)
+			fputc(',', f);
+		put_frame(f, s, i);
+	}
+	/* a 64-bit hash does not fit a JSON number that every reader keeps exact */
+	fprintf(f, "],\"unwind_error\":%s,\"stack_id\":\"0x%llx\"}",
+		bool_str(s->flags & LT_STACK_UNWIND_ERR), (unsigned long long)s->stack_id);
+}
+
+static void put_section(FILE *f, const char *name, const struct lt_report_section *sec)
+{
+	size_t i;
+
+	fprintf(f, ",\"%s\":{\"bytes\":%lld,\"count\":%lld,\"stacks\":[", name,
+		(long long)sec->bytes, (long long)sec->count);
+	for (i = 0; i < sec->n; i++) {
+		if (i)
+			fputc(',', f);
+		put_stack(f, &sec->stacks[i]);
+	}
+	fputs("]}", f);
+}
+
+int lt_output__json(FILE *f, const struct lt_report *r)
+{
+	int i;
+
+	if (!f || !r)
+		return -EINVAL;
+	fprintf(f, "{\"pid\":%d,\"comm\":", r->pid);
+	put_string(f, r->comm);
+	fputs(",\"duration_s\":", f);
+	put_double(f, r->duration_s);
+	fprintf(f, ",\"final\":%s,\"target_exited\":%s,\"min_age_s\":", bool_str(r->final),
+		bool_str(r->target_exited));
+	put_double(f, r->min_age_s);
+	put_section(f, "heap", &r->heap);
+	put_section(f, "mmap", &r->mmap);
+	fputs(",\"lost\":{", f);
+	for (i = 0; i < LT_LOSS__MAX; i++)
+		fprintf(f, "%s\"%s\":%llu", i ? "," : "", lt_loss__name(i),
+			(unsigned long long)r->lost[i]);
+	fprintf(f, "},\"version\":\"%s\"}\n", LT_VERSION);
+	return ferror(f) ? -EIO : 0;
+}

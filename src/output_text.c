@@ -1,0 +1,183 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The human report: header, totals per section, the largest stacks with their frames,
+ * and the loss counters. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include "output.h"
+
+struct section_words {
+	const char *name;
+	const char *one;    /* what one counted item is called */
+	const char *many;
+};
+
+static const struct section_words heap_words = { "heap", "allocation", "allocations" };
+static const struct section_words mmap_words = { "mmap", "mapping", "mappings" };
+
+/* Binary units with one decimal; exact byte counts are in the JSON output. */
+static const char *human_bytes(__s64 v, char *buf, size_t len)
+{
+	static const char *const units[] = { "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
+	double d = (double)v;
+	int u = -1;
+
+	if (v < 1024 && v > -1024) {
+		snprintf(buf, len, "%lld B", (long long)v);
+		return buf;
+	}
+	/* 1023.95 and up would print as "1024.0" of the smaller unit */
+	while (fabs(d) >= 1023.95 && u < 5) {
+		d /= 1024;
+		u++;
+	}
+	snprintf(buf, len, "%.1f %s", d, units[u]);
+	return buf;
+}
+
+static double finite_or_zero(double d)
+{
+	return isfinite(d) ? d : 0;
+}
+
+static const char *base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash && slash[1] ? slash + 1 : path;
+}
+
+static const char *plural(long long n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
+}
+
+/* Names come from the target's binaries; a control character must not break the lines. */
+static void put_clean(FILE *f, const char *s)
+{
+	const unsigned char *p;
+
+	for (p = (const unsigned char *)s; *p; p++)
+		fputc(*p < 0x20 || *p == 0x7f ? '?' : *p, f);
+}
+
+static void write_frame(FILE *f, const struct lt_report_stack *s, __u32 i)
+{
+	const struct lt_sym *sym;
+	char buf[512];
+
+	if (!s->frames) {
+		fprintf(f, "    0x%llx\n", (unsigned long long)s->ips[i]);
+		return;
+	}
+	sym = &s->frames[i];
+	fputs("    ", f);
+	put_clean(f, lt_output__frame_name(sym, buf, sizeof(buf)));
+	if (sym->symbol && *sym->symbol)
+		fprintf(f, "+0x%llx", (unsigned long long)sym->sym_off);
+	if (sym->file) {
+		fputs(" (", f);
+		put_clean(f, base_name(sym->file));
+		if (sym->line > 0)
+			fprintf(f, ":%d", sym->line);
+		fputc(')', f);
+	}
+	/* an unnamed frame already carries its module in its name */
+	if (sym->symbol && *sym->symbol && sym->module && *sym->module) {
+		fputs(" [", f);
+		put_clean(f, base_name(sym->module));
+		fputc(']', f);
+	}
+	fputc('\n', f);
+}
+
+static void write_stack(FILE *f, const struct lt_report_stack *s, size_t rank,
+			const struct section_words *w)
+{
+	char buf[32];
+	__u32 i, n = s->nframes < LT_MAX_FRAMES ? s->nframes : LT_MAX_FRAMES;
+
+	fprintf(f, "#%zu  %s in %lld %s", rank, human_bytes(s->bytes, buf, sizeof(buf)),
+		(long long)s->count, plural(s->count, w->one, w->many));
+	if (s->oldest_age_s >= 0)
+		fprintf(f, ", oldest %.1f s\n", finite_or_zero(s->oldest_age_s));
+	else
+		fprintf(f, ", age unknown\n");
+	if (!n)
+		fprintf(f, "    [stack not recorded]\n");
+	for (i = 0; i < n; i++)
+		write_frame(f, s, i);
+	if (s->flags & LT_STACK_UNWIND_ERR)
+		fprintf(f, "    [unwinding stopped here: outer frames unknown]\n");
+	else if (s->flags & LT_STACK_TRUNCATED)
+		fprintf(f, "    [truncated at %d frames: outer frames not recorded]\n",
+			LT_MAX_FRAMES);
+}
+
+static void write_totals(FILE *f, const struct lt_report_section *sec,
+			 const struct section_words *w)
+{
+	char buf[32];
+
+	fprintf(f, "%s: %s outstanding in %lld %s from %zu %s\n", w->name,
+		human_bytes(sec->bytes, buf, sizeof(buf)), (long long)sec->count,
+		plural(sec->count, w->one, w->many), sec->n, plural(sec->n, "stack", "stacks"));
+}
+
+static void write_top(FILE *f, const struct lt_report_section *sec, size_t top_n,
+		      const struct section_words *w)
+{
+	size_t i, shown = sec->n < top_n ? sec->n : top_n;
+	__s64 rest = 0;
+	char buf[32];
+
+	if (!shown)
+		return;
+	fprintf(f, "\n%s: top %zu of %zu %s by bytes, leaf frame first\n", w->name, shown, sec->n,
+		plural(sec->n, "stack", "stacks"));
+	for (i = 0; i < shown; i++)
+		write_stack(f, &sec->stacks[i], i + 1, w);
+	if (shown == sec->n)
+		return;
+	for (i = shown; i < sec->n; i++)
+		rest += sec->stacks[i].bytes;
+	fprintf(f, "... %zu more %s, %s\n", sec->n - shown,
+		plural(sec->n - shown, "stack", "stacks"), human_bytes(rest, buf, sizeof(buf)));
+}
+
+int lt_output__text(FILE *f, const struct lt_report *r, int top_n)
+{
+	/* a negative N means no limit */
+	size_t top = top_n < 0 ? (size_t)-1 : (size_t)top_n;
+	bool any = false;
+	int i;
+
+	if (!f || !r)
+		return -EINVAL;
+	fprintf(f, "leaktrace: pid %d", r->pid);
+	if (r->comm) {
+		fputs(" (", f);
+		put_clean(f, r->comm);
+		fputc(')', f);
+	}
+	fprintf(f, ", %.1f s traced%s\n", finite_or_zero(r->duration_s),
+		r->target_exited ? ", target exited" : "");
+	if (r->min_age_s > 0)
+		fprintf(f, "min-age: counting only allocations at least %.1f s old\n",
+			finite_or_zero(r->min_age_s));
+	write_totals(f, &r->heap, &heap_words);
+	write_totals(f, &r->mmap, &mmap_words);
+	write_top(f, &r->heap, top, &heap_words);
+	write_top(f, &r->mmap, top, &mmap_words);
+
+	fprintf(f, "\nlost:");
+	for (i = 0; i < LT_LOSS__MAX; i++) {
+		if (!r->lost[i])
+			continue;
+		fprintf(f, " %s=%llu", lt_loss__name(i), (unsigned long long)r->lost[i]);
+		any = true;
+	}
+	fprintf(f, "%s\n", any ? "" : " none");
+	return ferror(f) ? -EIO : 0;
+}
