@@ -98,6 +98,10 @@ int main(int argc, char **argv)
 		err = 1;
 		goto cleanup;
 	}
+	/* libdw would fetch missing debug info over the network when DEBUGINFOD_URLS is
+	 * set (node's can be gigabytes); a leak report uses what is on the machine. Unset
+	 * only now, so that a launched command still sees its own environment. */
+	unsetenv("DEBUGINFOD_URLS");
 	start = lt_now_s();
 	next_report = start + cfg.interval_s;
 	while (!lt_stop_requested) {
