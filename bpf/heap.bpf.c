@@ -91,11 +91,14 @@ static __always_inline void lt_track(struct pt_regs *ctx, __u64 addr, __u64 size
 	a.stack_id = lt_capture_stack(PT_REGS_IP(ctx), PT_REGS_SP(ctx), ctx->bp, false);
 	a.size = size;
 	a.ts_ns = bpf_ktime_get_ns();
-	/* A block still recorded at this address was freed where we could not see it. */
-	lt_untrack(addr, NULL);
-	if (bpf_map_update_elem(&allocs, &addr, &a, BPF_ANY)) {
-		lt_count_loss(LT_LOSS_ALLOC_MAP_FULL);
-		return;
+	if (bpf_map_update_elem(&allocs, &addr, &a, BPF_NOEXIST)) {
+		/* A block still recorded at this address was freed where we could not see
+		 * it (rare): drop it and record the new one. */
+		if (!lt_untrack(addr, NULL) ||
+		    bpf_map_update_elem(&allocs, &addr, &a, BPF_NOEXIST)) {
+			lt_count_loss(LT_LOSS_ALLOC_MAP_FULL);
+			return;
+		}
 	}
 	lt_totals_add(a.stack_id, size, 1);
 }
@@ -312,7 +315,7 @@ int BPF_KPROBE(uprobe_free, __u64 ptr)
 	struct lt_thread *t;
 	__u64 sp;
 
-	if (!ptr || !lt_is_target())
+	if (!lt_is_target() || !ptr)
 		return 0;
 	t = bpf_map_lookup_elem(&threads, &(__u32){ (__u32)bpf_get_current_pid_tgid() });
 	if (t) {

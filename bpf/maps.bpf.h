@@ -101,6 +101,8 @@ LT_RODATA(__u32, target_tgid);
 /* Launch mode only: stop the target when it maps new code until userspace has read its
  * modules (the process is ours and may exit before we could look otherwise). */
 LT_RODATA(__u32, pause_on_exec_map);
+/* --probe-floor: every program returns at once, to measure the cost of the traps. */
+LT_RODATA(__u32, probe_floor);
 
 static __always_inline void lt_count_loss(enum lt_loss loss)
 {
@@ -113,6 +115,8 @@ static __always_inline void lt_count_loss(enum lt_loss loss)
 
 static __always_inline bool lt_is_target(void)
 {
+	if (probe_floor)
+		return false;
 	return (bpf_get_current_pid_tgid() >> 32) == target_tgid;
 }
 

@@ -68,7 +68,7 @@ static __always_inline bool lt_read(__u64 *dst, __u64 addr)
 static int lt_unwind_step(__u32 idx, struct lt_unwind_state *st)
 {
 	struct lt_cfi_row *row;
-	__u64 cfa, ra, bp;
+	__u64 cfa, ra, bp, frame[2];
 
 	if (st->pc == 0 || st->done)
 		return 1;
@@ -110,13 +110,14 @@ static int lt_unwind_step(__u32 idx, struct lt_unwind_state *st)
 	}
 	if ((st->bp & 7) || st->bp < st->sp)
 		goto fail;
-	if (!lt_read(&bp, st->bp) || !lt_read(&ra, st->bp + 8))
+	/* saved bp and return address are adjacent: one read */
+	if (bpf_probe_read_user(frame, sizeof(frame), (const void *)st->bp))
 		goto fail;
-	if (bp && bp <= st->bp)
+	if (frame[0] && frame[0] <= st->bp)
 		goto fail;
 	st->sp = st->bp + 16;
-	st->bp = bp;
-	st->pc = ra;
+	st->bp = frame[0];
+	st->pc = frame[1];
 	return 0;
 fail:
 	st->error = true;

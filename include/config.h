@@ -28,6 +28,7 @@ struct lt_config {
 	__u32 max_stacks;    /* --max-stacks: distinct stacks stored */
 	bool trace_heap;     /* allocator probes */
 	bool trace_mmap;     /* mmap/munmap/mremap */
+	bool probe_floor;    /* --probe-floor: same probes, programs that return at once */
 };
 
 /* Fill cfg from the command line. Returns 0 to run, 1 when --help or --version was

@@ -21,6 +21,7 @@ enum {
 	OPT_MIN_AGE = 256,
 	OPT_MAX_ALLOCS,
 	OPT_MAX_STACKS,
+	OPT_PROBE_FLOOR,
 };
 
 /* State of one parse: -t lists accumulate, but the first one replaces the default. */
@@ -183,6 +184,12 @@ static int apply_max_stacks(struct parse_ctx *ctx, const char *arg)
 	return 0;
 }
 
+static int apply_probe_floor(struct parse_ctx *ctx, const char *arg)
+{
+	ctx->cfg->probe_floor = true;
+	return 0;
+}
+
 static int apply_trace_word(struct lt_config *cfg, const char *word, size_t len)
 {
 	size_t i;
@@ -256,6 +263,9 @@ static const struct lt_opt opts[] = {
 	  "outstanding allocations tracked at once (default 262144)", apply_max_allocs },
 	{ "max-stacks", OPT_MAX_STACKS, required_argument, "N",
 	  "distinct stacks stored (default 16384)", apply_max_stacks },
+	{ "probe-floor", OPT_PROBE_FLOOR, no_argument, NULL,
+	  "attach every probe where it would go, with programs that do nothing (to measure "
+	  "the cost of the traps alone; reports stay empty)", apply_probe_floor },
 	{ "verbose", 'v', no_argument, NULL, "more diagnostics on stderr; repeat for more",
 	  apply_verbose },
 	{ "help", 'h', no_argument, NULL, "show this help", apply_help },
