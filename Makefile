@@ -88,15 +88,15 @@ $(OUTPUT)/tests/unit/%: tests/unit/%.c $(LIB_OBJS) | $(OUTPUT)/tests/unit
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests/unit $< $(LIB_OBJS) $(LDLIBS) -lstdc++ -lcmocka -o $@
 
-$(OUTPUT)/targets/%_nofp: tests/targets/%_nofp.c | $(OUTPUT)/targets
+$(OUTPUT)/targets/%_nofp: tests/targets/%_nofp.c $(wildcard tests/targets/*.h) | $(OUTPUT)/targets
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(TARGET_NOFP_CFLAGS) $< -o $@
 
-$(OUTPUT)/targets/%: tests/targets/%.c | $(OUTPUT)/targets
+$(OUTPUT)/targets/%: tests/targets/%.c $(wildcard tests/targets/*.h) | $(OUTPUT)/targets
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(TARGET_CFLAGS) $< -o $@
 
-$(OUTPUT)/targets/%: tests/targets/%.cc | $(OUTPUT)/targets
+$(OUTPUT)/targets/%: tests/targets/%.cc $(wildcard tests/targets/*.h) | $(OUTPUT)/targets
 	$(call msg,CXX,$@)
 	$(Q)$(CXX) $(TARGET_CFLAGS) $< -o $@
 

@@ -110,10 +110,10 @@ static int lt_unwind_step(__u32 idx, struct lt_unwind_state *st)
 	}
 	if ((st->bp & 7) || st->bp < st->sp)
 		goto fail;
-	/* saved bp and return address are adjacent: one read */
+	/* Saved bp and return address are adjacent: one read. The saved bp may be
+	 * anything when the caller keeps no frame pointer (libc calling main): only a
+	 * frame-pointer step from it checks it, through bp >= sp above. */
 	if (bpf_probe_read_user(frame, sizeof(frame), (const void *)st->bp))
-		goto fail;
-	if (frame[0] && frame[0] <= st->bp)
 		goto fail;
 	st->sp = st->bp + 16;
 	st->bp = frame[0];
@@ -169,8 +169,7 @@ static __always_inline __u64 lt_capture_stack(__u64 pc, __u64 sp, __u64 bp, bool
 	}
 	if (st.error) {
 		st.out->flags |= LT_STACK_UNWIND_ERR;
-		if (st.nr <= 1)
-			lt_count_loss(LT_LOSS_STACK_UNWIND);
+		lt_count_loss(LT_LOSS_STACK_UNWIND);
 	}
 	id = st.hash ^ st.out->flags;
 	if (!id)

@@ -17,7 +17,7 @@
 enum lt_loss {
 	LT_LOSS_ALLOC_MAP_FULL = 0,  /* allocation not recorded: allocs map full */
 	LT_LOSS_STACK_MAP_FULL,      /* stack not stored: stacks map full (alloc kept as unknown stack) */
-	LT_LOSS_STACK_UNWIND,        /* user stack could not be unwound past the first frame */
+	LT_LOSS_STACK_UNWIND,        /* unwinding stopped before the outermost frame */
 	LT_LOSS_STACK_TRUNCATED,     /* stack deeper than LT_MAX_FRAMES */
 	LT_LOSS_RET_MISSED,          /* a return probe never fired (longjmp, uretprobe limit) */
 	LT_LOSS_UNKNOWN_FREE,        /* free of an address not allocated while tracing */

@@ -1,0 +1,564 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0
+"""Attaches the real leaktrace to the targets in build/targets and checks its reports against
+what each target says it leaked. Needs root. Python standard library only.
+
+Prints "PASS name", "FAIL name: why" or "SKIP name: why" per test and ends with
+"N passed, N failed[, N skipped]". Arguments are substrings selecting tests by name.
+Environment: LEAKTRACE (binary), LT_TARGETS (folder of targets), LT_VERBOSE=1.
+"""
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import traceback
+
+sys.dont_write_bytecode = True  # no __pycache__ left in the source tree by a root run
+
+from checks import (absent_names, check_absent, check_detached, check_leak, check_unknown_free,
+                    describe, describe_section, frame_syms, leak_by_fn, sym_is, truth_total)
+from harness import (LEAKTRACE, Fail, Skip, Target, attach_run, check_budget, cleanup, kill_all,
+                     launch_run, spawn, tail, tmp_path, wait_proc)
+
+_runs = {}
+
+
+def scenario(name):
+    """Runs are shared by the tests that check them; each is made once, on first use."""
+    if name not in _runs:
+        _runs[name] = SCENARIOS[name]()
+    return _runs[name]
+
+
+SCENARIOS = {
+    "heap": lambda: attach_run("heap_leaks"),
+    "threads": lambda: attach_run("thread_leaks"),
+    "busy": lambda: attach_run("busy_leaks"),
+    "cxx": lambda: attach_run("session_store"),
+    "mmap": lambda: attach_run("mmap_leaks"),
+    "nofp": lambda: attach_run("deep_nofp", stop_sig=signal.SIGTERM),
+    "exit": lambda: attach_run("heap_leaks", mode="exit", self_stop=True),
+    "launch": lambda: launch_run("heap_leaks"),
+    "text": lambda: attach_run("heap_leaks", fmt="text", extra=["-n", "100"]),
+    "folded": lambda: attach_run("heap_leaks", fmt="folded"),
+    "folded_mmap": lambda: attach_run("mmap_leaks", fmt="folded"),
+    "duration": lambda: attach_run("heap_leaks", extra=["-d", "3"], self_stop=True),
+    "interval": lambda: attach_run("heap_leaks", extra=["1", "2"], self_stop=True),
+    "min_age": lambda: attach_run("heap_leaks", extra=["--min-age", "3600"]),
+}
+
+
+# ---- tests ----
+
+TESTS = []
+
+
+def test(fn):
+    TESTS.append((fn.__name__[len("test_"):], fn))
+    return fn
+
+
+def leak_test(scen, fn, via=None):
+    def t():
+        run = scenario(scen)
+        check_leak(run.final(), leak_by_fn(run.truth, fn, via))
+    name = "%s_%s" % (scen, (fn.split("::")[-1] + ("_" + via if via else "")))
+    TESTS.append((name, t))
+
+
+@test
+def test_heap_report_shape():
+    run = scenario("heap")
+    rep = run.final()
+    for key, typ in (("pid", int), ("comm", str), ("duration_s", (int, float)), ("final", bool),
+                     ("target_exited", bool), ("heap", dict), ("mmap", dict), ("lost", dict)):
+        if not isinstance(rep.get(key), typ):
+            raise Fail("field %s missing or of the wrong type: %r" % (key, rep.get(key)))
+    if rep["pid"] != run.pid:
+        raise Fail("pid %r, the target is %d" % (rep["pid"], run.pid))
+    if rep["comm"] != "heap_leaks" or rep["final"] is not True or rep["target_exited"]:
+        raise Fail("comm/final/target_exited: %r/%r/%r" %
+                   (rep["comm"], rep["final"], rep["target_exited"]))
+    for sec in ("heap", "mmap"):
+        s = rep[sec]
+        for key in ("bytes", "count", "stacks"):
+            if key not in s:
+                raise Fail("%s.%s missing" % (sec, key))
+        for st in s["stacks"]:
+            for key in ("bytes", "count", "oldest_age_s", "truncated", "frames"):
+                if key not in st:
+                    raise Fail("%s stack without %s" % (sec, key))
+            for f in st["frames"]:
+                for key in ("symbol", "module", "file", "line", "addr"):
+                    if key not in f:
+                        raise Fail("frame without %s: %r" % (key, f))
+                if not re.fullmatch(r"0x[0-9a-f]+", str(f["addr"])):
+                    raise Fail("frame addr %r is not 0x-hex" % f["addr"])
+    for key in ("unknown_free", "alloc_map_full"):
+        if not isinstance(rep["lost"].get(key), int):
+            raise Fail("lost.%s missing" % key)
+
+
+for _fn in ("leak_malloc", "leak_calloc", "leak_realloc", "leak_realloc_null", "leak_realloc_pre",
+            "leak_reallocarray", "leak_posix_memalign", "leak_aligned_alloc", "leak_memalign",
+            "leak_valloc", "leak_pvalloc", "leak_strdup"):
+    leak_test("heap", _fn)
+
+
+@test
+def test_heap_freed_and_pre_attach_absent():
+    run = scenario("heap")
+    check_absent(run.final(), absent_names(run.truth))
+
+
+@test
+def test_heap_unknown_free():
+    run = scenario("heap")
+    check_unknown_free(run.final(), run.truth)
+
+
+@test
+def test_heap_total_exact():
+    # Nothing but the leak functions allocates after attach in heap_leaks.
+    run = scenario("heap")
+    rep = run.final()
+    nbytes, count = truth_total(run.truth)
+    if rep["heap"]["bytes"] != nbytes or rep["heap"]["count"] != count:
+        raise Fail("heap total %s B in %s, expected %d B in %d; %s" %
+                   (rep["heap"]["bytes"], rep["heap"]["count"], nbytes, count,
+                    describe_section(rep["heap"], 20)))
+
+
+@test
+def test_heap_sorted_and_summed():
+    rep = scenario("heap").final()
+    for sec in ("heap", "mmap"):
+        stacks = rep[sec]["stacks"]
+        sizes = [s["bytes"] for s in stacks]
+        if sizes != sorted(sizes, reverse=True):
+            raise Fail("%s stacks not sorted by bytes: %s" % (sec, sizes))
+        if sum(sizes) != rep[sec]["bytes"] or \
+                sum(s["count"] for s in stacks) != rep[sec]["count"]:
+            raise Fail("%s totals %s/%s differ from the stacks' sum %s/%s" %
+                       (sec, rep[sec]["bytes"], rep[sec]["count"], sum(sizes),
+                        sum(s["count"] for s in stacks)))
+
+
+@test
+def test_heap_source_line():
+    run = scenario("heap")
+    rep = run.final()
+    for fn in ("leak_malloc", "leak_calloc"):
+        leak = leak_by_fn(run.truth, fn)
+        for st, pos, _ in check_leak(rep, leak):
+            f = st["frames"][pos]
+            if not (f.get("file") or "").endswith("heap_leaks.c") or f.get("line") != leak["line"]:
+                raise Fail("%s frame at %s:%s, expected heap_leaks.c:%d" %
+                           (fn, f.get("file"), f.get("line"), leak["line"]))
+            if not (f.get("module") or "").endswith("/heap_leaks"):
+                raise Fail("%s frame module %r" % (fn, f.get("module")))
+
+
+@test
+def test_heap_stack_complete():
+    # Shallow stacks: not truncated, and unwound through libc (CFI) up to _start.
+    run = scenario("heap")
+    rep = run.final()
+    for fn in ("leak_malloc", "leak_strdup"):
+        for st, _, syms in check_leak(rep, leak_by_fn(run.truth, fn)):
+            if st.get("truncated"):
+                raise Fail("%s stack flagged truncated: %s" % (fn, describe(st, 10)))
+            if not sym_is(syms[-1], "_start"):
+                raise Fail("%s stack does not end at _start: %s" % (fn, describe(st, 10)))
+
+
+@test
+def test_busy_target():
+    run = scenario("busy")
+    rep = run.final()
+    for leak in run.truth["leaks"]:
+        for st, _, _ in check_leak(rep, leak):
+            if st.get("truncated"):
+                raise Fail("stack flagged truncated: %s" % describe(st, 10))
+    check_absent(rep, absent_names(run.truth))
+
+
+@test
+def test_detach_after_sigint():
+    run = scenario("heap")
+    run.final()
+    check_detached(run)
+    if not run.target_alive_after:
+        raise Fail("target died while or after leaktrace detached")
+    if not run.target_again:
+        raise Fail("target did not run its allocations after leaktrace detached")
+
+
+leak_test("threads", "leak_in_old_thread")
+leak_test("threads", "leak_in_new_thread")
+
+
+@test
+def test_threads_cross_thread_free():
+    run = scenario("threads")
+    rep = run.final()
+    check_absent(rep, absent_names(run.truth))
+    check_unknown_free(rep, run.truth)
+
+
+leak_test("cxx", "SessionStore::record", "new")
+leak_test("cxx", "SessionStore::record", "vector")
+
+
+@test
+def test_cxx_demangled_and_freed_absent():
+    run = scenario("cxx")
+    rep = run.final()
+    check_absent(rep, absent_names(run.truth))
+    syms = [s for st in rep["heap"]["stacks"] for s in frame_syms(st) if s]
+    if any(s.startswith("_Z") for s in syms):
+        raise Fail("mangled names left: %s" % [s for s in syms if s.startswith("_Z")][:3])
+    if "SessionStore::record(int)" not in syms or "operator new(unsigned long)" not in syms:
+        raise Fail("demangled names missing; got %s" % sorted(set(syms))[:10])
+
+
+leak_test("mmap", "leak_mmap_partial")
+leak_test("mmap", "leak_mremap")
+
+
+@test
+def test_mmap_unmapped_absent_and_total():
+    run = scenario("mmap")
+    rep = run.final()
+    check_absent(rep, absent_names(run.truth))
+    nbytes, _ = truth_total(run.truth, "mmap")
+    if rep["mmap"]["bytes"] != nbytes:
+        raise Fail("mmap total %s, expected %d; %s" %
+                   (rep["mmap"]["bytes"], nbytes, describe_section(rep["mmap"])))
+
+
+@test
+def test_nofp_cfi_chain():
+    run = scenario("nofp")
+    rep = run.final()
+    check_leak(rep, leak_by_fn(run.truth, "deep_c"))
+    check_absent(rep, absent_names(run.truth))
+
+
+@test
+def test_sigterm_final_report():
+    run = scenario("nofp")
+    rep = run.final()
+    if rep.get("final") is not True:
+        raise Fail("last report after SIGTERM has final=%r" % rep.get("final"))
+    check_detached(run)
+
+
+@test
+def test_target_exit_final_report():
+    run = scenario("exit")
+    rep = run.final()
+    if rep.get("final") is not True or rep.get("target_exited") is not True:
+        raise Fail("final=%r target_exited=%r" % (rep.get("final"), rep.get("target_exited")))
+    for leak in run.truth["leaks"]:
+        check_leak(rep, leak)
+
+
+@test
+def test_detach_after_target_exit():
+    run = scenario("exit")
+    run.final()
+    check_detached(run)
+
+
+@test
+def test_launch_mode():
+    run = scenario("launch")
+    rep = run.final()
+    if rep.get("final") is not True or rep.get("target_exited") is not True:
+        raise Fail("final=%r target_exited=%r" % (rep.get("final"), rep.get("target_exited")))
+    if rep.get("comm") != "heap_leaks" or rep.get("pid") != run.pid:
+        raise Fail("comm %r pid %r, expected heap_leaks %d" % (rep.get("comm"), rep.get("pid"),
+                                                                run.pid))
+    for leak in run.truth["leaks"]:
+        check_leak(rep, leak)
+    # Traced from the start, pre_attach_keep's blocks are leaks; everything else absent
+    # before attach (freed or reallocated) is still absent.
+    check_absent(rep, [n for n in absent_names(run.truth) if n != "pre_attach_keep"])
+
+
+@test
+def test_launch_traces_from_start():
+    # heap_leaks.c's pre_attach_keep(): malloc(1000 + i) for i in 0..3, never freed.
+    rep = scenario("launch").final()
+    check_leak(rep, {"fn": "pre_attach_keep", "section": "heap", "bytes": 4 * 1000 + 6,
+                     "count": 4, "via": "", "chain": "main"})
+
+
+@test
+def test_launch_detach():
+    run = scenario("launch")
+    run.final()
+    check_detached(run)
+
+
+@test
+def test_format_text():
+    run = scenario("text")
+    if run.error:
+        raise Fail(run.error)
+    if run.rc != 0:
+        raise Fail("exit code %s; stderr: %s" % (run.rc, tail(run.stderr)))
+    text = run.raw
+    missing = [l["fn"] for l in run.truth["leaks"] if l["fn"] not in text]
+    if missing:
+        raise Fail("functions missing from the text report: %s" % missing)
+    nbytes, count = truth_total(run.truth)
+    if not re.search(r"\b%d\b" % count, text):
+        raise Fail("total count %d not in the text report" % count)
+    if not text_mentions_bytes(text, nbytes):
+        raise Fail("total %d bytes not in the text report (in any unit)" % nbytes)
+    small = leak_by_fn(run.truth, "leak_malloc")["bytes"]
+    if not text_mentions_bytes(text, small):
+        raise Fail("leak_malloc's %d bytes not in the text report" % small)
+
+
+def text_mentions_bytes(text, n):
+    """Whether text shows n bytes: as digits (maybe grouped) or rounded in B/KiB/MiB/KB/MB."""
+    plain = re.sub(r"(?<=\d)[,_'](?=\d{3}\b)", "", text)
+    if re.search(r"(?<![\d.])%d(?![\d.])" % n, plain):
+        return True
+    units = {"B": 1, "KiB": 1024, "MiB": 1 << 20, "GiB": 1 << 30, "KB": 1000, "kB": 1000,
+             "MB": 1000000, "K": 1024, "M": 1 << 20}
+    for num, unit in re.findall(r"(\d+(?:\.\d+)?)\s*(KiB|MiB|GiB|KB|kB|MB|B|K|M)\b", text):
+        digits = len(num.split(".")[1]) if "." in num else 0
+        if abs(float(num) * units[unit] - n) <= 0.5 * 10 ** -digits * units[unit]:
+            return True
+    return False
+
+
+def parse_folded(raw):
+    rows = []
+    for n, line in enumerate(raw.splitlines()):
+        if not line.strip():
+            continue
+        m = re.fullmatch(r"(.+) (\d+)", line)
+        if not m:
+            raise Fail("folded line %d does not parse as 'frames bytes': %.200s" % (n + 1, line))
+        rows.append((m.group(1).split(";"), int(m.group(2))))
+    return rows
+
+
+def folded_sum(rows, fn):
+    return sum(b for frames, b in rows if frames and sym_is(frames[-1], fn))
+
+
+@test
+def test_format_folded():
+    run = scenario("folded")
+    if run.error or run.rc != 0:
+        raise Fail(run.error or "exit code %s; stderr: %s" % (run.rc, tail(run.stderr)))
+    rows = parse_folded(run.raw)
+    heap = [(f, b) for f, b in rows if f[0] != "[mmap]"]
+    nbytes, _ = truth_total(run.truth)
+    if sum(b for _, b in heap) != nbytes:
+        raise Fail("heap lines sum to %d, the target leaked %d" % (sum(b for _, b in heap), nbytes))
+    for leak in run.truth["leaks"]:
+        if leak["via"]:
+            continue
+        got = folded_sum(rows, leak["fn"])
+        if got != leak["bytes"]:
+            raise Fail("lines ending in %s sum to %d, expected %d" % (leak["fn"], got,
+                                                                       leak["bytes"]))
+    for frames, _ in heap:
+        if frames[-1] == "leak_malloc" and "main" not in frames:
+            raise Fail("leak_malloc line without main (root first?): %s" % ";".join(frames))
+
+
+@test
+def test_format_folded_mmap():
+    run = scenario("folded_mmap")
+    if run.error or run.rc != 0:
+        raise Fail(run.error or "exit code %s; stderr: %s" % (run.rc, tail(run.stderr)))
+    rows = parse_folded(run.raw)
+    for leak in run.truth["leaks"]:
+        lines = [(f, b) for f, b in rows if any(sym_is(x, leak["fn"]) for x in f)]
+        if not lines or any(f[0] != "[mmap]" for f, _ in lines):
+            raise Fail("%s: lines %s, expected rooted at [mmap]" %
+                       (leak["fn"], [";".join(f) for f, _ in lines][:3]))
+        if sum(b for _, b in lines) != leak["bytes"]:
+            raise Fail("%s: %d bytes, expected %d" % (leak["fn"], sum(b for _, b in lines),
+                                                       leak["bytes"]))
+
+
+@test
+def test_format_folded_flamegraph():
+    tool = shutil.which("flamegraph.pl") or shutil.which("inferno-flamegraph")
+    if not tool:
+        raise Skip("flamegraph.pl not installed (no Debian package)")
+    run = scenario("folded")
+    if run.error:
+        raise Fail(run.error)
+    src = tmp_path("heap.folded")
+    with open(src, "w") as f:
+        f.write(run.raw)
+    r = subprocess.run([tool, "--countname=bytes", src], capture_output=True, timeout=60)
+    if r.returncode != 0 or b"<svg" not in r.stdout or b"leak_malloc" not in r.stdout:
+        raise Fail("%s failed: rc %d, %s" % (tool, r.returncode, tail(r.stderr.decode())))
+
+
+@test
+def test_duration_flag():
+    run = scenario("duration")
+    rep = run.final()
+    if rep.get("final") is not True:
+        raise Fail("final=%r" % rep.get("final"))
+    if not 2.0 <= rep.get("duration_s", 0) <= 10:
+        raise Fail("-d 3 gave duration_s %r" % rep.get("duration_s"))
+    check_leak(rep, leak_by_fn(run.truth, "leak_malloc"))
+
+
+@test
+def test_interval_reports():
+    run = scenario("interval")
+    run.final()
+    if len(run.reports) < 2:
+        raise Fail("%d reports for INTERVAL 1 COUNT 2" % len(run.reports))
+    if any(r.get("final") for r in run.reports[:-1]):
+        raise Fail("a report before the last one says final")
+    if run.reports[-1].get("final") is not True:
+        raise Fail("last report is not final")
+
+
+@test
+def test_min_age():
+    run = scenario("min_age")
+    rep = run.final()
+    if rep["heap"]["stacks"] or rep["heap"]["bytes"] != 0:
+        raise Fail("--min-age 3600 still reports %s" % describe_section(rep["heap"]))
+
+
+def one_line_error(argv, what, timeout=15, **kw):
+    check_budget()
+    p = spawn(argv, **kw)
+    rc = wait_proc(p, timeout, what)
+    p.err.wait_eof(5)
+    p.out.wait_eof(5)
+    err = [l for l in p.err.lines if l.strip()]
+    if rc == 0:
+        raise Fail("%s: exit code 0" % what)
+    if rc < 0:
+        raise Fail("%s: killed by signal %d" % (what, -rc))
+    if len(err) != 1:
+        raise Fail("%s: %d lines on stderr, expected one: %s" %
+                   (what, len(err), tail("\n".join(err))))
+    return rc, err[0]
+
+
+def free_pid():
+    with open("/proc/sys/kernel/pid_max") as f:
+        pid_max = int(f.read())
+    for pid in range(pid_max - 1, 1, -1):
+        if not os.path.exists("/proc/%d" % pid):
+            return pid
+    raise Skip("no free pid")
+
+
+@test
+def test_error_no_such_pid():
+    pid = free_pid()
+    _, line = one_line_error([LEAKTRACE, "-p", str(pid)], "leaktrace -p %d" % pid)
+    if str(pid) not in line:
+        raise Fail("error does not name the pid: %s" % line)
+
+
+@test
+def test_error_bad_format():
+    _, line = one_line_error([LEAKTRACE, "-f", "xml", "-p", str(free_pid())], "leaktrace -f xml")
+    if "xml" not in line and "format" not in line:
+        raise Fail("error does not name the format: %s" % line)
+
+
+@test
+def test_error_launch_missing_program():
+    one_line_error([LEAKTRACE, "-f", "json", "--", "/nonexistent/leaktrace-test-prog"],
+                   "leaktrace -- /nonexistent/...")
+
+
+@test
+def test_error_not_root():
+    if not shutil.which("setpriv"):
+        raise Skip("setpriv not installed")
+    tgt = Target("heap_leaks")
+    try:
+        argv = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all",
+                LEAKTRACE, "-p", str(tgt.pid)]
+        p = subprocess.run(argv, capture_output=True, timeout=15)
+        err = [l for l in p.stderr.decode("utf-8", "replace").splitlines() if l.strip()]
+        if p.returncode in (126, 127) or (err and err[0].startswith("setpriv:")):
+            raise Skip("cannot run leaktrace as nobody: %s" % tail("\n".join(err)))
+        if p.returncode == 0:
+            raise Fail("exit code 0 as nobody")
+        if len(err) != 1:
+            raise Fail("%d lines on stderr, expected one: %s" % (len(err), tail("\n".join(err))))
+        if not tgt.alive():
+            raise Fail("target died")
+    except subprocess.TimeoutExpired:
+        raise Fail("leaktrace as nobody still running after 15 s") from None
+    finally:
+        tgt.stop()
+
+
+def main(argv):
+    os.environ.pop("LD_PRELOAD", None)
+    selected = [(n, f) for n, f in TESTS if not argv[1:] or any(a in n for a in argv[1:])]
+    passed = failed = skipped = 0
+    if os.geteuid() != 0:
+        for name, _ in selected:
+            print("SKIP %s: needs root" % name)
+        print("0 passed, 0 failed, %d skipped" % len(selected))
+        return 0
+    if not os.access(LEAKTRACE, os.X_OK):
+        print("FAIL setup: %s not built" % LEAKTRACE)
+        print("0 passed, 1 failed")
+        return 1
+    for name, fn in selected:
+        try:
+            check_budget()
+            fn()
+            print("PASS %s" % name, flush=True)
+            passed += 1
+        except Skip as e:
+            print("SKIP %s: %s" % (name, e), flush=True)
+            skipped += 1
+        except Fail as e:
+            print("FAIL %s: %s" % (name, e), flush=True)
+            failed += 1
+        except Exception as e:  # a bug in the test itself still ends as one FAIL line
+            where = traceback.extract_tb(e.__traceback__)[-1]
+            print("FAIL %s: test error %s: %s (line %d)" % (name, type(e).__name__, e,
+                                                             where.lineno), flush=True)
+            failed += 1
+    summary = "%d passed, %d failed" % (passed, failed)
+    if skipped:
+        summary += ", %d skipped" % skipped
+    print(summary)
+    return 1 if failed else 0
+
+
+def on_signal(sig, frame):
+    kill_all()
+    sys.exit(128 + sig)
+
+
+if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGHUP, on_signal)
+    try:
+        rc = main(sys.argv)
+    finally:
+        cleanup()
+    sys.exit(rc)
