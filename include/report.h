@@ -58,4 +58,7 @@ void lt_agg__free(struct lt_agg *a);
 /* Frees the stacks and their frames arrays, and zeroes s. */
 void lt_report_section__free(struct lt_report_section *s);
 
+/* Growth in bytes per second of what is still outstanding (0 under a second traced). */
+double lt_report__rate(const struct lt_report *r, __s64 bytes);
+
 #endif

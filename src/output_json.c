@@ -104,12 +104,14 @@ static void put_frame(FILE *f, const struct lt_report_stack *s, __u32 i)
 		fputs(",\"module_offset\":null}", f);
 }
 
-static void put_stack(FILE *f, const struct lt_report_stack *s)
+static void put_stack(FILE *f, const struct lt_report *r, const struct lt_report_stack *s)
 {
 	__u32 i, n = s->nframes < LT_MAX_FRAMES ? s->nframes : LT_MAX_FRAMES;
 
-	fprintf(f, "{\"bytes\":%lld,\"count\":%lld,\"oldest_age_s\":", (long long)s->bytes,
+	fprintf(f, "{\"bytes\":%lld,\"count\":%lld,\"bytes_per_s\":", (long long)s->bytes,
 		(long long)s->count);
+	put_double(f, lt_report__rate(r, s->bytes));
+	fputs(",\"oldest_age_s\":", f);
 	/* every unknown age is written the same way */
 	put_double(f, s->oldest_age_s < 0 ? -1 : s->oldest_age_s);
 	fprintf(f, ",\"truncated\":%s,\"frames\":[",
@@ -124,16 +126,19 @@ static void put_stack(FILE *f, const struct lt_report_stack *s)
 		bool_str(s->flags & LT_STACK_UNWIND_ERR), (unsigned long long)s->stack_id);
 }
 
-static void put_section(FILE *f, const char *name, const struct lt_report_section *sec)
+static void put_section(FILE *f, const struct lt_report *r, const char *name,
+			const struct lt_report_section *sec)
 {
 	size_t i;
 
-	fprintf(f, ",\"%s\":{\"bytes\":%lld,\"count\":%lld,\"stacks\":[", name,
+	fprintf(f, ",\"%s\":{\"bytes\":%lld,\"count\":%lld,\"bytes_per_s\":", name,
 		(long long)sec->bytes, (long long)sec->count);
+	put_double(f, lt_report__rate(r, sec->bytes));
+	fputs(",\"stacks\":[", f);
 	for (i = 0; i < sec->n; i++) {
 		if (i)
 			fputc(',', f);
-		put_stack(f, &sec->stacks[i]);
+		put_stack(f, r, &sec->stacks[i]);
 	}
 	fputs("]}", f);
 }
@@ -151,8 +156,8 @@ int lt_output__json(FILE *f, const struct lt_report *r)
 	fprintf(f, ",\"final\":%s,\"target_exited\":%s,\"min_age_s\":", bool_str(r->final),
 		bool_str(r->target_exited));
 	put_double(f, r->min_age_s);
-	put_section(f, "heap", &r->heap);
-	put_section(f, "mmap", &r->mmap);
+	put_section(f, r, "heap", &r->heap);
+	put_section(f, r, "mmap", &r->mmap);
 	fputs(",\"lost\":{", f);
 	for (i = 0; i < LT_LOSS__MAX; i++)
 		fprintf(f, "%s\"%s\":%llu", i ? "," : "", lt_loss__name(i),

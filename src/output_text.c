@@ -92,14 +92,24 @@ static void write_frame(FILE *f, const struct lt_report_stack *s, __u32 i)
 	fputc('\n', f);
 }
 
-static void write_stack(FILE *f, const struct lt_report_stack *s, size_t rank,
-			const struct section_words *w)
+static void write_rate(FILE *f, const struct lt_report *r, __s64 bytes)
+{
+	double rate = lt_report__rate(r, bytes);
+	char buf[32];
+
+	if (rate > 0)
+		fprintf(f, " (+%s/s)", human_bytes((__s64)(rate + 0.5), buf, sizeof(buf)));
+}
+
+static void write_stack(FILE *f, const struct lt_report *r, const struct lt_report_stack *s,
+			size_t rank, const struct section_words *w)
 {
 	char buf[32];
 	__u32 i, n = s->nframes < LT_MAX_FRAMES ? s->nframes : LT_MAX_FRAMES;
 
 	fprintf(f, "#%zu  %s in %lld %s", rank, human_bytes(s->bytes, buf, sizeof(buf)),
 		(long long)s->count, plural(s->count, w->one, w->many));
+	write_rate(f, r, s->bytes);
 	if (s->oldest_age_s >= 0)
 		fprintf(f, ", oldest %.1f s\n", finite_or_zero(s->oldest_age_s));
 	else
@@ -115,17 +125,20 @@ static void write_stack(FILE *f, const struct lt_report_stack *s, size_t rank,
 			LT_MAX_FRAMES);
 }
 
-static void write_totals(FILE *f, const struct lt_report_section *sec,
+static void write_totals(FILE *f, const struct lt_report *r, const struct lt_report_section *sec,
 			 const struct section_words *w)
 {
 	char buf[32];
 
-	fprintf(f, "%s: %s outstanding in %lld %s from %zu %s\n", w->name,
+	fprintf(f, "%s: %s outstanding in %lld %s from %zu %s", w->name,
 		human_bytes(sec->bytes, buf, sizeof(buf)), (long long)sec->count,
 		plural(sec->count, w->one, w->many), sec->n, plural(sec->n, "stack", "stacks"));
+	write_rate(f, r, sec->bytes);
+	fputc('\n', f);
 }
 
-static void write_top(FILE *f, const struct lt_report_section *sec, size_t top_n,
+static void write_top(FILE *f, const struct lt_report *r, const struct lt_report_section *sec,
+		      size_t top_n,
 		      const struct section_words *w)
 {
 	size_t i, shown = sec->n < top_n ? sec->n : top_n;
@@ -137,7 +150,7 @@ static void write_top(FILE *f, const struct lt_report_section *sec, size_t top_n
 	fprintf(f, "\n%s: top %zu of %zu %s by bytes, leaf frame first\n", w->name, shown, sec->n,
 		plural(sec->n, "stack", "stacks"));
 	for (i = 0; i < shown; i++)
-		write_stack(f, &sec->stacks[i], i + 1, w);
+		write_stack(f, r, &sec->stacks[i], i + 1, w);
 	if (shown == sec->n)
 		return;
 	for (i = shown; i < sec->n; i++)
@@ -166,10 +179,10 @@ int lt_output__text(FILE *f, const struct lt_report *r, int top_n)
 	if (r->min_age_s > 0)
 		fprintf(f, "min-age: counting only allocations at least %.1f s old\n",
 			finite_or_zero(r->min_age_s));
-	write_totals(f, &r->heap, &heap_words);
-	write_totals(f, &r->mmap, &mmap_words);
-	write_top(f, &r->heap, top, &heap_words);
-	write_top(f, &r->mmap, top, &mmap_words);
+	write_totals(f, r, &r->heap, &heap_words);
+	write_totals(f, r, &r->mmap, &mmap_words);
+	write_top(f, r, &r->heap, top, &heap_words);
+	write_top(f, r, &r->mmap, top, &mmap_words);
 
 	fprintf(f, "\nlost:");
 	for (i = 0; i < LT_LOSS__MAX; i++) {

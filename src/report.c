@@ -168,3 +168,12 @@ void lt_report_section__free(struct lt_report_section *s)
 	free(s->stacks);
 	memset(s, 0, sizeof(*s));
 }
+
+double lt_report__rate(const struct lt_report *r, __s64 bytes)
+{
+	/* Everything reported was allocated since attach: what is still held over the time
+	 * traced is how fast it grew. Too short a trace says nothing. */
+	if (!r || !(r->duration_s >= 1.0) || bytes <= 0)
+		return 0;
+	return bytes / r->duration_s;
+}
