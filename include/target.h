@@ -25,6 +25,8 @@ int lt_target__spawn(struct lt_target *t, char *const argv[]);
 int lt_target__release(struct lt_target *t);
 /* Non-blocking: has the process exited? Reaps a launched child. */
 bool lt_target__exited(struct lt_target *t);
+/* The file execvp() would run for cmd (searching PATH), malloc'd; NULL if none. */
+char *lt_target__resolve_command(const char *cmd);
 /* Re-read the command name (after exec). */
 void lt_target__refresh_comm(struct lt_target *t);
 void lt_target__close(struct lt_target *t);

@@ -134,53 +134,54 @@ static bool lt_cfi_known(const struct lt_bpf *b, const struct lt_module *m)
 	return false;
 }
 
+/* Each module is examined once, whether it gets a table or not. */
+static void lt_cfi_remember(struct lt_bpf *b, const struct lt_module *m)
+{
+	b->cfi_dev[b->nmods] = m->dev;
+	b->cfi_ino[b->nmods] = m->ino;
+	b->nmods++;
+}
+
+static struct lt_cfi_module *lt_cfi_free_slot(struct lt_bpf *b)
+{
+	for (__u32 k = 0; k < LT_MAX_CFI_MODULES; k++)
+		if (!b->mods[k].end)
+			return &b->mods[k];
+	return NULL;
+}
+
 int lt_bpf__add_cfi(struct lt_bpf *b, const struct lt_modules *mods)
 {
-	for (size_t i = 0; i < mods->n; i++) {
+	for (size_t i = 0; i < mods->n && b->nmods < LT_MAX_CFI_MODULES; i++) {
 		const struct lt_module *m = &mods->v[i];
+		struct lt_cfi_module *slot;
 		struct lt_cfi_row *rows = NULL;
 		size_t n = 0;
 		int err;
 
 		if (lt_cfi_known(b, m))
 			continue;
-		if (b->nmods >= LT_MAX_CFI_MODULES)
-			return 0;
+		lt_cfi_remember(b, m);
 		err = lt_cfi__build(m->host_path, &rows, &n);
 		if (err || n == 0 || n > LT_CFI_MODULE_MAX_ROWS || b->rows_used + n > b->rows_cap) {
 			lt_debug("unwind table for %s: %s, frame pointers only", m->path,
 				 err ? strerror(-err) : n ? "too large" : "no CFI");
 			b->cfi_skipped++;
-			free(rows);
-			/* remember it so that it is not built again */
-			b->cfi_dev[b->nmods] = m->dev;
-			b->cfi_ino[b->nmods] = m->ino;
-			b->nmods++;
-			continue;
+			goto next;
 		}
 		if (lt_cfi_keeps_frame_pointers(rows, n)) {
 			/* Its frames are walked by frame pointers, which is cheaper per frame
 			 * and just as right for return addresses. */
 			lt_debug("%s keeps frame pointers: no unwind table", m->path);
-			free(rows);
-			b->cfi_dev[b->nmods] = m->dev;
-			b->cfi_ino[b->nmods] = m->ino;
-			b->nmods++;
-			continue;
+			goto next;
 		}
-		memcpy(b->rows + b->rows_used, rows, n * sizeof(*rows));
-		free(rows);
-		/* Rows first, then the module entry that makes the walker use them. */
-		__sync_synchronize();
-		struct lt_cfi_module *slot = NULL;
-		for (__u32 k = 0; k < LT_MAX_CFI_MODULES; k++) {
-			if (!b->mods[k].end) {
-				slot = &b->mods[k];
-				break;
-			}
-		}
+		slot = lt_cfi_free_slot(b);
 		if (!slot)
-			return 0;
+			goto next;
+		memcpy(b->rows + b->rows_used, rows, n * sizeof(*rows));
+		/* Rows first, then the module entry that makes the walker use them; `end`
+		 * last, since the walker takes a zero end for an empty slot. */
+		__sync_synchronize();
 		slot->first = b->rows_used;
 		slot->count = n;
 		slot->bias = m->bias;
@@ -188,10 +189,9 @@ int lt_bpf__add_cfi(struct lt_bpf *b, const struct lt_modules *mods)
 		__sync_synchronize();
 		slot->end = m->end;
 		b->rows_used += n;
-		b->cfi_dev[b->nmods] = m->dev;
-		b->cfi_ino[b->nmods] = m->ino;
-		b->nmods++;
 		lt_debug("unwind table for %s: %zu rows", m->path, n);
+next:
+		free(rows);
 	}
 	return 0;
 }

@@ -111,6 +111,7 @@ static int lt_session_attach_launch(struct lt_session *s)
 {
 	struct lt_maps maps = {};
 	struct lt_modules mods = {};
+	char *path = NULL;
 	struct stat st;
 	int err;
 
@@ -127,29 +128,8 @@ static int lt_session_attach_launch(struct lt_session *s)
 		if (err)
 			goto cleanup;
 	}
-	/* the executable, resolved like execvp would */
-	char *path = NULL;
-	const char *cmd = s->cfg->argv[0];
-
-	if (strchr(cmd, '/')) {
-		path = strdup(cmd);
-	} else {
-		const char *envp = getenv("PATH") ? getenv("PATH") : "/usr/bin:/bin";
-		char *dirs = strdup(envp), *save = NULL;
-
-		for (char *d = dirs ? strtok_r(dirs, ":", &save) : NULL; d;
-		     d = strtok_r(NULL, ":", &save)) {
-			if (asprintf(&path, "%s/%s", d, cmd) < 0) {
-				path = NULL;
-				break;
-			}
-			if (!access(path, X_OK))
-				break;
-			free(path);
-			path = NULL;
-		}
-		free(dirs);
-	}
+	/* the executable itself, in case it is linked statically */
+	path = lt_target__resolve_command(s->cfg->argv[0]);
 	if (path && !stat(path, &st)) {
 		err = lt_attach__file(s->attach, path, st.st_dev, st.st_ino);
 		if (err == -ENOENT)

@@ -80,6 +80,28 @@ int lt_target__open_pid(struct lt_target *t, pid_t pid)
 	return 0;
 }
 
+char *lt_target__resolve_command(const char *cmd)
+{
+	char *dirs, *save = NULL, *path = NULL;
+	const char *env = getenv("PATH");
+
+	if (strchr(cmd, '/'))
+		return strdup(cmd);
+	dirs = strdup(env ? env : "/usr/local/bin:/usr/bin:/bin");
+	for (char *d = dirs ? strtok_r(dirs, ":", &save) : NULL; d; d = strtok_r(NULL, ":", &save)) {
+		if (asprintf(&path, "%s/%s", d, cmd) < 0) {
+			path = NULL;
+			break;
+		}
+		if (!access(path, X_OK))
+			break;
+		free(path);
+		path = NULL;
+	}
+	free(dirs);
+	return path;
+}
+
 int lt_target__spawn(struct lt_target *t, char *const argv[])
 {
 	int go[2] = { -1, -1 }, errp[2] = { -1, -1 }, err;
