@@ -3,15 +3,13 @@
  * preferring one the x86-64 kernel emulates (cheap) over one it single-steps (costly). */
 
 #include <errno.h>
-#include <fcntl.h>
-#include <gelf.h>
-#include <libelf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <capstone/capstone.h>
 
+#include "elf_symbols.h"
 #include "probe_place.h"
 
 /* How far past the entry the ARG0 walk may look. Prologues are short; a long walk only
@@ -24,180 +22,6 @@
 #define ENTRY_READ_BYTES 16
 /* A "sub $imm,%rsp" larger than this is not a prologue we understand. */
 #define SP_ADJUST_MAX (1u << 20)
-
-#define VERSYM_HIDDEN 0x8000
-
-struct func_sym {
-	__u64 vaddr;
-	__u64 size;
-	int rank; /* higher wins among matches with the same base name */
-};
-
-/* "free" matches "free", "free@GLIBC_2.2.5" and "free@@GLIBC_2.2.5" (.symtab spells
- * versions into names; .dynsym keeps them in .gnu.version). */
-static bool base_name_matches(const char *symname, const char *want)
-{
-	size_t n = strlen(want);
-
-	return strncmp(symname, want, n) == 0 && (symname[n] == '\0' || symname[n] == '@');
-}
-
-/* Prefer exported over local symbols (a static function may share a name with another
- * file's), and the default version over a hidden old one. */
-static int sym_rank(const GElf_Sym *sym, const char *symname, bool hidden_version)
-{
-	int rank = 0;
-
-	if (GELF_ST_BIND(sym->st_info) != STB_LOCAL)
-		rank += 2;
-	if (!hidden_version && (!strchr(symname, '@') || strstr(symname, "@@")))
-		rank += 1;
-	return rank;
-}
-
-static Elf_Data *versym_data(Elf *elf)
-{
-	Elf_Scn *scn = NULL;
-	GElf_Shdr sh;
-
-	while ((scn = elf_nextscn(elf, scn))) {
-		if (gelf_getshdr(scn, &sh) && sh.sh_type == SHT_GNU_versym)
-			return elf_getdata(scn, NULL);
-	}
-	return NULL;
-}
-
-/* Search one symbol table. Returns 0 (found a function), -EOPNOTSUPP (only an IFUNC
- * matched: its address is the resolver, which runs once at relocation, not the
- * implementation), or -ENOENT. */
-static int symtab_find(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, const char *name,
-		       struct func_sym *out)
-{
-	Elf_Data *data = elf_getdata(scn, NULL);
-	Elf_Data *vers = sh->sh_type == SHT_DYNSYM ? versym_data(elf) : NULL;
-	size_t i, n;
-	bool ifunc = false;
-	int best = -1;
-
-	if (!data || !sh->sh_entsize)
-		return -ENOENT;
-	n = sh->sh_size / sh->sh_entsize;
-	for (i = 1; i < n; i++) {
-		GElf_Sym sym;
-		GElf_Versym vs = 0;
-		const char *symname;
-		int type, rank;
-
-		if (!gelf_getsym(data, i, &sym) || sym.st_shndx == SHN_UNDEF || !sym.st_value)
-			continue;
-		type = GELF_ST_TYPE(sym.st_info);
-		if (type != STT_FUNC && type != STT_GNU_IFUNC)
-			continue;
-		symname = elf_strptr(elf, sh->sh_link, sym.st_name);
-		if (!symname || !base_name_matches(symname, name) || strstr(symname, ".cold"))
-			continue;
-		if (type == STT_GNU_IFUNC) {
-			ifunc = true;
-			continue;
-		}
-		if (vers)
-			gelf_getversym(vers, i, &vs);
-		rank = sym_rank(&sym, symname, vs & VERSYM_HIDDEN);
-		if (rank > best) {
-			best = rank;
-			out->vaddr = sym.st_value;
-			out->size = sym.st_size;
-			out->rank = rank;
-		}
-	}
-	if (best >= 0)
-		return 0;
-	return ifunc ? -EOPNOTSUPP : -ENOENT;
-}
-
-static int sym_resolve(Elf *elf, const char *name, struct func_sym *out)
-{
-	static const Elf64_Word order[] = { SHT_DYNSYM, SHT_SYMTAB };
-	int err = -ENOENT;
-	size_t k;
-
-	for (k = 0; k < sizeof(order) / sizeof(order[0]); k++) {
-		Elf_Scn *scn = NULL;
-		GElf_Shdr sh;
-
-		while ((scn = elf_nextscn(elf, scn))) {
-			int e;
-
-			if (!gelf_getshdr(scn, &sh) || sh.sh_type != order[k])
-				continue;
-			e = symtab_find(elf, scn, &sh, name, out);
-			if (!e)
-				return 0;
-			if (e == -EOPNOTSUPP)
-				err = e;
-		}
-	}
-	return err;
-}
-
-/* The lowest address in (lo, hi) where any symbol starts: another entry point into
- * the same bytes, which a probe past it would see without the entry's checks. */
-static __u64 next_symbol_start(Elf *elf, __u64 lo, __u64 hi)
-{
-	Elf_Scn *scn = NULL;
-	GElf_Shdr sh;
-	__u64 next = hi;
-
-	while ((scn = elf_nextscn(elf, scn))) {
-		Elf_Data *data;
-		size_t i, n;
-
-		if (!gelf_getshdr(scn, &sh) || !sh.sh_entsize ||
-		    (sh.sh_type != SHT_DYNSYM && sh.sh_type != SHT_SYMTAB))
-			continue;
-		data = elf_getdata(scn, NULL);
-		if (!data)
-			continue;
-		n = sh.sh_size / sh.sh_entsize;
-		for (i = 1; i < n; i++) {
-			GElf_Sym sym;
-			int type;
-
-			if (!gelf_getsym(data, i, &sym) || sym.st_shndx == SHN_UNDEF)
-				continue;
-			type = GELF_ST_TYPE(sym.st_info);
-			if (type != STT_FUNC && type != STT_GNU_IFUNC && type != STT_NOTYPE)
-				continue;
-			if (sym.st_value > lo && sym.st_value < next)
-				next = sym.st_value;
-		}
-	}
-	return next;
-}
-
-/* uprobe attach takes a file offset: map vaddr through the executable PT_LOAD that
- * holds it. *avail is how many file bytes the segment has from there on. */
-static int vaddr_to_offset(Elf *elf, __u64 vaddr, __u64 *off, __u64 *avail)
-{
-	size_t i, n;
-
-	if (elf_getphdrnum(elf, &n))
-		return -ENOEXEC;
-	for (i = 0; i < n; i++) {
-		GElf_Phdr ph;
-
-		if (!gelf_getphdr(elf, i, &ph) || ph.p_type != PT_LOAD)
-			continue;
-		if (vaddr < ph.p_vaddr || vaddr >= ph.p_vaddr + ph.p_filesz)
-			continue;
-		if (!(ph.p_flags & PF_X))
-			return -ENOEXEC;
-		*off = vaddr - ph.p_vaddr + ph.p_offset;
-		*avail = ph.p_vaddr + ph.p_filesz - vaddr;
-		return 0;
-	}
-	return -ENOEXEC;
-}
 
 static bool is_reg_family(x86_reg r, x86_reg r64, x86_reg r32, x86_reg r16, x86_reg r8)
 {
@@ -438,8 +262,8 @@ static void describe(csh cs, const __u8 *code, size_t size, __u64 vaddr, char *b
 	cs_free(insn, 1);
 }
 
-static int place(csh cs, Elf *elf, const __u8 *code, size_t size, bool sized,
-		 const struct func_sym *fn, enum lt_place_mode mode, struct lt_probe_site *out)
+static int place(csh cs, struct lt_elf *elf, const __u8 *code, size_t size, bool sized,
+		 const struct lt_elf_sym *fn, enum lt_place_mode mode, struct lt_probe_site *out)
 {
 	struct walk w = {};
 	__u64 limit;
@@ -449,7 +273,7 @@ static int place(csh cs, Elf *elf, const __u8 *code, size_t size, bool sized,
 	if (mode == LT_PLACE_ARG0_NONNULL && sized) {
 		limit = reentry_limit(cs, code, size, fn->vaddr);
 		if (limit)
-			limit = next_symbol_start(elf, fn->vaddr, limit);
+			limit = lt_elf__next_symbol(elf, fn->vaddr, limit);
 		if (limit)
 			walk_arg0(cs, code, size, fn->vaddr, limit, &w);
 		if (!w.site && w.null_exit) {
@@ -473,31 +297,24 @@ static int place(csh cs, Elf *elf, const __u8 *code, size_t size, bool sized,
 int lt_probe_place__find(const char *path, const char *symbol, enum lt_place_mode mode,
 			 struct lt_probe_site *out)
 {
-	struct func_sym fn = {};
+	struct lt_elf_sym fn = {};
 	__u64 off, avail, size;
+	struct lt_elf *elf;
 	__u8 *code = NULL;
-	Elf *elf = NULL;
 	csh cs = 0;
 	bool sized;
-	int fd = -1, err;
+	int err;
 
 	if (!path || !symbol || !*symbol || !out)
 		return -EINVAL;
 	memset(out, 0, sizeof(*out));
-	if (elf_version(EV_CURRENT) == EV_NONE)
-		return -EINVAL;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	elf = lt_elf__open(path);
+	if (!elf)
 		return -errno;
-	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
-	if (!elf || elf_kind(elf) != ELF_K_ELF) {
-		err = -ENOEXEC;
-		goto cleanup;
-	}
-	err = sym_resolve(elf, symbol, &fn);
+	err = lt_elf__find_func(elf, symbol, &fn);
 	if (err)
 		goto cleanup;
-	err = vaddr_to_offset(elf, fn.vaddr, &off, &avail);
+	err = lt_elf__exec_offset(elf, fn.vaddr, &off, &avail);
 	if (err)
 		goto cleanup;
 
@@ -508,7 +325,7 @@ int lt_probe_place__find(const char *path, const char *symbol, enum lt_place_mod
 		err = -ENOMEM;
 		goto cleanup;
 	}
-	if (pread(fd, code, size, off) != (ssize_t)size) {
+	if (pread(lt_elf__fd(elf), code, size, off) != (ssize_t)size) {
 		err = -EIO;
 		goto cleanup;
 	}
@@ -530,10 +347,7 @@ cleanup:
 	if (cs)
 		cs_close(&cs);
 	free(code);
-	if (elf)
-		elf_end(elf);
-	if (fd >= 0)
-		close(fd);
+	lt_elf__close(elf);
 	return err;
 }
 
