@@ -23,17 +23,9 @@ from checks import (absent_names, check_absent, check_detached, check_leak, chec
 from harness import (LEAKTRACE, Fail, Skip, Target, attach_run, check_budget, cleanup, kill_all,
                      launch_run, spawn, tail, tmp_path, wait_proc)
 
-_runs = {}
+from registry import TESTS, scenario, scenarios, test
 
-
-def scenario(name):
-    """Runs are shared by the tests that check them; each is made once, on first use."""
-    if name not in _runs:
-        _runs[name] = SCENARIOS[name]()
-    return _runs[name]
-
-
-SCENARIOS = {
+scenarios({
     "heap": lambda: attach_run("heap_leaks"),
     "threads": lambda: attach_run("thread_leaks"),
     "busy": lambda: attach_run("busy_leaks"),
@@ -48,18 +40,10 @@ SCENARIOS = {
     "duration": lambda: attach_run("heap_leaks", extra=["-d", "3"], self_stop=True),
     "interval": lambda: attach_run("heap_leaks", extra=["1", "2"], self_stop=True),
     "min_age": lambda: attach_run("heap_leaks", extra=["--min-age", "3600"]),
-}
+})
 
 
 # ---- tests ----
-
-TESTS = []
-
-
-def test(fn):
-    TESTS.append((fn.__name__[len("test_"):], fn))
-    return fn
-
 
 def leak_test(scen, fn, via=None):
     def t():
@@ -549,6 +533,14 @@ def main(argv):
     return 1 if failed else 0
 
 
+def load_suites():
+    """The other suite files (suite_*.py next to this one) register their tests on import."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    for name in sorted(os.listdir(here)):
+        if name.startswith("suite_") and name.endswith(".py"):
+            __import__(name[:-3])
+
+
 def on_signal(sig, frame):
     kill_all()
     sys.exit(128 + sig)
@@ -558,6 +550,7 @@ if __name__ == "__main__":
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGHUP, on_signal)
     try:
+        load_suites()
         rc = main(sys.argv)
     finally:
         cleanup()
