@@ -4,7 +4,8 @@
 #
 # Needs root. Knobs (environment): LEAKTRACE, BENCH_REPS (3), BENCH_PAIRS_UNTRACED (5000000),
 # BENCH_PAIRS_TRACED (300000), BENCH_PAIRS_SLOW (100000, bpftrace/memleak rows),
-# BENCH_APP_SECONDS (10), BENCH_APP_CONNECTIONS (10), BENCH_SKIP_APP=1, BENCH_SKIP_MALLOC=1.
+# BENCH_APP_SECONDS (10), BENCH_APP_CONNECTIONS (10), BENCH_SAMPLES ("64K 512K": a row per
+# --sample value, "" for none), BENCH_SKIP_APP=1, BENCH_SKIP_MALLOC=1.
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -18,6 +19,7 @@ PAIRS_TRACED=${BENCH_PAIRS_TRACED:-300000}
 PAIRS_SLOW=${BENCH_PAIRS_SLOW:-100000}
 APP_SECONDS=${BENCH_APP_SECONDS:-10}
 APP_CONNS=${BENCH_APP_CONNECTIONS:-10}
+SAMPLES=${BENCH_SAMPLES:-64K 512K}
 HZ=$(getconf CLK_TCK)
 START=$SECONDS
 
@@ -148,6 +150,14 @@ END { clear(@size); clear(@bytes); clear(@stack); }
 EOF
 }
 
+# Whether leaktrace attaches through uprobe sessions here (then --classic-probes is a row).
+lt_has_sessions() {
+	local n
+
+	n=$(bpftool btf dump file /sys/kernel/btf/vmlinux 2>/dev/null | grep -c BPF_TRACE_UPROBE_SESSION)
+	[ "${n:-0}" -gt 0 ]
+}
+
 # start_tracer MODE PID LOG: sets TRACER_PID, TRACER_CPU0 (CPU ticks spent attaching).
 start_tracer() {
 	local mode=$1 pid=$2 log=$3 ready
@@ -158,6 +168,12 @@ start_tracer() {
 		ready='attached to pid' ;;
 	full)
 		"$LEAKTRACE" -p "$pid" -o "$log.report" 2>"$log.err" &
+		ready='attached to pid' ;;
+	classic)
+		"$LEAKTRACE" -p "$pid" --classic-probes -o "$log.report" 2>"$log.err" &
+		ready='attached to pid' ;;
+	sample-*)
+		"$LEAKTRACE" -p "$pid" --sample "${mode#sample-}" -o "$log.report" 2>"$log.err" &
 		ready='attached to pid' ;;
 	bpftrace)
 		bpftrace "$OUT/memleak.bt" "$pid" >"$log.report" 2>"$log.err" &
@@ -197,6 +213,8 @@ mode_label() {
 	untraced) echo "untraced" ;;
 	floor) echo "leaktrace --probe-floor" ;;
 	full) echo "leaktrace" ;;
+	classic) echo "leaktrace --classic-probes" ;;
+	sample-*) echo "leaktrace --sample ${1#sample-}" ;;
 	bpftrace) echo "bpftrace memleak.bt" ;;
 	memleak) echo "bcc memleak" ;;
 	esac
@@ -210,7 +228,7 @@ malloc_once() {
 
 	case $mode in
 	untraced) pairs=$PAIRS_UNTRACED ;;
-	floor | full) pairs=$PAIRS_TRACED ;;
+	floor | full | classic | sample-*) pairs=$PAIRS_TRACED ;;
 	*) pairs=$PAIRS_SLOW ;;
 	esac
 	"$OUT/malloc_bench" -t "$t" -n "$pairs" -H >"$log.out" 2>&1 &
@@ -256,8 +274,10 @@ tracer_cols() {
 }
 
 bench_malloc() {
-	local modes=(untraced floor full) t mode rep base floor ns
+	local modes=(untraced floor full) t mode rep base floor ns s
 
+	lt_has_sessions && modes+=(classic)
+	for s in $SAMPLES; do modes+=("sample-$s"); done
 	echo "== malloc/free pairs: bench/malloc_bench.c, sizes 16..4096 B and 1/64 of 8..32 KiB =="
 	cc -O2 -Wall -pthread "$BENCH/malloc_bench.c" -o "$OUT/malloc_bench" ||
 		die "cannot build malloc_bench"
@@ -320,8 +340,9 @@ json_fields() {
 declare -A RPS P99 ERRS
 
 bench_app() {
-	local modes=(untraced floor full) spid port url mode rep log base_rps base_p99 fl_rps r p e
+	local modes=(untraced floor full) spid port url mode rep log base_rps base_p99 fl_rps r p e s
 
+	for s in $SAMPLES; do modes+=("sample-$s"); done
 	echo "== HTTP: express 4 JSON endpoint (bench/app)," \
 		"autocannon -c $APP_CONNS -d $APP_SECONDS on 127.0.0.1 =="
 	if ! command -v node >/dev/null || ! command -v npm >/dev/null; then

@@ -13,23 +13,62 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
-/* The uprobe cookie carries how far into the function the probe sits: entry rsp =
- * rsp + sp_adjust. */
-#define LT_COOKIE_SP_ADJUST(c) ((__u32)((c) & 0xffff))
+/* Only in session programs (the loader sets their attach type): whether this run is
+ * the function's return. */
+extern bool bpf_session_is_return(void) __ksym __weak;
 
-static __always_inline struct lt_thread *lt_thread_get(__u32 tid)
+/* What an entry program tells a session link: run the return program, or not. */
+#define LT_RUN_RETURN 0
+#define LT_SKIP_RETURN 1
+
+/* *fresh is set when the thread had no state yet: its first allocator call. */
+static __always_inline struct lt_thread *lt_thread_get(__u32 tid, bool *fresh)
 {
 	struct lt_thread *t = bpf_map_lookup_elem(&threads, &tid);
 	static const struct lt_thread zero;
 
 	if (t)
 		return t;
+	*fresh = true;
 	/* may fail with EEXIST, which is fine, or because the map is full */
 	bpf_map_update_elem(&threads, &tid, &zero, BPF_NOEXIST);
 	t = bpf_map_lookup_elem(&threads, &tid);
 	if (!t)
 		lt_count_loss(LT_LOSS_THREAD_MAP_FULL);
 	return t;
+}
+
+/* The size an allocator call asks for, from its arguments. */
+static __always_inline __u64 lt_request_size(enum lt_alloc_fn fn, __u64 a0, __u64 a1, __u64 a2)
+{
+	switch (fn) {
+	case LT_FN_MALLOC:
+	case LT_FN_VALLOC:
+		return a0;
+	case LT_FN_PVALLOC:
+		return (a0 + 4095) & ~4095ULL;
+	case LT_FN_CALLOC:
+		return a0 * a1;
+	case LT_FN_REALLOC:
+	case LT_FN_ALIGNED_ALLOC:
+		return a1;
+	case LT_FN_REALLOCARRAY:
+		return a1 * a2;
+	case LT_FN_POSIX_MEMALIGN:
+		return a2;
+	default:
+		return 0;
+	}
+}
+
+/* The sampling draw (see LT_SAMPLE_ALWAYS in leaktrace.h for the estimator). */
+static __always_inline bool lt_sampled(__u64 size)
+{
+	__u64 rate = sample_bytes;
+
+	if (!rate || size >= rate || size >= LT_SAMPLE_ALWAYS)
+		return true;
+	return (__u64)bpf_get_prandom_u32() * rate < size << 32;
 }
 
 /* Calls whose entry rsp lies below sp have returned without their return probe firing
@@ -103,28 +142,41 @@ static __always_inline void lt_track(struct pt_regs *ctx, __u64 addr, __u64 size
 	lt_totals_add(a.stack_id, size, 1);
 }
 
+/* Note an allocator call in its thread. Returns LT_SKIP_RETURN when the call's return
+ * has nothing to record, which a session link uses to spare the return trap. */
 static __always_inline int lt_enter(struct pt_regs *ctx, enum lt_alloc_fn fn, __u64 a0,
 				    __u64 a1, __u64 a2)
 {
+	bool fresh = false, record = true;
 	__u64 cookie, sp;
 	struct lt_thread *t;
 	struct lt_call *c;
 	__u32 d;
 
 	if (!lt_is_target())
-		return 0;
-	t = lt_thread_get((__u32)bpf_get_current_pid_tgid());
+		return LT_RUN_RETURN; /* --probe-floor keeps the same traps */
+	t = lt_thread_get((__u32)bpf_get_current_pid_tgid(), &fresh);
 	if (!t)
-		return 0;
+		return LT_SKIP_RETURN;
 	cookie = bpf_get_attach_cookie(ctx);
 	sp = PT_REGS_SP(ctx) + LT_COOKIE_SP_ADJUST(cookie);
 	lt_drop_stale(t, sp);
 	d = t->depth;
+	if (sample_bytes && d == 0) {
+		/* realloc(NULL, n) and reallocarray call malloc and realloc inside: the
+		 * inner call draws, once. A thread's first call may create its arena with
+		 * mmap, so it is kept as a nesting marker whatever the draw. */
+		if (fn == LT_FN_REALLOCARRAY || (fn == LT_FN_REALLOC && !a0))
+			return LT_SKIP_RETURN;
+		record = lt_sampled(lt_request_size(fn, a0, a1, a2));
+		if (!record && !fresh && fn != LT_FN_REALLOC)
+			return LT_SKIP_RETURN;
+	}
 	if (d >= LT_MAX_NEST) {
 		lt_count_loss(LT_LOSS_NEST_TOO_DEEP);
 		if (d < 255)
 			t->depth = d + 1;
-		return 0;
+		return LT_RUN_RETURN;
 	}
 	c = &t->calls[d & (LT_MAX_NEST - 1)];
 	c->sp = sp;
@@ -133,6 +185,7 @@ static __always_inline int lt_enter(struct pt_regs *ctx, enum lt_alloc_fn fn, __
 	c->args[1] = a1;
 	c->args[2] = a2;
 	c->have_old = 0;
+	c->record = record;
 	/* realloc frees the old block before it returns, and another thread may get that
 	 * address from malloc before our return probe runs: forget it now, restore it if
 	 * realloc fails. Only the outermost call counts (realloc(NULL) calls malloc). */
@@ -140,12 +193,15 @@ static __always_inline int lt_enter(struct pt_regs *ctx, enum lt_alloc_fn fn, __
 		if (lt_untrack(a0, &c->old)) {
 			c->have_old = 1;
 			c->old_addr = a0;
-		} else {
+		} else if (!sample_bytes) {
 			lt_count_loss(LT_LOSS_UNKNOWN_FREE);
 		}
+		/* an unsampled realloc of an unrecorded block has nothing to restore */
+		if (!record && !c->have_old)
+			return LT_SKIP_RETURN;
 	}
 	t->depth = d + 1;
-	return 0;
+	return LT_RUN_RETURN;
 }
 
 static __always_inline int lt_return(struct pt_regs *ctx, enum lt_alloc_fn fn)
@@ -174,6 +230,13 @@ static __always_inline int lt_return(struct pt_regs *ctx, enum lt_alloc_fn fn)
 	t->depth = d - 1;
 	if (d > 1)
 		return 0; /* nested inside another allocator call: the outer one records */
+	if (!c->record) {
+		/* unsampled realloc: only a failure matters, to give the old block back */
+		if (!ret && c->have_old && lt_request_size(fn, c->args[0], c->args[1], 0) &&
+		    !bpf_map_update_elem(&allocs, &c->old_addr, &c->old, BPF_ANY))
+			lt_totals_add(c->old.stack_id, c->old.size, 1);
+		return 0;
+	}
 
 	switch (fn) {
 	case LT_FN_MALLOC:
@@ -210,10 +273,13 @@ static __always_inline int lt_return(struct pt_regs *ctx, enum lt_alloc_fn fn)
 	return 0;
 }
 
+/* Classic uprobe and uretprobe programs, for kernels without uprobe sessions. They
+ * return 0: for a uprobe a non-zero return would also emit a perf sample. */
 SEC("uprobe")
 int BPF_KPROBE(uprobe_malloc, __u64 size)
 {
-	return lt_enter(ctx, LT_FN_MALLOC, size, 0, 0);
+	lt_enter(ctx, LT_FN_MALLOC, size, 0, 0);
+	return 0;
 }
 
 SEC("uretprobe")
@@ -225,7 +291,8 @@ int BPF_KRETPROBE(uretprobe_malloc)
 SEC("uprobe")
 int BPF_KPROBE(uprobe_calloc, __u64 n, __u64 size)
 {
-	return lt_enter(ctx, LT_FN_CALLOC, n, size, 0);
+	lt_enter(ctx, LT_FN_CALLOC, n, size, 0);
+	return 0;
 }
 
 SEC("uretprobe")
@@ -237,7 +304,8 @@ int BPF_KRETPROBE(uretprobe_calloc)
 SEC("uprobe")
 int BPF_KPROBE(uprobe_realloc, __u64 ptr, __u64 size)
 {
-	return lt_enter(ctx, LT_FN_REALLOC, ptr, size, 0);
+	lt_enter(ctx, LT_FN_REALLOC, ptr, size, 0);
+	return 0;
 }
 
 SEC("uretprobe")
@@ -249,7 +317,8 @@ int BPF_KRETPROBE(uretprobe_realloc)
 SEC("uprobe")
 int BPF_KPROBE(uprobe_reallocarray, __u64 ptr, __u64 n, __u64 size)
 {
-	return lt_enter(ctx, LT_FN_REALLOCARRAY, ptr, n, size);
+	lt_enter(ctx, LT_FN_REALLOCARRAY, ptr, n, size);
+	return 0;
 }
 
 SEC("uretprobe")
@@ -261,7 +330,8 @@ int BPF_KRETPROBE(uretprobe_reallocarray)
 SEC("uprobe")
 int BPF_KPROBE(uprobe_posix_memalign, __u64 memptr, __u64 align, __u64 size)
 {
-	return lt_enter(ctx, LT_FN_POSIX_MEMALIGN, memptr, align, size);
+	lt_enter(ctx, LT_FN_POSIX_MEMALIGN, memptr, align, size);
+	return 0;
 }
 
 SEC("uretprobe")
@@ -274,7 +344,8 @@ int BPF_KRETPROBE(uretprobe_posix_memalign)
 SEC("uprobe")
 int BPF_KPROBE(uprobe_aligned_alloc, __u64 align, __u64 size)
 {
-	return lt_enter(ctx, LT_FN_ALIGNED_ALLOC, align, size, 0);
+	lt_enter(ctx, LT_FN_ALIGNED_ALLOC, align, size, 0);
+	return 0;
 }
 
 SEC("uretprobe")
@@ -286,7 +357,8 @@ int BPF_KRETPROBE(uretprobe_aligned_alloc)
 SEC("uprobe")
 int BPF_KPROBE(uprobe_valloc, __u64 size)
 {
-	return lt_enter(ctx, LT_FN_VALLOC, size, 0, 0);
+	lt_enter(ctx, LT_FN_VALLOC, size, 0, 0);
+	return 0;
 }
 
 SEC("uretprobe")
@@ -298,7 +370,8 @@ int BPF_KRETPROBE(uretprobe_valloc)
 SEC("uprobe")
 int BPF_KPROBE(uprobe_pvalloc, __u64 size)
 {
-	return lt_enter(ctx, LT_FN_PVALLOC, size, 0, 0);
+	lt_enter(ctx, LT_FN_PVALLOC, size, 0, 0);
+	return 0;
 }
 
 SEC("uretprobe")
@@ -309,8 +382,7 @@ int BPF_KRETPROBE(uretprobe_pvalloc)
 
 /* free may be probed past its first instruction (see probe_place.c): the NULL fast
  * path is then skipped, which is fine since free(NULL) does nothing. */
-SEC("uprobe")
-int BPF_KPROBE(uprobe_free, __u64 ptr)
+static __always_inline int lt_free(struct pt_regs *ctx, __u64 ptr)
 {
 	struct lt_thread *t;
 	__u64 sp;
@@ -325,7 +397,35 @@ int BPF_KPROBE(uprobe_free, __u64 ptr)
 		if (t->depth)
 			return 0;
 	}
-	if (!lt_untrack(ptr, NULL))
+	/* under sampling most blocks were never recorded: not a loss */
+	if (!lt_untrack(ptr, NULL) && !sample_bytes)
 		lt_count_loss(LT_LOSS_UNKNOWN_FREE);
 	return 0;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(uprobe_free, __u64 ptr)
+{
+	return lt_free(ctx, ptr);
+}
+
+/* One program for every allocator function of a module, attached as a uprobe session
+ * (one uprobe_multi link; the cookie says which function). The entry decides whether
+ * the return runs at all: an unsampled call costs one trap instead of two. */
+SEC("uprobe")
+int lt_alloc_session(struct pt_regs *ctx)
+{
+	enum lt_alloc_fn fn = LT_COOKIE_FN(bpf_get_attach_cookie(ctx));
+
+	if (bpf_session_is_return()) {
+		lt_return(ctx, fn);
+		return 0;
+	}
+	if (fn == LT_FN_FREE) {
+		lt_free(ctx, PT_REGS_PARM1(ctx));
+		return LT_SKIP_RETURN;
+	}
+	if (fn >= LT_FN__MAX)
+		return LT_SKIP_RETURN;
+	return lt_enter(ctx, fn, PT_REGS_PARM1(ctx), PT_REGS_PARM2(ctx), PT_REGS_PARM3(ctx));
 }

@@ -21,7 +21,8 @@ struct lt_call {
 	__u64 sp;        /* stack pointer at function entry */
 	__u64 args[3];
 	__u32 fn;        /* enum lt_alloc_fn */
-	__u32 have_old;  /* realloc: the old block was tracked and is saved in old */
+	__u16 have_old;  /* realloc: the old block was tracked and is saved in old */
+	__u16 record;    /* the sampling draw chose this call (always, without --sample) */
 	__u64 old_addr;
 	struct lt_alloc old;
 };
@@ -103,6 +104,9 @@ LT_RODATA(__u32, target_tgid);
 LT_RODATA(__u32, pause_on_exec_map);
 /* --probe-floor: every program returns at once, to measure the cost of the traps. */
 LT_RODATA(__u32, probe_floor);
+/* --sample BYTES: record an allocation of size s with probability min(1, s / BYTES);
+ * 0 records every allocation. */
+LT_RODATA(__u64, sample_bytes);
 
 static __always_inline void lt_count_loss(enum lt_loss loss)
 {

@@ -29,6 +29,8 @@ struct lt_config {
 	bool trace_heap;     /* allocator probes */
 	bool trace_mmap;     /* mmap/munmap/mremap */
 	bool probe_floor;    /* --probe-floor: same probes, programs that return at once */
+	__u64 sample_bytes;  /* --sample: one allocation recorded per so many bytes; 0 = all */
+	bool classic_probes; /* --classic-probes: no uprobe sessions even if the kernel has them */
 };
 
 /* Fill cfg from the command line. Returns 0 to run, 1 when --help or --version was

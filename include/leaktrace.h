@@ -42,6 +42,21 @@ enum lt_alloc_fn {
 	LT_FN__MAX,
 };
 
+/* The uprobe cookie of an allocator probe: how far into the function the probe sits
+ * (entry rsp = rsp + sp_adjust) and, for the session program that serves every
+ * allocator function of a module from one link, which function it is. */
+#define LT_COOKIE(fn, sp_adjust) (((__u64)(fn) << 16) | ((sp_adjust) & 0xffff))
+#define LT_COOKIE_SP_ADJUST(c) ((__u32)((c) & 0xffff))
+#define LT_COOKIE_FN(c) ((__u32)(((c) >> 16) & 0xff))
+
+/* Sampling (--sample R): an allocation of s bytes is recorded when a uniform 32-bit
+ * random number r satisfies r * R < s << 32, i.e. with probability min(1, s / R); a
+ * recorded one then stands for R / s allocations and R bytes (unbiased). Allocations of
+ * LT_SAMPLE_ALWAYS bytes or more are always recorded: glibc serves them with mmap, and
+ * an unrecorded one would be seen by the mmap tracepoints outside any allocator call. */
+#define LT_SAMPLE_MAX (1ull << 32)
+#define LT_SAMPLE_ALWAYS (64 * 1024)
+
 /* Key of the `allocs` map is the address (__u64). */
 struct lt_alloc {
 	__u64 size;

@@ -35,6 +35,7 @@ struct lt_report {
 	bool final;                /* last report of the run */
 	bool target_exited;
 	double min_age_s;
+	__u64 sample_bytes;        /* --sample rate; heap figures are estimates when non-zero */
 	struct lt_report_section heap;
 	struct lt_report_section mmap;
 	__u64 lost[LT_LOSS__MAX];
@@ -57,6 +58,11 @@ void lt_agg__free(struct lt_agg *a);
 
 /* Frees the stacks and their frames arrays, and zeroes s. */
 void lt_report_section__free(struct lt_report_section *s);
+
+/* Under --sample rate, what one recorded allocation of size bytes stands for: it was
+ * recorded with probability p = min(1, size / rate) (always at LT_SAMPLE_ALWAYS bytes or
+ * more), so it counts 1/p allocations and size/p bytes. rate 0: exact, weight 1. */
+void lt_sample__weight(__u64 size, __u64 rate, __s64 *bytes, double *count);
 
 /* Growth in bytes per second of what is still outstanding (0 under a second traced). */
 double lt_report__rate(const struct lt_report *r, __s64 bytes);

@@ -4,34 +4,42 @@
  * where in the function, from its machine code. */
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <bpf/libbpf.h>
 
 #include "leaktrace.skel.h"
 #include "attach.h"
 #include "probe_place.h"
+#include "uprobe_multi.h"
 #include "log.h"
 
 struct lt_alloc_probe {
 	const char *symbol;
+	enum lt_alloc_fn fn;
 	const char *entry_prog;
 	const char *ret_prog;  /* NULL: entry only, and the entry may move past the start */
 	enum lt_place_mode place;
 };
 
 static const struct lt_alloc_probe lt_alloc_probes[] = {
-	{ "malloc", "uprobe_malloc", "uretprobe_malloc", LT_PLACE_ENTRY },
-	{ "calloc", "uprobe_calloc", "uretprobe_calloc", LT_PLACE_ENTRY },
-	{ "realloc", "uprobe_realloc", "uretprobe_realloc", LT_PLACE_ENTRY },
-	{ "reallocarray", "uprobe_reallocarray", "uretprobe_reallocarray", LT_PLACE_ENTRY },
-	{ "posix_memalign", "uprobe_posix_memalign", "uretprobe_posix_memalign", LT_PLACE_ENTRY },
-	{ "aligned_alloc", "uprobe_aligned_alloc", "uretprobe_aligned_alloc", LT_PLACE_ENTRY },
-	{ "memalign", "uprobe_aligned_alloc", "uretprobe_aligned_alloc", LT_PLACE_ENTRY },
-	{ "valloc", "uprobe_valloc", "uretprobe_valloc", LT_PLACE_ENTRY },
-	{ "pvalloc", "uprobe_pvalloc", "uretprobe_pvalloc", LT_PLACE_ENTRY },
-	{ "free", "uprobe_free", NULL, LT_PLACE_ARG0_NONNULL },
+	{ "malloc", LT_FN_MALLOC, "uprobe_malloc", "uretprobe_malloc", LT_PLACE_ENTRY },
+	{ "calloc", LT_FN_CALLOC, "uprobe_calloc", "uretprobe_calloc", LT_PLACE_ENTRY },
+	{ "realloc", LT_FN_REALLOC, "uprobe_realloc", "uretprobe_realloc", LT_PLACE_ENTRY },
+	{ "reallocarray", LT_FN_REALLOCARRAY, "uprobe_reallocarray",
+	  "uretprobe_reallocarray", LT_PLACE_ENTRY },
+	{ "posix_memalign", LT_FN_POSIX_MEMALIGN, "uprobe_posix_memalign",
+	  "uretprobe_posix_memalign", LT_PLACE_ENTRY },
+	{ "aligned_alloc", LT_FN_ALIGNED_ALLOC, "uprobe_aligned_alloc",
+	  "uretprobe_aligned_alloc", LT_PLACE_ENTRY },
+	{ "memalign", LT_FN_ALIGNED_ALLOC, "uprobe_aligned_alloc",
+	  "uretprobe_aligned_alloc", LT_PLACE_ENTRY },
+	{ "valloc", LT_FN_VALLOC, "uprobe_valloc", "uretprobe_valloc", LT_PLACE_ENTRY },
+	{ "pvalloc", LT_FN_PVALLOC, "uprobe_pvalloc", "uretprobe_pvalloc", LT_PLACE_ENTRY },
+	{ "free", LT_FN_FREE, "uprobe_free", NULL, LT_PLACE_ARG0_NONNULL },
 };
 
 #define LT_NPROBES (sizeof(lt_alloc_probes) / sizeof(lt_alloc_probes[0]))
@@ -42,6 +50,9 @@ struct lt_attach {
 	int verbose;
 	struct bpf_link **links;
 	size_t nlinks, cap;
+	int *session_fds;  /* uprobe session links, one per module */
+	size_t nsessions;
+	size_t nsession_probes;
 	struct {
 		__u64 dev, ino;
 	} *mods;
@@ -114,6 +125,47 @@ static int lt_attach_remember(struct lt_attach *a, __u64 dev, __u64 ino)
 	return 0;
 }
 
+/* Every allocator function of the module on one session link: the cookie tells the
+ * program which function and where its probe sits. */
+static int lt_attach_session(struct lt_attach *a, const char *path,
+			     const struct lt_probe_site *sites, const bool *have)
+{
+	__u64 offsets[LT_NPROBES], cookies[LT_NPROBES];
+	__u32 n = 0;
+	int *v, fd;
+
+	for (size_t i = 0; i < LT_NPROBES; i++) {
+		if (!have[i])
+			continue;
+		offsets[n] = sites[i].file_offset;
+		cookies[n] = LT_COOKIE(lt_alloc_probes[i].fn, sites[i].sp_adjust);
+		n++;
+	}
+	v = realloc(a->session_fds, (a->nsessions + 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	a->session_fds = v;
+	fd = lt_uprobe_multi__attach_session(bpf_program__fd(a->bpf->skel->progs.lt_alloc_session),
+					     path, offsets, cookies, n, a->pid);
+	if (fd < 0)
+		return fd;
+	a->session_fds[a->nsessions++] = fd;
+	a->nsession_probes += n;
+	return 0;
+}
+
+static void lt_attach_describe(const struct lt_attach *a, const char *base,
+			       const struct lt_alloc_probe *p, const struct lt_probe_site *site)
+{
+	if (!a->verbose)
+		return;
+	fprintf(stderr, "leaktrace: probe %-14s %s+0x%llx (+%llu) %-24s %s%s\n", p->symbol, base,
+		(unsigned long long)site->vaddr,
+		(unsigned long long)(site->vaddr - site->sym_vaddr), site->insn,
+		site->emulated ? "emulated" : "single-stepped",
+		a->bpf->session ? " (session)" : "");
+}
+
 int lt_attach__file(struct lt_attach *a, const char *path, __u64 dev, __u64 ino)
 {
 	struct lt_probe_site sites[LT_NPROBES];
@@ -143,6 +195,19 @@ int lt_attach__file(struct lt_attach *a, const char *path, __u64 dev, __u64 ino)
 			    !strcmp(lt_alloc_probes[k].entry_prog, p->entry_prog))
 				have[i] = false;
 	}
+	if (a->bpf->session) {
+		err = lt_attach_session(a, path, sites, have);
+		if (err) {
+			lt_err("cannot attach the allocator probes to %s: %s", path,
+			       strerror(-err));
+			return err;
+		}
+		for (size_t i = 0; i < LT_NPROBES; i++)
+			if (have[i])
+				lt_attach_describe(a, base, &lt_alloc_probes[i], &sites[i]);
+		a->nattached++;
+		return 0;
+	}
 	/* Return probes first: a return seen without its entry is ignored, while an
 	 * entry without its return would be reported as a missed return. */
 	for (int pass = 0; pass < 2; pass++) {
@@ -158,13 +223,8 @@ int lt_attach__file(struct lt_attach *a, const char *path, __u64 dev, __u64 ino)
 				       strerror(-err));
 				return err;
 			}
-			if (pass == 1 && a->verbose)
-				fprintf(stderr,
-					"leaktrace: probe %-14s %s+0x%llx (+%llu) %-24s %s\n",
-					p->symbol, base, (unsigned long long)sites[i].vaddr,
-					(unsigned long long)(sites[i].vaddr - sites[i].sym_vaddr),
-					sites[i].insn,
-					sites[i].emulated ? "emulated" : "single-stepped");
+			if (pass == 1)
+				lt_attach_describe(a, base, p, &sites[i]);
 		}
 	}
 	a->nattached++;
@@ -194,7 +254,7 @@ int lt_attach__modules(struct lt_attach *a, const struct lt_modules *mods, int *
 
 size_t lt_attach__nprobes(const struct lt_attach *a)
 {
-	return a->nlinks;
+	return a->nlinks + a->nsession_probes;
 }
 
 size_t lt_attach__nmodules(const struct lt_attach *a)
@@ -208,20 +268,34 @@ static void *lt_detach_one(void *link)
 	return NULL;
 }
 
+static void *lt_detach_session(void *fd)
+{
+	close((int)(long)fd);
+	return NULL;
+}
+
 /* Removing a uprobe waits for the kernel to be sure no CPU still runs it (about 0.25 s
  * here); one after the other, 17 probes took 4 s. Detached concurrently, the waits
  * overlap. */
 static void lt_detach_all(struct lt_attach *a)
 {
-	pthread_t *tids = calloc(a->nlinks, sizeof(*tids));
-	bool *started = calloc(a->nlinks, sizeof(*started));
+	size_t n = a->nlinks + a->nsessions;
+	pthread_t *tids = calloc(n, sizeof(*tids));
+	bool *started = calloc(n, sizeof(*started));
 
-	for (size_t i = 0; i < a->nlinks; i++)
-		if (tids && started && !pthread_create(&tids[i], NULL, lt_detach_one, a->links[i]))
+	for (size_t i = 0; i < n; i++) {
+		bool session = i >= a->nlinks;
+		void *arg = session ? (void *)(long)a->session_fds[i - a->nlinks] : a->links[i];
+
+		if (tids && started && !pthread_create(&tids[i], NULL, session ? lt_detach_session :
+						      lt_detach_one, arg))
 			started[i] = true;
+		else if (session)
+			lt_detach_session(arg);
 		else
-			bpf_link__destroy(a->links[i]);
-	for (size_t i = 0; i < a->nlinks; i++)
+			lt_detach_one(arg);
+	}
+	for (size_t i = 0; i < n; i++)
 		if (started && started[i])
 			pthread_join(tids[i], NULL);
 	free(tids);
@@ -234,6 +308,7 @@ void lt_attach__free(struct lt_attach *a)
 		return;
 	lt_detach_all(a);
 	free(a->links);
+	free(a->session_fds);
 	free(a->mods);
 	free(a);
 }

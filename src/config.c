@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "config.h"
+#include "leaktrace.h"
 
 #define LT_DEFAULT_TOP_N 10
 #define LT_DEFAULT_MAX_ALLOCS 262144
@@ -22,6 +23,8 @@ enum {
 	OPT_MAX_ALLOCS,
 	OPT_MAX_STACKS,
 	OPT_PROBE_FLOOR,
+	OPT_SAMPLE,
+	OPT_CLASSIC_PROBES,
 };
 
 /* State of one parse: -t lists accumulate, but the first one replaces the default. */
@@ -190,6 +193,48 @@ static int apply_probe_floor(struct parse_ctx *ctx, const char *arg)
 	return 0;
 }
 
+/* A byte count with an optional K, M or G suffix (powers of 1024). */
+static int parse_bytes(const char *arg, unsigned long long *out)
+{
+	unsigned long long v, mult = 1;
+	char *end;
+
+	if (!*arg || *arg < '0' || *arg > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(arg, &end, 10);
+	if (errno)
+		return -EINVAL;
+	switch (*end) {
+	case 'k': case 'K': mult = 1ull << 10; end++; break;
+	case 'm': case 'M': mult = 1ull << 20; end++; break;
+	case 'g': case 'G': mult = 1ull << 30; end++; break;
+	default: break;
+	}
+	if ((*end == 'b' || *end == 'B') && mult > 1)
+		end++;
+	if (*end || v > ULLONG_MAX / mult)
+		return -EINVAL;
+	*out = v * mult;
+	return 0;
+}
+
+static int apply_sample(struct parse_ctx *ctx, const char *arg)
+{
+	unsigned long long v;
+
+	if (parse_bytes(arg, &v) || v < 1 || v > LT_SAMPLE_MAX)
+		return bad("bad --sample (bytes, 1 to 4G, K/M/G suffixes)", arg);
+	ctx->cfg->sample_bytes = v;
+	return 0;
+}
+
+static int apply_classic_probes(struct parse_ctx *ctx, const char *arg)
+{
+	ctx->cfg->classic_probes = true;
+	return 0;
+}
+
 static int apply_trace_word(struct lt_config *cfg, const char *word, size_t len)
 {
 	size_t i;
@@ -266,6 +311,12 @@ static const struct lt_opt opts[] = {
 	{ "probe-floor", OPT_PROBE_FLOOR, no_argument, NULL,
 	  "attach every probe where it would go, with programs that do nothing (to measure "
 	  "the cost of the traps alone; reports stay empty)", apply_probe_floor },
+	{ "sample", OPT_SAMPLE, required_argument, "BYTES",
+	  "record about one allocation per BYTES allocated (K, M, G suffixes) and scale the "
+	  "totals: estimates, at a fraction of the cost", apply_sample },
+	{ "classic-probes", OPT_CLASSIC_PROBES, no_argument, NULL,
+	  "one uprobe and uretprobe per function even where the kernel has uprobe sessions",
+	  apply_classic_probes },
 	{ "verbose", 'v', no_argument, NULL, "more diagnostics on stderr; repeat for more",
 	  apply_verbose },
 	{ "help", 'h', no_argument, NULL, "show this help", apply_help },

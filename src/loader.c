@@ -12,6 +12,7 @@
 
 #include "leaktrace.skel.h"
 #include "loader.h"
+#include "uprobe_multi.h"
 #include "cfi.h"
 #include "log.h"
 
@@ -80,6 +81,18 @@ struct lt_bpf *lt_bpf__load(const struct lt_config *cfg, int pid)
 	b->skel->rodata->target_tgid = pid;
 	b->skel->rodata->pause_on_exec_map = cfg->argv != NULL;
 	b->skel->rodata->probe_floor = cfg->probe_floor;
+	b->skel->rodata->sample_bytes = cfg->sample_bytes;
+	/* One session link per module where the kernel has them: an unsampled call then
+	 * costs one trap instead of two, and detaching waits once per module, not per probe. */
+	b->session = !cfg->classic_probes && lt_uprobe_multi__has_session();
+	if (b->session)
+		err = lt_uprobe_multi__set_session(b->skel->progs.lt_alloc_session);
+	else
+		err = bpf_program__set_autoload(b->skel->progs.lt_alloc_session, false);
+	if (err) {
+		lt_err("cannot prepare the allocator session program: %s", strerror(-err));
+		goto cleanup;
+	}
 	b->rows_cap = LT_CFI_ROWS_CAP;
 	bpf_map__set_max_entries(b->skel->maps.allocs, cfg->max_allocs);
 	bpf_map__set_max_entries(b->skel->maps.stacks, cfg->max_stacks);

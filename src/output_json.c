@@ -156,6 +156,7 @@ int lt_output__json(FILE *f, const struct lt_report *r)
 	fprintf(f, ",\"final\":%s,\"target_exited\":%s,\"min_age_s\":", bool_str(r->final),
 		bool_str(r->target_exited));
 	put_double(f, r->min_age_s);
+	fprintf(f, ",\"sample_bytes\":%llu", (unsigned long long)r->sample_bytes);
 	put_section(f, r, "heap", &r->heap);
 	put_section(f, r, "mmap", &r->mmap);
 	fputs(",\"lost\":{", f);

@@ -179,6 +179,13 @@ int lt_output__text(FILE *f, const struct lt_report *r, int top_n)
 	if (r->min_age_s > 0)
 		fprintf(f, "min-age: counting only allocations at least %.1f s old\n",
 			finite_or_zero(r->min_age_s));
+	if (r->sample_bytes) {
+		char buf[32];
+
+		fprintf(f, "sampled: about one allocation recorded per %s allocated; heap bytes "
+			"and counts are estimates\n",
+			human_bytes(r->sample_bytes, buf, sizeof(buf)));
+	}
 	write_totals(f, r, &r->heap, &heap_words);
 	write_totals(f, r, &r->mmap, &mmap_words);
 	write_top(f, r, &r->heap, top, &heap_words);

@@ -169,6 +169,18 @@ void lt_report_section__free(struct lt_report_section *s)
 	memset(s, 0, sizeof(*s));
 }
 
+void lt_sample__weight(__u64 size, __u64 rate, __s64 *bytes, double *count)
+{
+	if (!rate || size >= rate || size >= LT_SAMPLE_ALWAYS || !size) {
+		/* size 0 is never drawn (probability 0) unless exact: counted as itself */
+		*bytes = size;
+		*count = 1;
+		return;
+	}
+	*bytes = rate;
+	*count = (double)rate / size;
+}
+
 double lt_report__rate(const struct lt_report *r, __s64 bytes)
 {
 	/* Everything reported was allocated since attach: what is still held over the time

@@ -209,9 +209,10 @@ struct lt_session *lt_session__start(const struct lt_config *cfg)
 		}
 		s->start_ns = lt_now_ns();
 	}
-	lt_info("attached to pid %d (%s): %zu probes in %zu allocator module(s)%s",
+	lt_info("attached to pid %d (%s): %zu probes in %zu allocator module(s)%s%s",
 		s->target.pid, s->target.comm, lt_attach__nprobes(s->attach),
-		lt_attach__nmodules(s->attach), cfg->trace_mmap ? ", mmap tracepoints" : "");
+		lt_attach__nmodules(s->attach), s->bpf->session ? " (uprobe sessions)" : "",
+		cfg->trace_mmap ? ", mmap tracepoints" : "");
 	return s;
 fail:
 	lt_session__stop(s);
@@ -242,6 +243,7 @@ int lt_session__report(struct lt_session *s, FILE *out, bool final)
 	struct lt_snapshot_opts o = {
 		.now_ns = lt_now_ns(),
 		.min_age_ns = (__u64)(cfg->min_age_s * 1e9),
+		.sample_bytes = cfg->sample_bytes,
 		.need_ages = cfg->format != LT_FMT_FOLDED,
 		.symbolize_top = cfg->format == LT_FMT_TEXT ? cfg->top_n : 0,
 	};
@@ -251,6 +253,7 @@ int lt_session__report(struct lt_session *s, FILE *out, bool final)
 		.duration_s = (o.now_ns - s->start_ns) / 1e9,
 		.final = final,
 		.min_age_s = cfg->min_age_s,
+		.sample_bytes = cfg->sample_bytes,
 	};
 	int err;
 

@@ -53,10 +53,15 @@ cleanup:
 	return err;
 }
 
+/* Under sampling, counts are estimates with fractions: they are added in thousandths
+ * and divided back once aggregated. */
+#define LT_SAMPLED_COUNT_SCALE 1000
+
 struct lt_heap_scan {
 	struct lt_agg *agg;
 	__u64 now_ns, min_age_ns;
-	bool sizes;  /* add sizes and counts (--min-age), not only times */
+	__u64 sample_bytes;
+	bool sizes;  /* add sizes and counts (--min-age, --sample), not only times */
 };
 
 static int lt_add_total(const void *key, const void *value, void *ctx)
@@ -73,6 +78,14 @@ static int lt_add_alloc(const void *key, const void *value, void *ctx)
 
 	if (s->min_age_ns && (a->ts_ns > s->now_ns || s->now_ns - a->ts_ns < s->min_age_ns))
 		return 0;
+	if (s->sample_bytes) {
+		__s64 bytes;
+		double count;
+
+		lt_sample__weight(a->size, s->sample_bytes, &bytes, &count);
+		return lt_agg__add(s->agg, a->stack_id, bytes,
+				   (__s64)(count * LT_SAMPLED_COUNT_SCALE + 0.5), a->ts_ns);
+	}
 	if (s->sizes)
 		return lt_agg__add(s->agg, a->stack_id, a->size, 1, a->ts_ns);
 	return lt_agg__add(s->agg, a->stack_id, 0, 0, a->ts_ns);
@@ -81,7 +94,11 @@ static int lt_add_alloc(const void *key, const void *value, void *ctx)
 static int lt_snapshot_heap(struct lt_bpf *b, const struct lt_snapshot_opts *o,
 			    struct lt_report_section *out)
 {
-	struct lt_heap_scan scan = { .now_ns = o->now_ns, .min_age_ns = o->min_age_ns };
+	struct lt_heap_scan scan = {
+		.now_ns = o->now_ns,
+		.min_age_ns = o->min_age_ns,
+		.sample_bytes = o->sample_bytes,
+	};
 	struct leaktrace_bpf *s = b->skel;
 	int err;
 
@@ -89,8 +106,9 @@ static int lt_snapshot_heap(struct lt_bpf *b, const struct lt_snapshot_opts *o,
 	if (!scan.agg)
 		return -ENOMEM;
 	/* Without --min-age the kernel's per-stack totals are the answer; the scan only
-	 * contributes each stack's oldest allocation time. */
-	scan.sizes = o->min_age_ns > 0;
+	 * contributes each stack's oldest allocation time. Sampled allocations are few
+	 * and each has its own weight: the scan is the answer. */
+	scan.sizes = o->min_age_ns > 0 || o->sample_bytes;
 	if (!scan.sizes) {
 		err = lt_map_for_each(bpf_map__fd(s->maps.heap_totals), sizeof(__u64),
 				      sizeof(struct lt_totals), lt_add_total, scan.agg);
@@ -104,6 +122,14 @@ static int lt_snapshot_heap(struct lt_bpf *b, const struct lt_snapshot_opts *o,
 			goto cleanup;
 	}
 	err = lt_agg__finish(scan.agg, o->now_ns, out);
+	if (!err && o->sample_bytes) {
+		out->count = 0;
+		for (size_t i = 0; i < out->n; i++) {
+			out->stacks[i].count = (out->stacks[i].count + LT_SAMPLED_COUNT_SCALE / 2) /
+					       LT_SAMPLED_COUNT_SCALE;
+			out->count += out->stacks[i].count;
+		}
+	}
 cleanup:
 	lt_agg__free(scan.agg);
 	return err;

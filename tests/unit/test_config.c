@@ -303,6 +303,8 @@ static void test_bad_numbers(void **state)
 		{ "--min-age", "-0.5" },	{ "--min-age", "x" },	{ "--max-allocs", "0" },
 		{ "--max-allocs", "4294967296" }, { "--max-stacks", "0" }, { "--max-stacks", "1k" },
 		{ "-f", "xml" },		{ "-f", "" },		{ "-o", "" },
+		{ "--sample", "0" },		{ "--sample", "5G" },	{ "--sample", "4X" },
+		{ "--sample", "-1" },		{ "--sample", "" },	{ "--sample", "K" },
 	};
 	struct lt_config cfg;
 	size_t i;
@@ -318,6 +320,28 @@ static void test_bad_numbers(void **state)
 	}
 	/* -p -5 reads "-5" as the value of -p */
 	assert_rejected(parse(&cfg, "-p", "-5", NULL));
+}
+
+static void test_sample_sizes(void **state)
+{
+	static const struct {
+		const char *arg;
+		unsigned long long bytes;
+	} cases[] = {
+		{ "1", 1 }, { "4096", 4096 }, { "4K", 4096 }, { "4k", 4096 }, { "512KB", 524288 },
+		{ "2M", 2u << 20 }, { "4G", 4ull << 30 },
+	};
+	struct lt_config cfg;
+
+	assert_int_equal(parse(&cfg, "-p", "1", NULL), 0);
+	assert_int_equal(cfg.sample_bytes, 0);
+	assert_false(cfg.classic_probes);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(parse(&cfg, "-p", "1", "--sample", cases[i].arg, NULL), 0);
+		assert_int_equal(cfg.sample_bytes, cases[i].bytes);
+	}
+	assert_int_equal(parse(&cfg, "-p", "1", "--classic-probes", NULL), 0);
+	assert_true(cfg.classic_probes);
 }
 
 static void test_bad_target(void **state)
@@ -391,6 +415,7 @@ int main(void)
 		cmocka_unit_test(test_help_and_version),
 		cmocka_unit_test(test_bad_options),
 		cmocka_unit_test(test_bad_numbers),
+		cmocka_unit_test(test_sample_sizes),
 		cmocka_unit_test(test_bad_target),
 		cmocka_unit_test(test_bad_positionals),
 		cmocka_unit_test(test_reusable),

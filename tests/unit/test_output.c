@@ -314,7 +314,7 @@ static void test_folded_flamegraph_parse(void **state)
 
 static const char json_small_expected[] =
 	"{\"pid\":77,\"comm\":\"a\\\"b\\\\c\\u0001\xc3\xa9\\ufffd\\u007f\",\"duration_s\":1.500,"
-	"\"final\":true,\"target_exited\":false,\"min_age_s\":0.250,"
+	"\"final\":true,\"target_exited\":false,\"min_age_s\":0.250,\"sample_bytes\":0,"
 	"\"heap\":{\"bytes\":48,\"count\":3,\"bytes_per_s\":32.000,\"stacks\":[{\"bytes\":48,"
 	"\"count\":3,\"bytes_per_s\":32.000,\"oldest_age_s\":2.000,\"truncated\":false,\"frames\":["
 	"{\"symbol\":\"leak\",\"module\":\"/tmp/prog\",\"file\":\"/tmp/prog.c\",\"line\":7,"

@@ -221,6 +221,32 @@ static void test_section_free_frames(void **state)
 	lt_agg__free(a);
 }
 
+/* The estimator: a recorded allocation stands for 1/p of itself, p = min(1, size/rate). */
+static void test_sample_weight(void **state)
+{
+	__s64 bytes;
+	double count;
+
+	lt_sample__weight(256, 0, &bytes, &count);	/* exact mode */
+	assert_int_equal(bytes, 256);
+	assert_true(count == 1);
+	lt_sample__weight(256, 4096, &bytes, &count);	/* p = 1/16 */
+	assert_int_equal(bytes, 4096);
+	assert_true(count == 16);
+	lt_sample__weight(1000, 4096, &bytes, &count);
+	assert_int_equal(bytes, 4096);
+	assert_true(count > 4.095 && count < 4.097);
+	lt_sample__weight(4096, 4096, &bytes, &count);	/* size >= rate: always recorded */
+	assert_int_equal(bytes, 4096);
+	assert_true(count == 1);
+	lt_sample__weight(LT_SAMPLE_ALWAYS, 1 << 20, &bytes, &count);	/* large: always */
+	assert_int_equal(bytes, LT_SAMPLE_ALWAYS);
+	assert_true(count == 1);
+	lt_sample__weight(LT_SAMPLE_ALWAYS - 1, 1 << 20, &bytes, &count);
+	assert_int_equal(bytes, 1 << 20);
+	assert_true(count > 16.0 && count < 16.001);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -229,6 +255,7 @@ int main(void)
 		cmocka_unit_test(test_unknown_time),
 		cmocka_unit_test(test_sort_and_ties),
 		cmocka_unit_test(test_drop_empty),
+		cmocka_unit_test(test_sample_weight),
 		cmocka_unit_test(test_empty_and_reuse),
 		cmocka_unit_test(test_many_records),
 		cmocka_unit_test(test_section_free_frames),
