@@ -22,19 +22,17 @@ extern bool bpf_session_is_return(void) __ksym __weak;
 #define LT_SKIP_RETURN 1
 
 /* *fresh is set when the thread had no state yet: its first allocator call. */
-static __always_inline struct lt_thread *lt_thread_get(__u32 tid, bool *fresh)
+static __always_inline struct lt_thread *lt_thread_get(bool *fresh)
 {
-	struct lt_thread *t = bpf_map_lookup_elem(&threads, &tid);
-	static const struct lt_thread zero;
+	struct lt_thread *t = lt_thread_current();
 
 	if (t)
 		return t;
 	*fresh = true;
-	/* may fail with EEXIST, which is fine, or because the map is full */
-	bpf_map_update_elem(&threads, &tid, &zero, BPF_NOEXIST);
-	t = bpf_map_lookup_elem(&threads, &tid);
+	t = bpf_task_storage_get(&threads, bpf_get_current_task_btf(), NULL,
+				 BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!t)
-		lt_count_loss(LT_LOSS_THREAD_MAP_FULL);
+		lt_count_loss(LT_LOSS_THREAD_MAP_FULL); /* out of memory */
 	return t;
 }
 
@@ -155,7 +153,7 @@ static __always_inline int lt_enter(struct pt_regs *ctx, enum lt_alloc_fn fn, __
 
 	if (!lt_is_target())
 		return LT_RUN_RETURN; /* --probe-floor keeps the same traps */
-	t = lt_thread_get((__u32)bpf_get_current_pid_tgid(), &fresh);
+	t = lt_thread_get(&fresh);
 	if (!t)
 		return LT_SKIP_RETURN;
 	cookie = bpf_get_attach_cookie(ctx);
@@ -213,7 +211,7 @@ static __always_inline int lt_return(struct pt_regs *ctx, enum lt_alloc_fn fn)
 
 	if (!lt_is_target())
 		return 0;
-	t = bpf_map_lookup_elem(&threads, &(__u32){ (__u32)bpf_get_current_pid_tgid() });
+	t = lt_thread_current();
 	if (!t)
 		return 0;
 	lt_drop_stale(t, entry_sp);
@@ -389,7 +387,7 @@ static __always_inline int lt_free(struct pt_regs *ctx, __u64 ptr)
 
 	if (!lt_is_target() || !ptr)
 		return 0;
-	t = bpf_map_lookup_elem(&threads, &(__u32){ (__u32)bpf_get_current_pid_tgid() });
+	t = lt_thread_current();
 	if (t) {
 		sp = PT_REGS_SP(ctx) + LT_COOKIE_SP_ADJUST(bpf_get_attach_cookie(ctx));
 		lt_drop_stale(t, sp);

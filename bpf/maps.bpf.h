@@ -55,10 +55,12 @@ LT_MAP(struct {
 	__type(value, struct lt_totals);
 }, heap_totals);
 
+/* Per-thread state lives in the task itself: found without hashing, freed when the
+ * thread exits, never full. */
 LT_MAP(struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u32);
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
 	__type(value, struct lt_thread);
 }, threads);
 
@@ -115,6 +117,12 @@ static __always_inline void lt_count_loss(enum lt_loss loss)
 
 	if (v)
 		*v += 1;
+}
+
+/* The current thread's allocator calls in flight, or NULL if it has made none. */
+static __always_inline struct lt_thread *lt_thread_current(void)
+{
+	return bpf_task_storage_get(&threads, bpf_get_current_task_btf(), NULL, 0);
 }
 
 static __always_inline bool lt_is_target(void)

@@ -19,8 +19,7 @@
  * the heap accounting, not to the program's own mappings. */
 static __always_inline bool lt_in_allocator(void)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct lt_thread *t = bpf_map_lookup_elem(&threads, &tid);
+	struct lt_thread *t = lt_thread_current();
 
 	return t && t->depth;
 }
@@ -126,7 +125,6 @@ int tp_sched_process_exit(void *ctx)
 
 	if (!lt_is_target())
 		return 0;
-	bpf_map_delete_elem(&threads, &tid);
 	if (tid == target_tgid)
 		lt_emit(LT_EV_EXIT, 0, 0, 0, 0, 0);
 	return 0;

@@ -24,7 +24,7 @@ enum lt_loss {
 	LT_LOSS_NEST_TOO_DEEP,       /* allocator calls nested deeper than LT_MAX_NEST */
 	LT_LOSS_TOTALS_MAP_FULL,     /* per-stack totals map full */
 	LT_LOSS_RINGBUF_FULL,        /* event dropped: ring buffer full */
-	LT_LOSS_THREAD_MAP_FULL,     /* per-thread state map full */
+	LT_LOSS_THREAD_MAP_FULL,     /* no memory for a thread's state (task storage) */
 	LT_LOSS__MAX,
 };
 
