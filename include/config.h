@@ -29,6 +29,8 @@ struct lt_config {
 	bool trace_heap;     /* allocator probes */
 	bool trace_mmap;     /* mmap/munmap/mremap */
 	bool probe_floor;    /* --probe-floor: same probes, programs that return at once */
+	bool trace_fd;       /* descriptors: born by open, socket, pipe, dup, ...; closed */
+	bool trace_sock;     /* sockets: TCP state and peer (needs the descriptor lifecycle) */
 };
 
 /* Fill cfg from the command line. Returns 0 to run, 1 when --help or --version was

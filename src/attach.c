@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Attaches the allocator probes, scoped to the target pid, to each module that defines
- * the allocator. A table says which program goes on which function; probe_place.c says
- * where in the function, from its machine code. */
+/* Attaches uprobes, scoped to the target pid, to each module that defines a family's first
+ * function: the allocator, or the libc wrappers that create descriptors. A table per
+ * family says which program goes on which function; probe_place.c says where in the
+ * function, from its machine code. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -34,9 +35,52 @@ static const struct lt_alloc_probe lt_alloc_probes[] = {
 	{ "free", "uprobe_free", NULL, LT_PLACE_ARG0_NONNULL },
 };
 
-#define LT_NPROBES (sizeof(lt_alloc_probes) / sizeof(lt_alloc_probes[0]))
+/* Descriptor-creating wrappers: the entry lends its stack to the syscall exit that carries
+ * the result (a stack taken inside glibc's wrappers is cut short). Entry only, at the
+ * first instruction, where [rsp] is the return address into the caller. */
+static const struct lt_alloc_probe lt_fd_probes[] = {
+	{ "open64", "uprobe_fd_entry", NULL, LT_PLACE_ENTRY },
+	{ "open", "uprobe_fd_entry", NULL, LT_PLACE_ENTRY },
+	{ "openat64", "uprobe_fd_entry", NULL, LT_PLACE_ENTRY },
+	{ "openat", "uprobe_fd_entry", NULL, LT_PLACE_ENTRY },
+	{ "creat64", "uprobe_fd_entry", NULL, LT_PLACE_ENTRY },
+	{ "creat", "uprobe_fd_entry", NULL, LT_PLACE_ENTRY },
+	{ "socket", "uprobe_fd_entry", NULL, LT_PLACE_ENTRY },
+	{ "socketpair", "uprobe_fd_entry", NULL, LT_PLACE_ENTRY },
+	{ "accept", "uprobe_fd_entry", NULL, LT_PLACE_ENTRY },
+	{ "accept4", "uprobe_fd_entry", NULL, LT_PLACE_ENTRY },
+	{ "dup", "uprobe_fd_entry", NULL, LT_PLACE_ENTRY },
+	{ "dup2", "uprobe_fd_entry", NULL, LT_PLACE_ENTRY },
+	{ "dup3", "uprobe_fd_entry", NULL, LT_PLACE_ENTRY },
+	{ "fcntl64", "uprobe_fd_entry", NULL, LT_PLACE_ENTRY },
+	{ "fcntl", "uprobe_fd_entry", NULL, LT_PLACE_ENTRY },
+	{ "pipe", "uprobe_fd_entry", NULL, LT_PLACE_ENTRY },
+	{ "pipe2", "uprobe_fd_entry", NULL, LT_PLACE_ENTRY },
+	{ "eventfd", "uprobe_fd_entry", NULL, LT_PLACE_ENTRY },
+	{ "timerfd_create", "uprobe_fd_entry", NULL, LT_PLACE_ENTRY },
+	{ "signalfd", "uprobe_fd_entry", NULL, LT_PLACE_ENTRY },
+	{ "epoll_create", "uprobe_fd_entry", NULL, LT_PLACE_ENTRY },
+	{ "epoll_create1", "uprobe_fd_entry", NULL, LT_PLACE_ENTRY },
+	{ "inotify_init", "uprobe_fd_entry", NULL, LT_PLACE_ENTRY },
+	{ "inotify_init1", "uprobe_fd_entry", NULL, LT_PLACE_ENTRY },
+	{ "memfd_create", "uprobe_fd_entry", NULL, LT_PLACE_ENTRY },
+	{ "pidfd_open", "uprobe_fd_entry", NULL, LT_PLACE_ENTRY },
+};
+
+static const struct {
+	const struct lt_alloc_probe *probes;
+	size_t n;
+} lt_families[] = {
+	[LT_PROBES_ALLOC] = { lt_alloc_probes, sizeof(lt_alloc_probes) / sizeof(lt_alloc_probes[0]) },
+	[LT_PROBES_FD] = { lt_fd_probes, sizeof(lt_fd_probes) / sizeof(lt_fd_probes[0]) },
+};
+
+#define LT_NPROBES_MAX (sizeof(lt_fd_probes) / sizeof(lt_fd_probes[0]))
+_Static_assert(sizeof(lt_alloc_probes) <= sizeof(lt_fd_probes), "LT_NPROBES_MAX too small");
 
 struct lt_attach {
+	const struct lt_alloc_probe *probes;
+	size_t nprobes;
 	struct lt_bpf *bpf;
 	int pid;
 	int verbose;
@@ -51,10 +95,18 @@ struct lt_attach {
 
 struct lt_attach *lt_attach__new(struct lt_bpf *b, int pid, int verbose)
 {
+	return lt_attach__new_family(b, pid, verbose, LT_PROBES_ALLOC);
+}
+
+struct lt_attach *lt_attach__new_family(struct lt_bpf *b, int pid, int verbose,
+					enum lt_probe_family family)
+{
 	struct lt_attach *a = calloc(1, sizeof(*a));
 
 	if (!a)
 		return NULL;
+	a->probes = lt_families[family].probes;
+	a->nprobes = lt_families[family].n;
 	a->bpf = b;
 	a->pid = pid;
 	a->verbose = verbose;
@@ -116,8 +168,8 @@ static int lt_attach_remember(struct lt_attach *a, __u64 dev, __u64 ino)
 
 int lt_attach__file(struct lt_attach *a, const char *path, __u64 dev, __u64 ino)
 {
-	struct lt_probe_site sites[LT_NPROBES];
-	bool have[LT_NPROBES] = {};
+	struct lt_probe_site sites[LT_NPROBES_MAX];
+	bool have[LT_NPROBES_MAX] = {};
 	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
 	int err;
 
@@ -126,13 +178,13 @@ int lt_attach__file(struct lt_attach *a, const char *path, __u64 dev, __u64 ino)
 	err = lt_attach_remember(a, dev, ino);
 	if (err)
 		return err;
-	for (size_t i = 0; i < LT_NPROBES; i++) {
-		const struct lt_alloc_probe *p = &lt_alloc_probes[i];
+	for (size_t i = 0; i < a->nprobes; i++) {
+		const struct lt_alloc_probe *p = &a->probes[i];
 
 		err = lt_probe_place__find(path, p->symbol, p->place, &sites[i]);
 		if (err) {
 			if (i == 0)
-				return -ENOENT; /* no malloc here: not an allocator module */
+				return -ENOENT; /* no malloc (open64) here: not a module of ours */
 			lt_debug("%s: no %s (%s)", base, p->symbol, strerror(-err));
 			continue;
 		}
@@ -140,14 +192,14 @@ int lt_attach__file(struct lt_attach *a, const char *path, __u64 dev, __u64 ino)
 		/* aliases (memalign == aligned_alloc) share one probe */
 		for (size_t k = 0; k < i; k++)
 			if (have[k] && sites[k].vaddr == sites[i].vaddr &&
-			    !strcmp(lt_alloc_probes[k].entry_prog, p->entry_prog))
+			    !strcmp(a->probes[k].entry_prog, p->entry_prog))
 				have[i] = false;
 	}
 	/* Return probes first: a return seen without its entry is ignored, while an
 	 * entry without its return would be reported as a missed return. */
 	for (int pass = 0; pass < 2; pass++) {
-		for (size_t i = 0; i < LT_NPROBES; i++) {
-			const struct lt_alloc_probe *p = &lt_alloc_probes[i];
+		for (size_t i = 0; i < a->nprobes; i++) {
+			const struct lt_alloc_probe *p = &a->probes[i];
 			const char *prog = pass == 0 ? p->ret_prog : p->entry_prog;
 
 			if (!have[i] || !prog)
