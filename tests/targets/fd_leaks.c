@@ -159,7 +159,7 @@ int main(int argc, char **argv)
 
 	printf("{\"target\": \"fd_leaks\", \"path\": \"%s\", \"port\": %d, \"leak_files\": %d, "
 	       "\"leak_conns\": %d, \"preexisting\": \"/dev/null\", "
-	       "\"absent\": \"open_and_close,pool_conn,open_victim,range_open,serve_and_hang_up\", "
+	       "\"absent\": \"open_and_close,pool_conn,connect_local,open_victim,range_open,serve_and_hang_up\", "
 	       "\"leaks\": []}\n", path, port, LEAK_FILES, LEAK_CONNS);
 	unlink(path);
 	unlink(path2);
