@@ -71,7 +71,7 @@ static void row_socket(struct fd_row *row, const struct lt_fd_entry *e,
 		row->tcp_state = s.state < LT_TCP_NSTATES ? (int)s.state : 0;
 		row->state_since_ns = s.since_ns;
 		if (s.dport)
-			lt_procnet__format(s.family == 10 ? AF_INET6 : AF_INET, s.daddr, s.dport,
+			lt_procnet__format(s.family == AF_INET6 ? AF_INET6 : AF_INET, s.daddr, s.dport,
 					   row->peer, sizeof(row->peer));
 	}
 	if (row->peer[0])
