@@ -28,13 +28,14 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-BPF_SRCS := $(wildcard bpf/*.bpf.c)
+# heap.bpf.c defines the shared maps (LT_DEFINE_MAPS): the BPF linker needs it first.
+BPF_SRCS := bpf/heap.bpf.c $(filter-out bpf/heap.bpf.c,$(wildcard bpf/*.bpf.c))
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.bpf.o,$(BPF_SRCS))
 SKEL := $(OUTPUT)/leaktrace.skel.h
 SRCS := $(wildcard src/*.c)
 OBJS := $(patsubst src/%.c,$(OUTPUT)/src/%.o,$(SRCS))
 # Objects that use the BPF skeleton; unit tests link everything else (no root, no BPF).
-BPF_USERS := $(patsubst %,$(OUTPUT)/src/%.o,main loader attach snapshot session)
+BPF_USERS := $(patsubst %,$(OUTPUT)/src/%.o,main loader attach snapshot session fd_attach fd_trace)
 LIB_OBJS := $(filter-out $(BPF_USERS),$(OBJS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/unit/%,$(UNIT_SRCS))

@@ -100,6 +100,29 @@ LT_MAP(struct {
 	__uint(max_entries, 256 * 1024);
 }, events);
 
+/* Descriptors (fd.bpf.c). A libc wrapper entered by a thread: the stack taken there,
+ * waiting for the syscall's exit; sp tells whether that exit is still inside the call. */
+struct lt_fd_pending {
+	__u64 sp;
+	__u64 stack_id;
+};
+
+LT_MAP(struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct lt_fd_pending);
+}, fd_pending);
+
+/* TCP sockets the target holds, keyed by struct sock *; userspace removes an entry when
+ * the last descriptor of its socket is closed. */
+LT_MAP(struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, struct lt_sock);
+}, fd_socks);
+
 LT_RODATA(__u32, target_tgid);
 /* Launch mode only: stop the target when it maps new code until userspace has read its
  * modules (the process is ours and may exit before we could look otherwise). */

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Allocator probes: which functions, which BPF programs, where in each function. */
+/* Uprobes of one family (allocator, descriptor wrappers): which functions, which BPF
+ * programs, where in each function. */
 #ifndef LT_ATTACH_H
 #define LT_ATTACH_H
 
@@ -10,7 +11,15 @@
 
 struct lt_attach;
 
+enum lt_probe_family {
+	LT_PROBES_ALLOC = 0,  /* malloc, free, ...: modules that define malloc */
+	LT_PROBES_FD,         /* open64, socket, pipe, ...: modules that define open64 */
+};
+
+/* The allocator family. */
 struct lt_attach *lt_attach__new(struct lt_bpf *b, int pid, int verbose);
+struct lt_attach *lt_attach__new_family(struct lt_bpf *b, int pid, int verbose,
+					enum lt_probe_family family);
 /* Attach the allocator probes to every module of mods that defines malloc and is not
  * attached yet. *added counts the modules attached by this call. */
 int lt_attach__modules(struct lt_attach *a, const struct lt_modules *mods, int *added);

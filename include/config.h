@@ -31,6 +31,8 @@ struct lt_config {
 	bool probe_floor;    /* --probe-floor: same probes, programs that return at once */
 	__u64 sample_bytes;  /* --sample: one allocation recorded per so many bytes; 0 = all */
 	bool classic_probes; /* --classic-probes: no uprobe sessions even if the kernel has them */
+	bool trace_fd;       /* descriptors: born by open, socket, pipe, dup, ...; closed */
+	bool trace_sock;     /* sockets: TCP state and peer (needs the descriptor lifecycle) */
 };
 
 /* Fill cfg from the command line. Returns 0 to run, 1 when --help or --version was

@@ -24,7 +24,9 @@ enum lt_loss {
 	LT_LOSS_NEST_TOO_DEEP,       /* allocator calls nested deeper than LT_MAX_NEST */
 	LT_LOSS_TOTALS_MAP_FULL,     /* per-stack totals map full */
 	LT_LOSS_RINGBUF_FULL,        /* event dropped: ring buffer full */
-	LT_LOSS_THREAD_MAP_FULL,     /* no memory for a thread's state (task storage) */
+	LT_LOSS_THREAD_MAP_FULL,     /* per-thread state not kept: no memory, or fd_pending full */
+	LT_LOSS_FD_CLOSE_MISSED,     /* a descriptor vanished without a close event (userspace) */
+	LT_LOSS_SOCK_MAP_FULL,       /* a TCP socket's state not followed: fd_socks map full */
 	LT_LOSS__MAX,
 };
 
@@ -114,6 +116,10 @@ enum lt_event_type {
 	LT_EV_MREMAP = 3,   /* old_addr, old_len moved/resized to addr, len */
 	LT_EV_EXEC_MAP = 4, /* a file was mapped executable: userspace re-reads the maps */
 	LT_EV_EXIT = 5,     /* the target's last thread is exiting */
+	LT_EV_FD_OPEN = 6,  /* struct lt_fd_event: a descriptor was born */
+	LT_EV_FD_CLOSE = 7, /* struct lt_fd_event: close(fd) */
+	LT_EV_FD_CLOSE_RANGE = 8, /* struct lt_fd_event: close_range(fd, last, flags) */
+	LT_EV_FD_EXEC = 9,  /* struct lt_fd_exec_event: descriptors left open by an exec */
 };
 struct lt_event {
 	__u32 type;
@@ -124,6 +130,73 @@ struct lt_event {
 	__u64 old_addr;
 	__u64 old_len;
 	__u64 stack_id;
+};
+
+/* How a descriptor was born: the tracepoint's attach cookie, and the open event's call. */
+enum lt_fd_call {
+	LT_FDC_OPEN = 0,
+	LT_FDC_OPENAT,
+	LT_FDC_OPENAT2,
+	LT_FDC_CREAT,
+	LT_FDC_SOCKET,
+	LT_FDC_SOCKETPAIR,
+	LT_FDC_ACCEPT,
+	LT_FDC_ACCEPT4,
+	LT_FDC_DUP,
+	LT_FDC_DUP2,      /* may replace an open descriptor */
+	LT_FDC_DUP3,      /* may replace an open descriptor */
+	LT_FDC_FCNTL,     /* F_DUPFD and F_DUPFD_CLOEXEC only */
+	LT_FDC_PIPE,
+	LT_FDC_PIPE2,
+	LT_FDC_EVENTFD,
+	LT_FDC_EVENTFD2,
+	LT_FDC_TIMERFD_CREATE,
+	LT_FDC_SIGNALFD,
+	LT_FDC_SIGNALFD4,
+	LT_FDC_EPOLL_CREATE,
+	LT_FDC_EPOLL_CREATE1,
+	LT_FDC_INOTIFY_INIT,
+	LT_FDC_INOTIFY_INIT1,
+	LT_FDC_MEMFD_CREATE,
+	LT_FDC_PIDFD_OPEN,
+	LT_FDC__MAX,
+};
+
+/* Ring buffer event of the descriptor family (the type field comes first, as in lt_event). */
+struct lt_fd_event {
+	__u32 type;      /* LT_EV_FD_OPEN, LT_EV_FD_CLOSE, LT_EV_FD_CLOSE_RANGE */
+	__u32 tid;
+	__u64 ts_ns;
+	__s32 fd;        /* close_range: the first descriptor */
+	__u32 call;      /* open: enum lt_fd_call */
+	__u32 last;      /* close_range: the last descriptor */
+	__u32 flags;     /* close_range: its flags */
+	__u64 stack_id;  /* open: key into `stacks`; 0 = unknown */
+	__u64 ino;       /* open: inode number of the new file, to tell a reused number apart */
+	__u64 sk;        /* open: struct sock * of an inet TCP socket (key of fd_socks), else 0 */
+};
+
+/* After an exec: the open-descriptor bitmap of the new image (CLOEXEC ones are gone). */
+#define LT_FD_EXEC_WORDS 64  /* descriptors 0..4095; higher ones are checked in /proc */
+struct lt_fd_exec_event {
+	__u32 type;      /* LT_EV_FD_EXEC */
+	__u32 tid;
+	__u64 ts_ns;
+	__u32 nbits;     /* bits of open[] that are valid */
+	__u32 pad;
+	__u64 open[LT_FD_EXEC_WORDS];
+};
+
+/* Value of the `fd_socks` map, keyed by struct sock *: a TCP socket the target holds. */
+struct lt_sock {
+	__u64 since_ns;  /* bpf_ktime_get_ns() of the last state change (or of registration) */
+	__u32 state;     /* TCP_ESTABLISHED = 1 ... TCP_CLOSE_WAIT = 8 (include/net/tcp_states.h) */
+	__u16 family;    /* AF_INET or AF_INET6 */
+	__u16 sport;     /* local port, host order */
+	__u16 dport;     /* peer port, host order */
+	__u16 pad[3];
+	__u8 saddr[16];  /* AF_INET: the first 4 bytes */
+	__u8 daddr[16];
 };
 
 #endif /* LEAKTRACE_H */

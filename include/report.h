@@ -28,6 +28,92 @@ struct lt_report_section {
 	size_t n;
 };
 
+/* What an outstanding descriptor is, from /proc/PID/fd, fdinfo and net. */
+enum lt_fd_kind {
+	LT_FDK_UNKNOWN = 0,
+	LT_FDK_FILE,
+	LT_FDK_DIR,
+	LT_FDK_SOCKET,
+	LT_FDK_PIPE,
+	LT_FDK_FIFO,
+	LT_FDK_CHAR,
+	LT_FDK_BLOCK,
+	LT_FDK_EVENTFD,
+	LT_FDK_EPOLL,
+	LT_FDK_TIMERFD,
+	LT_FDK_SIGNALFD,
+	LT_FDK_INOTIFY,
+	LT_FDK_MEMFD,
+	LT_FDK_PIDFD,
+	LT_FDK_ANON,     /* another anonymous inode (bpf-map, userfaultfd, ...) */
+	LT_FDK__MAX,
+};
+
+#define LT_FD_TEXT_MAX 256
+#define LT_FD_ADDR_MAX 64
+struct lt_fd_desc {
+	enum lt_fd_kind kind;
+	char path[LT_FD_TEXT_MAX];     /* readlink of /proc/PID/fd/N ("/etc/hosts", "pipe:[12]") */
+	__u64 ino;                     /* of the open file (socket: its inode in sockfs) */
+	/* sockets, from /proc/PID/net/{tcp,tcp6,udp,udp6,unix} */
+	char proto[8];                 /* "tcp", "tcp6", "udp", "udp6", "unix"; "" unknown */
+	char local[LT_FD_ADDR_MAX];    /* "127.0.0.1:40000", "[::1]:80", unix path */
+	char peer[LT_FD_ADDR_MAX];     /* "" when not connected */
+	int tcp_state;                 /* 1 ESTABLISHED .. 12; 0 unknown or not TCP */
+};
+
+/* Stable names: "file", "socket", ...; TCP states "ESTABLISHED", "CLOSE_WAIT", ... */
+const char *lt_fd_kind__name(enum lt_fd_kind kind);
+const char *lt_tcp_state__name(int state);
+#define LT_TCP_NSTATES 13
+
+#define LT_FD_EXAMPLES 3
+struct lt_report_fd_extra {
+	const char *kind;              /* kind name of the stack's descriptors, or "mixed" */
+	char examples[LT_FD_EXAMPLES][LT_FD_TEXT_MAX];  /* distinct paths or peers */
+	size_t nexamples;
+	__s64 opened, closed;          /* births and deaths since the previous report */
+};
+
+struct lt_report_fd_item {
+	int fd;
+	struct lt_fd_desc desc;
+};
+
+struct lt_report_fds {
+	bool traced;
+	struct lt_report_section sec;  /* outstanding descriptors opened while tracing, by
+					* stack, most first; `count` per stack, bytes 0 */
+	struct lt_report_fd_extra *extra;  /* sec.n entries, parallel to sec.stacks */
+	struct lt_report_fd_item *pre; /* open at attach and still open */
+	size_t npre;
+	__s64 opened, closed;          /* since the previous report, every stack */
+};
+
+struct lt_report_peer {
+	char peer[LT_FD_ADDR_MAX];
+	__s64 count;
+	__s64 states[LT_TCP_NSTATES];  /* by TCP state */
+	__s64 established_change;      /* ESTABLISHED now minus at the previous report */
+};
+
+/* Sockets in CLOSE_WAIT grouped by opening stack and peer. */
+struct lt_report_close_wait {
+	size_t fd_stack;               /* index in fds.sec.stacks; (size_t)-1 without stack */
+	char peer[LT_FD_ADDR_MAX];
+	__s64 count;
+	double oldest_s;               /* longest time one has been in CLOSE_WAIT */
+};
+
+struct lt_report_socks {
+	bool traced;
+	struct lt_report_peer *by_peer;    /* TCP sockets by peer, most first */
+	size_t n;
+	__s64 close_wait;
+	struct lt_report_close_wait *cw;   /* most first */
+	size_t ncw;
+};
+
 struct lt_report {
 	int pid;
 	const char *comm;          /* target command name, may be NULL */
@@ -39,6 +125,9 @@ struct lt_report {
 	struct lt_report_section heap;
 	struct lt_report_section mmap;
 	__u64 lost[LT_LOSS__MAX];
+	struct lt_report_fds fds;
+	struct lt_report_socks socks;
+	bool memory_traced;        /* heap or mmap traced: folded output is in bytes */
 };
 
 /* Stable names of loss reasons, used as JSON keys and in text. */
@@ -63,6 +152,10 @@ void lt_report_section__free(struct lt_report_section *s);
  * recorded with probability p = min(1, size / rate) (always at LT_SAMPLE_ALWAYS bytes or
  * more), so it counts 1/p allocations and size/p bytes. rate 0: exact, weight 1. */
 void lt_sample__weight(__u64 size, __u64 rate, __s64 *bytes, double *count);
+
+/* Frees the descriptor and socket parts of a report and zeroes them. */
+void lt_report_fds__free(struct lt_report_fds *f);
+void lt_report_socks__free(struct lt_report_socks *s);
 
 /* Growth in bytes per second of what is still outstanding (0 under a second traced). */
 double lt_report__rate(const struct lt_report *r, __s64 bytes);

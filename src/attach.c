@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Attaches the allocator probes, scoped to the target pid, to each module that defines
- * the allocator. A table says which program goes on which function; probe_place.c says
- * where in the function, from its machine code. */
+/* Attaches uprobes, scoped to the target pid, to each module that defines a family's first
+ * function: the allocator, or the libc wrappers that create descriptors. A table per
+ * family says which program goes on which function; probe_place.c says where in the
+ * function, from its machine code. */
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -19,32 +20,78 @@
 
 struct lt_alloc_probe {
 	const char *symbol;
-	enum lt_alloc_fn fn;
 	const char *entry_prog;
 	const char *ret_prog;  /* NULL: entry only, and the entry may move past the start */
 	enum lt_place_mode place;
+	enum lt_alloc_fn fn;   /* allocator family: which function, for the session program */
 };
 
 static const struct lt_alloc_probe lt_alloc_probes[] = {
-	{ "malloc", LT_FN_MALLOC, "uprobe_malloc", "uretprobe_malloc", LT_PLACE_ENTRY },
-	{ "calloc", LT_FN_CALLOC, "uprobe_calloc", "uretprobe_calloc", LT_PLACE_ENTRY },
-	{ "realloc", LT_FN_REALLOC, "uprobe_realloc", "uretprobe_realloc", LT_PLACE_ENTRY },
-	{ "reallocarray", LT_FN_REALLOCARRAY, "uprobe_reallocarray",
-	  "uretprobe_reallocarray", LT_PLACE_ENTRY },
-	{ "posix_memalign", LT_FN_POSIX_MEMALIGN, "uprobe_posix_memalign",
-	  "uretprobe_posix_memalign", LT_PLACE_ENTRY },
-	{ "aligned_alloc", LT_FN_ALIGNED_ALLOC, "uprobe_aligned_alloc",
-	  "uretprobe_aligned_alloc", LT_PLACE_ENTRY },
-	{ "memalign", LT_FN_ALIGNED_ALLOC, "uprobe_aligned_alloc",
-	  "uretprobe_aligned_alloc", LT_PLACE_ENTRY },
-	{ "valloc", LT_FN_VALLOC, "uprobe_valloc", "uretprobe_valloc", LT_PLACE_ENTRY },
-	{ "pvalloc", LT_FN_PVALLOC, "uprobe_pvalloc", "uretprobe_pvalloc", LT_PLACE_ENTRY },
-	{ "free", LT_FN_FREE, "uprobe_free", NULL, LT_PLACE_ARG0_NONNULL },
+	{ "malloc", "uprobe_malloc", "uretprobe_malloc", LT_PLACE_ENTRY, LT_FN_MALLOC },
+	{ "calloc", "uprobe_calloc", "uretprobe_calloc", LT_PLACE_ENTRY, LT_FN_CALLOC },
+	{ "realloc", "uprobe_realloc", "uretprobe_realloc", LT_PLACE_ENTRY, LT_FN_REALLOC },
+	{ "reallocarray", "uprobe_reallocarray", "uretprobe_reallocarray",
+	  LT_PLACE_ENTRY, LT_FN_REALLOCARRAY },
+	{ "posix_memalign", "uprobe_posix_memalign", "uretprobe_posix_memalign",
+	  LT_PLACE_ENTRY, LT_FN_POSIX_MEMALIGN },
+	{ "aligned_alloc", "uprobe_aligned_alloc", "uretprobe_aligned_alloc",
+	  LT_PLACE_ENTRY, LT_FN_ALIGNED_ALLOC },
+	{ "memalign", "uprobe_aligned_alloc", "uretprobe_aligned_alloc",
+	  LT_PLACE_ENTRY, LT_FN_ALIGNED_ALLOC },
+	{ "valloc", "uprobe_valloc", "uretprobe_valloc", LT_PLACE_ENTRY, LT_FN_VALLOC },
+	{ "pvalloc", "uprobe_pvalloc", "uretprobe_pvalloc", LT_PLACE_ENTRY, LT_FN_PVALLOC },
+	{ "free", "uprobe_free", NULL, LT_PLACE_ARG0_NONNULL, LT_FN_FREE },
 };
 
-#define LT_NPROBES (sizeof(lt_alloc_probes) / sizeof(lt_alloc_probes[0]))
+/* Descriptor-creating wrappers: the entry lends its stack to the syscall exit that carries
+ * the result (a stack taken inside glibc's wrappers is cut short). Entry only, at the
+ * first instruction, where [rsp] is the return address into the caller. */
+static const struct lt_alloc_probe lt_fd_probes[] = {
+	{ "open64", "uprobe_fd_entry", NULL, LT_PLACE_ENTRY },
+	{ "open", "uprobe_fd_entry", NULL, LT_PLACE_ENTRY },
+	{ "openat64", "uprobe_fd_entry", NULL, LT_PLACE_ENTRY },
+	{ "openat", "uprobe_fd_entry", NULL, LT_PLACE_ENTRY },
+	{ "creat64", "uprobe_fd_entry", NULL, LT_PLACE_ENTRY },
+	{ "creat", "uprobe_fd_entry", NULL, LT_PLACE_ENTRY },
+	{ "socket", "uprobe_fd_entry", NULL, LT_PLACE_ENTRY },
+	{ "socketpair", "uprobe_fd_entry", NULL, LT_PLACE_ENTRY },
+	{ "accept", "uprobe_fd_entry", NULL, LT_PLACE_ENTRY },
+	{ "accept4", "uprobe_fd_entry", NULL, LT_PLACE_ENTRY },
+	{ "dup", "uprobe_fd_entry", NULL, LT_PLACE_ENTRY },
+	{ "dup2", "uprobe_fd_entry", NULL, LT_PLACE_ENTRY },
+	{ "dup3", "uprobe_fd_entry", NULL, LT_PLACE_ENTRY },
+	{ "fcntl64", "uprobe_fd_entry", NULL, LT_PLACE_ENTRY },
+	{ "fcntl", "uprobe_fd_entry", NULL, LT_PLACE_ENTRY },
+	{ "pipe", "uprobe_fd_entry", NULL, LT_PLACE_ENTRY },
+	{ "pipe2", "uprobe_fd_entry", NULL, LT_PLACE_ENTRY },
+	{ "eventfd", "uprobe_fd_entry", NULL, LT_PLACE_ENTRY },
+	{ "timerfd_create", "uprobe_fd_entry", NULL, LT_PLACE_ENTRY },
+	{ "signalfd", "uprobe_fd_entry", NULL, LT_PLACE_ENTRY },
+	{ "epoll_create", "uprobe_fd_entry", NULL, LT_PLACE_ENTRY },
+	{ "epoll_create1", "uprobe_fd_entry", NULL, LT_PLACE_ENTRY },
+	{ "inotify_init", "uprobe_fd_entry", NULL, LT_PLACE_ENTRY },
+	{ "inotify_init1", "uprobe_fd_entry", NULL, LT_PLACE_ENTRY },
+	{ "memfd_create", "uprobe_fd_entry", NULL, LT_PLACE_ENTRY },
+	{ "pidfd_open", "uprobe_fd_entry", NULL, LT_PLACE_ENTRY },
+};
+
+static const struct {
+	const struct lt_alloc_probe *probes;
+	size_t n;
+	bool session;  /* one uprobe session link per module where the kernel has them */
+} lt_families[] = {
+	[LT_PROBES_ALLOC] = { lt_alloc_probes,
+			      sizeof(lt_alloc_probes) / sizeof(lt_alloc_probes[0]), true },
+	[LT_PROBES_FD] = { lt_fd_probes, sizeof(lt_fd_probes) / sizeof(lt_fd_probes[0]), false },
+};
+
+#define LT_NPROBES_MAX (sizeof(lt_fd_probes) / sizeof(lt_fd_probes[0]))
+_Static_assert(sizeof(lt_alloc_probes) <= sizeof(lt_fd_probes), "LT_NPROBES_MAX too small");
 
 struct lt_attach {
+	const struct lt_alloc_probe *probes;
+	size_t nprobes;
+	bool session;      /* this family goes through lt_alloc_session links */
 	struct lt_bpf *bpf;
 	int pid;
 	int verbose;
@@ -62,10 +109,19 @@ struct lt_attach {
 
 struct lt_attach *lt_attach__new(struct lt_bpf *b, int pid, int verbose)
 {
+	return lt_attach__new_family(b, pid, verbose, LT_PROBES_ALLOC);
+}
+
+struct lt_attach *lt_attach__new_family(struct lt_bpf *b, int pid, int verbose,
+					enum lt_probe_family family)
+{
 	struct lt_attach *a = calloc(1, sizeof(*a));
 
 	if (!a)
 		return NULL;
+	a->probes = lt_families[family].probes;
+	a->nprobes = lt_families[family].n;
+	a->session = lt_families[family].session && b->session;
 	a->bpf = b;
 	a->pid = pid;
 	a->verbose = verbose;
@@ -130,15 +186,15 @@ static int lt_attach_remember(struct lt_attach *a, __u64 dev, __u64 ino)
 static int lt_attach_session(struct lt_attach *a, const char *path,
 			     const struct lt_probe_site *sites, const bool *have)
 {
-	__u64 offsets[LT_NPROBES], cookies[LT_NPROBES];
+	__u64 offsets[LT_NPROBES_MAX], cookies[LT_NPROBES_MAX];
 	__u32 n = 0;
 	int *v, fd;
 
-	for (size_t i = 0; i < LT_NPROBES; i++) {
+	for (size_t i = 0; i < a->nprobes; i++) {
 		if (!have[i])
 			continue;
 		offsets[n] = sites[i].file_offset;
-		cookies[n] = LT_COOKIE(lt_alloc_probes[i].fn, sites[i].sp_adjust);
+		cookies[n] = LT_COOKIE(a->probes[i].fn, sites[i].sp_adjust);
 		n++;
 	}
 	v = realloc(a->session_fds, (a->nsessions + 1) * sizeof(*v));
@@ -163,13 +219,13 @@ static void lt_attach_describe(const struct lt_attach *a, const char *base,
 		(unsigned long long)site->vaddr,
 		(unsigned long long)(site->vaddr - site->sym_vaddr), site->insn,
 		site->emulated ? "emulated" : "single-stepped",
-		a->bpf->session ? " (session)" : "");
+		a->session ? " (session)" : "");
 }
 
 int lt_attach__file(struct lt_attach *a, const char *path, __u64 dev, __u64 ino)
 {
-	struct lt_probe_site sites[LT_NPROBES];
-	bool have[LT_NPROBES] = {};
+	struct lt_probe_site sites[LT_NPROBES_MAX];
+	bool have[LT_NPROBES_MAX] = {};
 	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
 	int err;
 
@@ -178,13 +234,13 @@ int lt_attach__file(struct lt_attach *a, const char *path, __u64 dev, __u64 ino)
 	err = lt_attach_remember(a, dev, ino);
 	if (err)
 		return err;
-	for (size_t i = 0; i < LT_NPROBES; i++) {
-		const struct lt_alloc_probe *p = &lt_alloc_probes[i];
+	for (size_t i = 0; i < a->nprobes; i++) {
+		const struct lt_alloc_probe *p = &a->probes[i];
 
 		err = lt_probe_place__find(path, p->symbol, p->place, &sites[i]);
 		if (err) {
 			if (i == 0)
-				return -ENOENT; /* no malloc here: not an allocator module */
+				return -ENOENT; /* no malloc (open64) here: not a module of ours */
 			lt_debug("%s: no %s (%s)", base, p->symbol, strerror(-err));
 			continue;
 		}
@@ -192,27 +248,27 @@ int lt_attach__file(struct lt_attach *a, const char *path, __u64 dev, __u64 ino)
 		/* aliases (memalign == aligned_alloc) share one probe */
 		for (size_t k = 0; k < i; k++)
 			if (have[k] && sites[k].vaddr == sites[i].vaddr &&
-			    !strcmp(lt_alloc_probes[k].entry_prog, p->entry_prog))
+			    !strcmp(a->probes[k].entry_prog, p->entry_prog))
 				have[i] = false;
 	}
-	if (a->bpf->session) {
+	if (a->session) {
 		err = lt_attach_session(a, path, sites, have);
 		if (err) {
 			lt_err("cannot attach the allocator probes to %s: %s", path,
 			       strerror(-err));
 			return err;
 		}
-		for (size_t i = 0; i < LT_NPROBES; i++)
+		for (size_t i = 0; i < a->nprobes; i++)
 			if (have[i])
-				lt_attach_describe(a, base, &lt_alloc_probes[i], &sites[i]);
+				lt_attach_describe(a, base, &a->probes[i], &sites[i]);
 		a->nattached++;
 		return 0;
 	}
 	/* Return probes first: a return seen without its entry is ignored, while an
 	 * entry without its return would be reported as a missed return. */
 	for (int pass = 0; pass < 2; pass++) {
-		for (size_t i = 0; i < LT_NPROBES; i++) {
-			const struct lt_alloc_probe *p = &lt_alloc_probes[i];
+		for (size_t i = 0; i < a->nprobes; i++) {
+			const struct lt_alloc_probe *p = &a->probes[i];
 			const char *prog = pass == 0 ? p->ret_prog : p->entry_prog;
 
 			if (!have[i] || !prog)

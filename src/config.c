@@ -53,6 +53,8 @@ struct lt_trace_kind {
 static const struct lt_trace_kind trace_kinds[] = {
 	{ "heap", offsetof(struct lt_config, trace_heap), "malloc, calloc, realloc, free, ..." },
 	{ "mmap", offsetof(struct lt_config, trace_mmap), "anonymous mmap, munmap, mremap" },
+	{ "fd", offsetof(struct lt_config, trace_fd), "file descriptors by opening stack" },
+	{ "sock", offsetof(struct lt_config, trace_sock), "sockets by TCP state and peer" },
 };
 
 static const struct {

@@ -45,7 +45,7 @@ static void put_frame(FILE *f, const char *name, bool leaf)
 	}
 }
 
-static void write_stack(FILE *f, const struct lt_report_stack *s, const char *root)
+static void write_stack(FILE *f, const struct lt_report_stack *s, const char *root, __s64 value)
 {
 	__u32 n = s->nframes < LT_MAX_FRAMES ? s->nframes : LT_MAX_FRAMES;
 	char buf[512];
@@ -79,7 +79,7 @@ static void write_stack(FILE *f, const struct lt_report_stack *s, const char *ro
 		put_frame(f, name, i == 0);
 		first = false;
 	}
-	fprintf(f, " %lld\n", (long long)s->bytes);
+	fprintf(f, " %lld\n", (long long)value);
 }
 
 int lt_output__folded(FILE *f, const struct lt_report *r)
@@ -90,9 +90,13 @@ int lt_output__folded(FILE *f, const struct lt_report *r)
 		return -EINVAL;
 	for (i = 0; i < r->heap.n; i++)
 		if (r->heap.stacks[i].bytes > 0)
-			write_stack(f, &r->heap.stacks[i], NULL);
+			write_stack(f, &r->heap.stacks[i], NULL, r->heap.stacks[i].bytes);
 	for (i = 0; i < r->mmap.n; i++)
 		if (r->mmap.stacks[i].bytes > 0)
-			write_stack(f, &r->mmap.stacks[i], "[mmap]");
+			write_stack(f, &r->mmap.stacks[i], "[mmap]", r->mmap.stacks[i].bytes);
+	/* One profile holds one unit: descriptor counts only when no memory is traced. */
+	if (r->fds.traced && !r->memory_traced)
+		for (i = 0; i < r->fds.sec.n; i++)
+			write_stack(f, &r->fds.sec.stacks[i], NULL, r->fds.sec.stacks[i].count);
 	return ferror(f) ? -EIO : 0;
 }

@@ -143,6 +143,104 @@ static void put_section(FILE *f, const struct lt_report *r, const char *name,
 	fputs("]}", f);
 }
 
+static void put_fd_desc(FILE *f, const struct lt_fd_desc *d)
+{
+	fprintf(f, "\"kind\":\"%s\",\"path\":", lt_fd_kind__name(d->kind));
+	put_string(f, d->path);
+	if (d->proto[0]) {
+		fputs(",\"proto\":", f);
+		put_string(f, d->proto);
+		fputs(",\"local\":", f);
+		put_string(f, d->local);
+		fputs(",\"peer\":", f);
+		put_string(f, d->peer[0] ? d->peer : NULL);
+		if (d->tcp_state)
+			fprintf(f, ",\"state\":\"%s\"", lt_tcp_state__name(d->tcp_state));
+	}
+}
+
+static void put_fds(FILE *f, const struct lt_report_fds *fds)
+{
+	size_t i, k;
+
+	fprintf(f, ",\"fds\":{\"count\":%lld,\"preexisting\":%zu,\"opened\":%lld,"
+		   "\"closed\":%lld,\"stacks\":[",
+		(long long)fds->sec.count, fds->npre, (long long)fds->opened,
+		(long long)fds->closed);
+	for (i = 0; i < fds->sec.n; i++) {
+		const struct lt_report_stack *s = &fds->sec.stacks[i];
+		const struct lt_report_fd_extra *x = &fds->extra[i];
+		__u32 n = s->nframes < LT_MAX_FRAMES ? s->nframes : LT_MAX_FRAMES;
+
+		fprintf(f, "%s{\"count\":%lld,\"kind\":\"%s\",\"opened\":%lld,\"closed\":%lld,"
+			   "\"net\":%lld,\"oldest_age_s\":",
+			i ? "," : "", (long long)s->count, x->kind, (long long)x->opened,
+			(long long)x->closed, (long long)(x->opened - x->closed));
+		put_double(f, s->oldest_age_s < 0 ? -1 : s->oldest_age_s);
+		fputs(",\"examples\":[", f);
+		for (k = 0; k < x->nexamples; k++) {
+			if (k)
+				fputc(',', f);
+			put_string(f, x->examples[k]);
+		}
+		fprintf(f, "],\"truncated\":%s,\"frames\":[",
+			bool_str(s->flags & (LT_STACK_TRUNCATED | LT_STACK_UNWIND_ERR)));
+		for (k = 0; k < n; k++) {
+			if (k)
+				fputc(',', f);
+			put_frame(f, s, k);
+		}
+		fprintf(f, "],\"stack_id\":\"0x%llx\"}", (unsigned long long)s->stack_id);
+	}
+	fputs("],\"preexisting_fds\":[", f);
+	for (i = 0; i < fds->npre; i++) {
+		fprintf(f, "%s{\"fd\":%d,", i ? "," : "", fds->pre[i].fd);
+		put_fd_desc(f, &fds->pre[i].desc);
+		fputc('}', f);
+	}
+	fputs("]}", f);
+}
+
+static void put_socks(FILE *f, const struct lt_report *r)
+{
+	const struct lt_report_socks *s = &r->socks;
+	size_t i;
+	int k;
+
+	fputs(",\"sockets\":{\"by_peer\":[", f);
+	for (i = 0; i < s->n; i++) {
+		const struct lt_report_peer *p = &s->by_peer[i];
+		bool first = true;
+
+		fprintf(f, "%s{\"peer\":", i ? "," : "");
+		put_string(f, p->peer);
+		fprintf(f, ",\"count\":%lld,\"states\":{", (long long)p->count);
+		for (k = 1; k < LT_TCP_NSTATES; k++) {
+			if (!p->states[k])
+				continue;
+			fprintf(f, "%s\"%s\":%lld", first ? "" : ",", lt_tcp_state__name(k),
+				(long long)p->states[k]);
+			first = false;
+		}
+		fprintf(f, "},\"established_change\":%lld}", (long long)p->established_change);
+	}
+	fprintf(f, "],\"close_wait\":%lld,\"close_wait_groups\":[", (long long)s->close_wait);
+	for (i = 0; i < s->ncw; i++) {
+		const struct lt_report_close_wait *c = &s->cw[i];
+
+		fprintf(f, "%s{\"peer\":", i ? "," : "");
+		put_string(f, c->peer);
+		fprintf(f, ",\"count\":%lld,\"oldest_s\":", (long long)c->count);
+		put_double(f, c->oldest_s);
+		if (c->fd_stack < r->fds.sec.n)
+			fprintf(f, ",\"stack_id\":\"0x%llx\"}",
+				(unsigned long long)r->fds.sec.stacks[c->fd_stack].stack_id);
+		else
+			fputs(",\"stack_id\":null}", f);
+	}
+	fputs("]}", f);
+}
+
 int lt_output__json(FILE *f, const struct lt_report *r)
 {
 	int i;
@@ -159,6 +257,10 @@ int lt_output__json(FILE *f, const struct lt_report *r)
 	fprintf(f, ",\"sample_bytes\":%llu", (unsigned long long)r->sample_bytes);
 	put_section(f, r, "heap", &r->heap);
 	put_section(f, r, "mmap", &r->mmap);
+	if (r->fds.traced)
+		put_fds(f, &r->fds);
+	if (r->socks.traced)
+		put_socks(f, r);
 	fputs(",\"lost\":{", f);
 	for (i = 0; i < LT_LOSS__MAX; i++)
 		fprintf(f, "%s\"%s\":%llu", i ? "," : "", lt_loss__name(i),

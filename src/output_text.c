@@ -159,6 +159,100 @@ static void write_top(FILE *f, const struct lt_report *r, const struct lt_report
 		plural(sec->n - shown, "stack", "stacks"), human_bytes(rest, buf, sizeof(buf)));
 }
 
+static void write_fd_stack(FILE *f, const struct lt_report_fds *fds, size_t i)
+{
+	const struct lt_report_stack *s = &fds->sec.stacks[i];
+	const struct lt_report_fd_extra *x = &fds->extra[i];
+	__u32 k, n = s->nframes < LT_MAX_FRAMES ? s->nframes : LT_MAX_FRAMES;
+
+	fprintf(f, "#%zu  %lld %s %s, opened %lld closed %lld (net %+lld)", i + 1,
+		(long long)s->count, x->kind, plural(s->count, "descriptor", "descriptors"),
+		(long long)x->opened, (long long)x->closed, (long long)(x->opened - x->closed));
+	if (s->oldest_age_s >= 0)
+		fprintf(f, ", oldest %.1f s", finite_or_zero(s->oldest_age_s));
+	fputc('\n', f);
+	for (k = 0; k < x->nexamples; k++) {
+		fputs(k ? ", " : "    e.g. ", f);
+		put_clean(f, x->examples[k]);
+	}
+	if (x->nexamples)
+		fputc('\n', f);
+	if (!n)
+		fprintf(f, "    [stack not recorded]\n");
+	for (k = 0; k < n; k++)
+		write_frame(f, s, k);
+}
+
+/* Descriptors by opening stack, then the ones open before attach. */
+static void write_fds(FILE *f, const struct lt_report_fds *fds, size_t top)
+{
+	size_t i, shown = fds->sec.n < top ? fds->sec.n : top;
+
+	fprintf(f, "\ndescriptors: %lld outstanding from %zu %s (opened %lld, closed %lld since "
+		   "the last report), %zu pre-existing\n",
+		(long long)fds->sec.count, fds->sec.n, plural(fds->sec.n, "stack", "stacks"),
+		(long long)fds->opened, (long long)fds->closed, fds->npre);
+	for (i = 0; i < shown; i++)
+		write_fd_stack(f, fds, i);
+	if (shown < fds->sec.n)
+		fprintf(f, "... %zu more %s\n", fds->sec.n - shown,
+			plural(fds->sec.n - shown, "stack", "stacks"));
+	for (i = 0; i < fds->npre && i < top; i++) {
+		const struct lt_fd_desc *d = &fds->pre[i].desc;
+
+		fprintf(f, "%s fd %d %s ", i ? "," : "pre-existing:", fds->pre[i].fd,
+			lt_fd_kind__name(d->kind));
+		put_clean(f, d->peer[0] ? d->peer : d->local[0] ? d->local : d->path);
+	}
+	if (fds->npre)
+		fprintf(f, "%s\n", fds->npre > top ? ", ..." : "");
+}
+
+static void write_socks(FILE *f, const struct lt_report *r, size_t top)
+{
+	const struct lt_report_socks *s = &r->socks;
+	size_t i;
+	int k;
+
+	fprintf(f, "\nsockets: %zu TCP %s, %lld in CLOSE_WAIT\n", s->n,
+		plural(s->n, "peer", "peers"), (long long)s->close_wait);
+	for (i = 0; i < s->ncw && i < top; i++) {
+		const struct lt_report_close_wait *c = &s->cw[i];
+
+		fprintf(f, "CLOSE_WAIT: %lld %s to ", (long long)c->count,
+			plural(c->count, "socket", "sockets"));
+		put_clean(f, c->peer);
+		if (c->oldest_s >= 0)
+			fprintf(f, ", oldest %.1f s", c->oldest_s);
+		if (c->fd_stack < r->fds.sec.n) {
+			const struct lt_report_stack *st = &r->fds.sec.stacks[c->fd_stack];
+
+			fprintf(f, ", opened at descriptor stack #%zu:\n", c->fd_stack + 1);
+			if (st->nframes)
+				write_frame(f, st, 0);
+		} else {
+			fputc('\n', f);
+		}
+	}
+	for (i = 0; i < s->n && i < top; i++) {
+		const struct lt_report_peer *p = &s->by_peer[i];
+		bool first = true;
+
+		fputs("  ", f);
+		put_clean(f, p->peer);
+		fprintf(f, ": %lld (", (long long)p->count);
+		for (k = 1; k < LT_TCP_NSTATES; k++) {
+			if (!p->states[k])
+				continue;
+			fprintf(f, "%s%s %lld", first ? "" : ", ", lt_tcp_state__name(k),
+				(long long)p->states[k]);
+			first = false;
+		}
+		fprintf(f, "), ESTABLISHED %+lld since the last report\n",
+			(long long)p->established_change);
+	}
+}
+
 int lt_output__text(FILE *f, const struct lt_report *r, int top_n)
 {
 	/* a negative N means no limit */
@@ -190,6 +284,10 @@ int lt_output__text(FILE *f, const struct lt_report *r, int top_n)
 	write_totals(f, r, &r->mmap, &mmap_words);
 	write_top(f, r, &r->heap, top, &heap_words);
 	write_top(f, r, &r->mmap, top, &mmap_words);
+	if (r->fds.traced)
+		write_fds(f, &r->fds, top);
+	if (r->socks.traced)
+		write_socks(f, r, top);
 
 	fprintf(f, "\nlost:");
 	for (i = 0; i < LT_LOSS__MAX; i++) {

@@ -13,6 +13,8 @@
 #include "leaktrace.skel.h"
 #include "session.h"
 #include "attach.h"
+#include "fd_attach.h"
+#include "fd_trace.h"
 #include "loader.h"
 #include "log.h"
 #include "mmap_track.h"
@@ -31,7 +33,15 @@ struct lt_session {
 	struct ring_buffer *rb;
 	__u64 start_ns;
 	bool exit_event;
+	struct lt_attach *fd_probes;     /* libc wrappers that create descriptors */
+	struct lt_fd_attach *fd_tps;
+	struct lt_fd_trace *fds;
 };
+
+static bool lt_session_traces_fds(const struct lt_config *cfg)
+{
+	return cfg->trace_fd || cfg->trace_sock;
+}
 
 static __u64 lt_now_ns(void)
 {
@@ -63,6 +73,11 @@ static int lt_session_refresh(struct lt_session *s)
 		if (added)
 			lt_debug("allocator probes attached to %d more module(s)", added);
 	}
+	if (s->fd_probes) {
+		err = lt_attach__modules(s->fd_probes, &mods, &added);
+		if (err)
+			goto cleanup;
+	}
 	if (s->sym)
 		lt_symbolizer__refresh(s->sym);
 	else
@@ -78,7 +93,10 @@ static int lt_session_event(void *ctx, void *data, size_t size)
 	struct lt_session *s = ctx;
 	const struct lt_event *e = data;
 
-	if (size < sizeof(*e))
+	if (size < sizeof(__u32))
+		return 0;
+	/* descriptor events have their own layout */
+	if (size < sizeof(*e) && e->type < LT_EV_FD_OPEN)
 		return 0;
 	switch (e->type) {
 	case LT_EV_MMAP:
@@ -99,6 +117,10 @@ static int lt_session_event(void *ctx, void *data, size_t size)
 		break;
 	case LT_EV_EXIT:
 		s->exit_event = true;
+		break;
+	default:
+		if (s->fds)
+			lt_fd_trace__event(s->fds, data, size);
 		break;
 	}
 	return 0;
@@ -124,10 +146,22 @@ static int lt_session_attach_launch(struct lt_session *s)
 	for (size_t i = 0; i < mods.n; i++) {
 		if (!strstr(mods.v[i].path, "/libc.so") && !strstr(mods.v[i].path, "/libc-"))
 			continue;
-		err = lt_attach__file(s->attach, mods.v[i].path, mods.v[i].dev, mods.v[i].ino);
-		if (err)
-			goto cleanup;
+		if (s->cfg->trace_heap) {
+			err = lt_attach__file(s->attach, mods.v[i].path, mods.v[i].dev,
+					      mods.v[i].ino);
+			if (err)
+				goto cleanup;
+		}
+		if (s->fd_probes) {
+			err = lt_attach__file(s->fd_probes, mods.v[i].path, mods.v[i].dev,
+					      mods.v[i].ino);
+			if (err && err != -ENOENT)
+				goto cleanup;
+			err = 0;
+		}
 	}
+	if (!s->cfg->trace_heap)
+		goto cleanup;
 	/* the executable itself, in case it is linked statically */
 	path = lt_target__resolve_command(s->cfg->argv[0]);
 	if (path && !stat(path, &st)) {
@@ -179,8 +213,24 @@ struct lt_session *lt_session__start(const struct lt_config *cfg)
 	err = lt_bpf__attach_tracepoints(s->bpf, cfg);
 	if (err)
 		goto fail;
+	if (lt_session_traces_fds(cfg)) {
+		s->fd_probes = lt_attach__new_family(s->bpf, s->target.pid, cfg->verbose,
+						     LT_PROBES_FD);
+		s->fd_tps = lt_fd_attach__new(s->bpf, cfg);
+		if (!s->fd_probes || !s->fd_tps) {
+			err = s->fd_tps ? -ENOMEM : -errno;
+			goto fail;
+		}
+		/* after the tracepoints: what opens from now on is seen */
+		s->fds = lt_fd_trace__new(cfg, s->target.pid,
+					  bpf_map__fd(s->bpf->skel->maps.fd_socks));
+		if (!s->fds) {
+			err = -errno;
+			goto fail;
+		}
+	}
 	if (cfg->argv) {
-		if (cfg->trace_heap) {
+		if (cfg->trace_heap || s->fd_probes) {
 			err = lt_session_attach_launch(s);
 			if (err)
 				goto fail;
@@ -213,6 +263,9 @@ struct lt_session *lt_session__start(const struct lt_config *cfg)
 		s->target.pid, s->target.comm, lt_attach__nprobes(s->attach),
 		lt_attach__nmodules(s->attach), s->bpf->session ? " (uprobe sessions)" : "",
 		cfg->trace_mmap ? ", mmap tracepoints" : "");
+	if (s->fds)
+		lt_info("descriptors: %zu wrapper probes, %zu tracepoints",
+			lt_attach__nprobes(s->fd_probes), lt_fd_attach__count(s->fd_tps));
 	return s;
 fail:
 	lt_session__stop(s);
@@ -254,6 +307,7 @@ int lt_session__report(struct lt_session *s, FILE *out, bool final)
 		.final = final,
 		.min_age_s = cfg->min_age_s,
 		.sample_bytes = cfg->sample_bytes,
+		.memory_traced = cfg->trace_heap || cfg->trace_mmap,
 	};
 	int err;
 
@@ -266,6 +320,14 @@ int lt_session__report(struct lt_session *s, FILE *out, bool final)
 	if (err) {
 		lt_err("cannot read the maps: %s", strerror(-err));
 		goto cleanup;
+	}
+	if (s->fds) {
+		err = lt_fd_trace__report(s->fds, s->rb, o.now_ns, !r.target_exited, &r);
+		if (err) {
+			lt_err("cannot build the descriptor report: %s", strerror(-err));
+			goto cleanup;
+		}
+		lt_snapshot__frames(s->bpf, &r.fds.sec);
 	}
 	if (!s->sym)
 		s->sym = lt_symbolizer__new(s->target.pid);
@@ -284,12 +346,15 @@ void lt_session__stop(struct lt_session *s)
 		return;
 	/* probes first, so that nothing runs in the target past this point */
 	lt_attach__free(s->attach);
+	lt_attach__free(s->fd_probes);
+	lt_fd_attach__free(s->fd_tps);
 	lt_debug("uprobes detached");
 	ring_buffer__free(s->rb);
 	lt_bpf__destroy(s->bpf);
 	lt_debug("bpf destroyed");
 	lt_symbolizer__free(s->sym);
 	lt_mmap_track__free(s->mmaps);
+	lt_fd_trace__free(s->fds);
 	lt_target__close(&s->target);
 	free(s);
 }

@@ -135,8 +135,7 @@ cleanup:
 	return err;
 }
 
-/* Copy each stack's frames out of the `stacks` map. */
-static void lt_snapshot_frames(struct lt_bpf *b, struct lt_report_section *sec)
+void lt_snapshot__frames(struct lt_bpf *b, struct lt_report_section *sec)
 {
 	int fd = bpf_map__fd(b->skel->maps.stacks);
 	struct lt_stack st;
@@ -162,7 +161,7 @@ int lt_snapshot__take(struct lt_bpf *b, const struct lt_mmap_track *mmaps,
 	err = lt_snapshot_heap(b, o, &r->heap);
 	if (err)
 		return err;
-	lt_snapshot_frames(b, &r->heap);
+	lt_snapshot__frames(b, &r->heap);
 	if (mmaps) {
 		agg = lt_agg__new();
 		if (!agg)
@@ -173,7 +172,7 @@ int lt_snapshot__take(struct lt_bpf *b, const struct lt_mmap_track *mmaps,
 		lt_agg__free(agg);
 		if (err)
 			return err;
-		lt_snapshot_frames(b, &r->mmap);
+		lt_snapshot__frames(b, &r->mmap);
 	}
 	return lt_bpf__read_losses(b, r->lost);
 }
@@ -201,11 +200,16 @@ int lt_snapshot__symbolize(struct lt_symbolizer *sym, struct lt_report *r, size_
 {
 	int err = lt_symbolize_section(sym, &r->heap, limit);
 
-	return err ? err : lt_symbolize_section(sym, &r->mmap, limit);
+	if (!err)
+		err = lt_symbolize_section(sym, &r->mmap, limit);
+	/* CLOSE_WAIT groups point at any descriptor stack: name them all */
+	return err ? err : lt_symbolize_section(sym, &r->fds.sec, r->socks.ncw ? 0 : limit);
 }
 
 void lt_snapshot__release(struct lt_report *r)
 {
 	lt_report_section__free(&r->heap);
 	lt_report_section__free(&r->mmap);
+	lt_report_fds__free(&r->fds);
+	lt_report_socks__free(&r->socks);
 }

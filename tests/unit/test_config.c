@@ -176,9 +176,12 @@ static void test_trace_lists(void **state)
 	assert_true(cfg.trace_heap);
 	assert_false(cfg.trace_mmap);
 
-	assert_rejected(parse(&cfg, "-p", "1", "-t", "fd", NULL));
-	assert_non_null(strstr(captured_err, "'fd'"));
-	assert_non_null(strstr(captured_err, "heap, mmap"));
+	assert_int_equal(parse(&cfg, "-p", "1", "-t", "fd,sock", NULL), 0);
+	assert_false(cfg.trace_heap || cfg.trace_mmap);
+	assert_true(cfg.trace_fd && cfg.trace_sock);
+	assert_rejected(parse(&cfg, "-p", "1", "-t", "fds", NULL));
+	assert_non_null(strstr(captured_err, "'fds'"));
+	assert_non_null(strstr(captured_err, "heap, mmap, fd, sock"));
 	assert_rejected(parse(&cfg, "-p", "1", "-t", "heap,bogus", NULL));
 	assert_non_null(strstr(captured_err, "'bogus'"));
 	assert_rejected(parse(&cfg, "-p", "1", "-t", "heap,", NULL));
@@ -399,7 +402,7 @@ static void test_reusable(void **state)
 	assert_int_equal(parse(&cfg, "-p", "5", NULL), 0);
 	assert_int_equal(cfg.format, LT_FMT_TEXT);
 	assert_true(cfg.interval_s == 0);
-	assert_true(cfg.trace_heap && cfg.trace_mmap);
+	assert_true(cfg.trace_heap && cfg.trace_mmap && cfg.trace_fd && cfg.trace_sock);
 }
 
 int main(void)
