@@ -280,10 +280,12 @@ int lt_output__text(FILE *f, const struct lt_report *r, int top_n)
 			"and counts are estimates\n",
 			human_bytes(r->sample_bytes, buf, sizeof(buf)));
 	}
-	write_totals(f, r, &r->heap, &heap_words);
-	write_totals(f, r, &r->mmap, &mmap_words);
-	write_top(f, r, &r->heap, top, &heap_words);
-	write_top(f, r, &r->mmap, top, &mmap_words);
+	if (r->memory_traced || !r->fds.traced) { /* -t fd alone: descriptors only */
+		write_totals(f, r, &r->heap, &heap_words);
+		write_totals(f, r, &r->mmap, &mmap_words);
+		write_top(f, r, &r->heap, top, &heap_words);
+		write_top(f, r, &r->mmap, top, &mmap_words);
+	}
 	if (r->fds.traced)
 		write_fds(f, &r->fds, top);
 	if (r->socks.traced)

@@ -259,10 +259,15 @@ struct lt_session *lt_session__start(const struct lt_config *cfg)
 		}
 		s->start_ns = lt_now_ns();
 	}
-	lt_info("attached to pid %d (%s): %zu probes in %zu allocator module(s)%s%s",
-		s->target.pid, s->target.comm, lt_attach__nprobes(s->attach),
-		lt_attach__nmodules(s->attach), s->bpf->session ? " (uprobe sessions)" : "",
-		cfg->trace_mmap ? ", mmap tracepoints" : "");
+	if (cfg->trace_heap)
+		lt_info("attached to pid %d (%s): %zu probes in %zu allocator module(s)%s%s",
+			s->target.pid, s->target.comm, lt_attach__nprobes(s->attach),
+			lt_attach__nmodules(s->attach),
+			s->bpf->session ? " (uprobe sessions)" : "",
+			cfg->trace_mmap ? ", mmap tracepoints" : "");
+	else
+		lt_info("attached to pid %d (%s)%s", s->target.pid, s->target.comm,
+			cfg->trace_mmap ? ": mmap tracepoints" : "");
 	if (s->fds)
 		lt_info("descriptors: %zu wrapper probes, %zu tracepoints",
 			lt_attach__nprobes(s->fd_probes), lt_fd_attach__count(s->fd_tps));
