@@ -97,6 +97,50 @@ LT_MAP(struct {
 	__uint(max_entries, 256 * 1024);
 }, events);
 
+/* V8 JS frame naming (v8frames.bpf.h): how to read V8 objects and where V8 code lives,
+ * written by userspace once the V8 module is known. */
+LT_MAP(struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct lt_v8_config);
+}, v8_config);
+
+LT_MAP(struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, LT_V8_MAX_RANGES);
+	__type(key, __u32);
+	__type(value, struct lt_v8_range);
+}, v8_ranges);
+
+/* Names of JS frames, keyed by the tagged value that stands for the frame in ips[]. */
+LT_MAP(struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct lt_js_name);
+}, js_names);
+
+/* (SharedFunctionInfo, name_or_scope_info, script) addresses -> tagged name: skips the
+ * string reads for functions seen before. Three addresses of one function all reused by
+ * another after the GC moved them is what would make it wrong. */
+struct lt_js_cache_key {
+	__u64 sfi, name, script;
+};
+LT_MAP(struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct lt_js_cache_key);
+	__type(value, __u64);
+}, js_frame_cache);
+
+LT_MAP(struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct lt_js_name);
+}, js_scratch);
+
 LT_RODATA(__u32, target_tgid);
 /* Launch mode only: stop the target when it maps new code until userspace has read its
  * modules (the process is ours and may exit before we could look otherwise). */

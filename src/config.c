@@ -22,6 +22,7 @@ enum {
 	OPT_MAX_ALLOCS,
 	OPT_MAX_STACKS,
 	OPT_PROBE_FLOOR,
+	OPT_NO_JS_NAMES,
 };
 
 /* State of one parse: -t lists accumulate, but the first one replaces the default. */
@@ -190,6 +191,12 @@ static int apply_probe_floor(struct parse_ctx *ctx, const char *arg)
 	return 0;
 }
 
+static int apply_no_js_names(struct parse_ctx *ctx, const char *arg)
+{
+	ctx->cfg->no_js_names = true;
+	return 0;
+}
+
 static int apply_trace_word(struct lt_config *cfg, const char *word, size_t len)
 {
 	size_t i;
@@ -266,6 +273,9 @@ static const struct lt_opt opts[] = {
 	{ "probe-floor", OPT_PROBE_FLOOR, no_argument, NULL,
 	  "attach every probe where it would go, with programs that do nothing (to measure "
 	  "the cost of the traps alone; reports stay empty)", apply_probe_floor },
+	{ "no-js-names", OPT_NO_JS_NAMES, no_argument, NULL,
+	  "do not name V8 JS frames from the process (Node.js); a perf map is still read",
+	  apply_no_js_names },
 	{ "verbose", 'v', no_argument, NULL, "more diagnostics on stderr; repeat for more",
 	  apply_verbose },
 	{ "help", 'h', no_argument, NULL, "show this help", apply_help },

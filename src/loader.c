@@ -227,6 +227,26 @@ int lt_bpf__attach_tracepoints(struct lt_bpf *b, const struct lt_config *cfg)
 	return 0;
 }
 
+int lt_bpf__set_v8_frames(struct lt_bpf *b, const struct lt_v8_config *cfg,
+			  const struct lt_v8_range *ranges, __u32 n)
+{
+	struct lt_v8_config c = *cfg;
+	__u32 zero = 0;
+	int fd;
+
+	if (n > LT_V8_MAX_RANGES)
+		n = LT_V8_MAX_RANGES;
+	/* ranges before the count that makes the walker look at them */
+	fd = bpf_map__fd(b->skel->maps.v8_ranges);
+	for (__u32 k = 0; k < n; k++)
+		if (bpf_map_update_elem(fd, &k, &ranges[k], BPF_ANY))
+			return -errno;
+	c.nranges = n;
+	if (bpf_map_update_elem(bpf_map__fd(b->skel->maps.v8_config), &zero, &c, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
 int lt_bpf__read_losses(struct lt_bpf *b, __u64 lost[LT_LOSS__MAX])
 {
 	int ncpu = libbpf_num_possible_cpus(), fd = bpf_map__fd(b->skel->maps.losses);

@@ -99,9 +99,10 @@ static void put_frame(FILE *f, const struct lt_report_stack *s, __u32 i)
 	else
 		fputs(",\"offset\":null", f);
 	if (sym && sym->module)
-		fprintf(f, ",\"module_offset\":\"0x%llx\"}", (unsigned long long)sym->module_off);
+		fprintf(f, ",\"module_offset\":\"0x%llx\"", (unsigned long long)sym->module_off);
 	else
-		fputs(",\"module_offset\":null}", f);
+		fputs(",\"module_offset\":null", f);
+	fprintf(f, ",\"js\":%s}", bool_str(sym && sym->js));
 }
 
 static void put_stack(FILE *f, const struct lt_report *r, const struct lt_report_stack *s)

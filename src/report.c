@@ -18,6 +18,8 @@ static const char *const loss_names[LT_LOSS__MAX] = {
 	[LT_LOSS_TOTALS_MAP_FULL] = "totals_map_full",
 	[LT_LOSS_RINGBUF_FULL] = "ringbuf_full",
 	[LT_LOSS_THREAD_MAP_FULL] = "thread_map_full",
+	[LT_LOSS_JS_FRAME_UNNAMED] = "js_frame_unnamed",
+	[LT_LOSS_JS_NAME_MAP_FULL] = "js_name_map_full",
 };
 
 const char *lt_loss__name(enum lt_loss loss)
