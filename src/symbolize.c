@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "js_names.h"
@@ -65,7 +64,6 @@ struct lt_symbolizer {
 	struct lt_js_names *js;       /* not owned */
 	/* JIT code outside every module, named by the target's perf map when it writes one */
 	struct lt_perf_map *perf_map;
-	struct timespec perf_map_read;
 };
 
 /* Every module is reported with its file already open, so libdwfl never needs to find one. */
@@ -246,7 +244,6 @@ struct lt_symbolizer *lt_symbolizer__new(int pid)
 		goto cleanup;
 	/* Read while the process lives; ENOENT (no perf map) is the common case. */
 	s->perf_map = lt_perf_map__open(pid);
-	clock_gettime(CLOCK_MONOTONIC, &s->perf_map_read);
 	return s;
 cleanup:
 	lt_symbolizer__free(s);
@@ -443,15 +440,10 @@ static const char *debug_symtab_name(Dwfl_Module *dwmod, __u64 addr, __u64 *star
 	return NULL;
 }
 
-/* Re-read the perf map at most once a second, when an address is missing from it. */
+/* An address missing from the perf map may be code compiled since it was read; re-reading
+ * costs an open and a stat when the file has not grown. */
 static void perf_map_reread(struct lt_symbolizer *s)
 {
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (now.tv_sec - s->perf_map_read.tv_sec < 1 && s->perf_map_read.tv_sec)
-		return;
-	s->perf_map_read = now;
 	if (s->perf_map)
 		lt_perf_map__refresh(s->perf_map);
 	else
