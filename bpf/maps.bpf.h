@@ -98,20 +98,13 @@ LT_MAP(struct {
 }, events);
 
 /* V8 JS frame naming (v8frames.bpf.h): how to read V8 objects and where V8 code lives,
- * written by userspace once the V8 module is known. */
+ * written by userspace once the V8 module is known (and again as code ranges change). */
 LT_MAP(struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct lt_v8_config);
 }, v8_config);
-
-LT_MAP(struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, LT_V8_MAX_RANGES);
-	__type(key, __u32);
-	__type(value, struct lt_v8_range);
-}, v8_ranges);
 
 /* Names of JS frames, keyed by the tagged value that stands for the frame in ips[]. */
 LT_MAP(struct {
@@ -121,11 +114,12 @@ LT_MAP(struct {
 	__type(value, struct lt_js_name);
 }, js_names);
 
-/* (SharedFunctionInfo, name_or_scope_info, script) addresses -> tagged name: skips the
- * string reads for functions seen before. Three addresses of one function all reused by
- * another after the GC moved them is what would make it wrong. */
+/* (JSFunction, SharedFunctionInfo) addresses -> tagged name: a function seen before costs
+ * two reads. The name belongs to the SharedFunctionInfo (closures share it); what would
+ * make an entry wrong is the GC moving both objects and placing another function and
+ * another SharedFunctionInfo at exactly those two addresses. */
 struct lt_js_cache_key {
-	__u64 sfi, name, script;
+	__u64 fn, sfi;
 };
 LT_MAP(struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);

@@ -34,15 +34,9 @@ static __always_inline int lt_v8_type(const struct lt_v8_config *c, __u64 obj)
 static __always_inline bool lt_v8_in_code(const struct lt_v8_config *c, __u64 pc)
 {
 	for (__u32 i = 0; i < LT_V8_MAX_RANGES; i++) {
-		__u32 k = i;
-		struct lt_v8_range *r;
-
 		if (i >= c->nranges)
 			break;
-		r = bpf_map_lookup_elem(&v8_ranges, &k);
-		if (!r)
-			break;
-		if (pc >= r->start && pc < r->end)
+		if (pc >= c->ranges[i].start && pc < c->ranges[i].end)
 			return true;
 	}
 	return false;
@@ -173,7 +167,7 @@ __noinline __u64 lt_v8_name_frame(__u64 pc, __u64 fp)
 	struct lt_js_cache_key key;
 	struct lt_v8_config *c;
 	struct lt_js_name *n;
-	__u64 slot[2], fn, str, sname, tag, *hit;
+	__u64 slot[2], str, sname, tag, *hit, nosi, script;
 	__u32 zero = 0;
 	int len;
 	long err;
@@ -185,28 +179,28 @@ __noinline __u64 lt_v8_name_frame(__u64 pc, __u64 fp)
 	 * frame-type marker at [fp-8] instead */
 	if (!lt_v8_get(slot, sizeof(slot), fp + c->off_fp_function))
 		return 0;
-	fn = slot[0];
-	if (!lt_v8_is_obj(fn) || !lt_v8_is_obj(slot[1]))
+	key.fn = slot[0];
+	if (!lt_v8_is_obj(key.fn) || !lt_v8_is_obj(slot[1]) ||
+	    !lt_v8_get(&key.sfi, sizeof(key.sfi), key.fn - 1 + c->off_fn_shared))
 		return 0;
-	len = lt_v8_type(c, fn);
+	hit = bpf_map_lookup_elem(&js_frame_cache, &key);
+	if (hit)
+		return *hit;
+	len = lt_v8_type(c, key.fn);
 	if (len < c->type_fn_lo || len > c->type_fn_hi)
 		return 0;
 
 	/* From here on it is a JS frame: whatever stops us is counted. */
-	if (!lt_v8_get(&key.sfi, sizeof(key.sfi), fn - 1 + c->off_fn_shared) ||
-	    lt_v8_type(c, key.sfi) != c->type_sfi ||
-	    !lt_v8_get(&key.name, sizeof(key.name), key.sfi - 1 + c->off_sfi_name) ||
-	    !lt_v8_get(&key.script, sizeof(key.script), key.sfi - 1 + c->off_sfi_script))
+	if (lt_v8_type(c, key.sfi) != c->type_sfi ||
+	    !lt_v8_get(&nosi, sizeof(nosi), key.sfi - 1 + c->off_sfi_name) ||
+	    !lt_v8_get(&script, sizeof(script), key.sfi - 1 + c->off_sfi_script))
 		goto unnamed;
-	hit = bpf_map_lookup_elem(&js_frame_cache, &key);
-	if (hit)
-		return *hit;
 
 	n = bpf_map_lookup_elem(&js_scratch, &zero);
 	if (!n)
 		goto unnamed;
 	__builtin_memset(n, 0, sizeof(*n));
-	if (lt_v8_name_string(c, key.name, &str))
+	if (lt_v8_name_string(c, nosi, &str))
 		goto unnamed;
 	if (str) {
 		len = lt_v8_string(c, str, n->name, LT_JS_NAME_MAX, false, &n->name_enc,
@@ -216,8 +210,8 @@ __noinline __u64 lt_v8_name_frame(__u64 pc, __u64 fp)
 		n->name_len = len;
 	}
 	/* The script's name is a help, not a must: without it the frame is still named. */
-	if (lt_v8_type(c, key.script) == c->type_script &&
-	    lt_v8_get(&sname, sizeof(sname), key.script - 1 + c->off_script_name)) {
+	if (lt_v8_type(c, script) == c->type_script &&
+	    lt_v8_get(&sname, sizeof(sname), script - 1 + c->off_script_name)) {
 		len = lt_v8_string(c, sname, n->file, LT_JS_FILE_MAX, true, &n->file_enc,
 				   &n->file_cut);
 		if (len > 0) {

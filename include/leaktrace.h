@@ -145,7 +145,8 @@ struct lt_v8_range {
  * untagged object start). Written by userspace once the V8 module is known. */
 struct lt_v8_config {
 	__u32 enabled;
-	__u32 nranges;
+	__u32 nranges;             /* ranges[] in use */
+	struct lt_v8_range ranges[LT_V8_MAX_RANGES];
 	__s32 off_fp_function;     /* [fp + off]: the frame's JSFunction (-16) */
 	__u32 off_map_type;        /* Map::instance_type, a u16 */
 	__u32 off_fn_shared;       /* JSFunction::shared */

@@ -232,16 +232,13 @@ int lt_bpf__set_v8_frames(struct lt_bpf *b, const struct lt_v8_config *cfg,
 {
 	struct lt_v8_config c = *cfg;
 	__u32 zero = 0;
-	int fd;
 
 	if (n > LT_V8_MAX_RANGES)
 		n = LT_V8_MAX_RANGES;
-	/* ranges before the count that makes the walker look at them */
-	fd = bpf_map__fd(b->skel->maps.v8_ranges);
-	for (__u32 k = 0; k < n; k++)
-		if (bpf_map_update_elem(fd, &k, &ranges[k], BPF_ANY))
-			return -errno;
+	memset(c.ranges, 0, sizeof(c.ranges));
+	memcpy(c.ranges, ranges, n * sizeof(*ranges));
 	c.nranges = n;
+	/* one update: a walker sees the old ranges or the new ones, never half of each */
 	if (bpf_map_update_elem(bpf_map__fd(b->skel->maps.v8_config), &zero, &c, BPF_ANY))
 		return -errno;
 	return 0;
