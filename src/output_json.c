@@ -94,7 +94,8 @@ static void put_frame(FILE *f, const struct lt_report_stack *s, __u32 i)
 	else
 		fputs(",\"line\":null", f);
 	fprintf(f, ",\"addr\":\"0x%llx\"", (unsigned long long)(sym ? sym->addr : s->ips[i]));
-	if (sym && sym->symbol)
+	/* a JS frame named in BPF has no address to be an offset of */
+	if (sym && sym->symbol && !(sym->addr & LT_JS_FRAME_TAG))
 		fprintf(f, ",\"offset\":%llu", (unsigned long long)sym->sym_off);
 	else
 		fputs(",\"offset\":null", f);
