@@ -31,7 +31,8 @@ def node_run(fmt="json", node_args=(), extra=()):
     out = tmp_path("js-%s-%d.out" % (fmt, int(t0 * 1000)))
     tgt = tr = None
     try:
-        tgt = spawn([NODE] + list(node_args) + [SCRIPT])
+        # --perf-basic-prof also writes isolate-*.log into the working directory
+        tgt = spawn([NODE] + list(node_args) + [SCRIPT], cwd=os.path.dirname(out))
         i = tgt.out.wait_for(lambda l: l.startswith("ready "), STEP_TIMEOUT, "node ready")
         run.pid = int(tgt.out.lines[i].split()[1])
         tr = spawn([LEAKTRACE, "-p", str(run.pid), "-f", fmt, "-o", out] + list(extra))
