@@ -122,6 +122,43 @@ LT_MAP(struct {
 	__type(key, __u64);
 	__type(value, struct lt_sock);
 }, fd_socks);
+/* V8 JS frame naming (v8frames.bpf.h): how to read V8 objects and where V8 code lives,
+ * written by userspace once the V8 module is known (and again as code ranges change). */
+LT_MAP(struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct lt_v8_config);
+}, v8_config);
+
+/* Names of JS frames, keyed by the tagged value that stands for the frame in ips[]. */
+LT_MAP(struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct lt_js_name);
+}, js_names);
+
+/* (JSFunction, SharedFunctionInfo) addresses -> tagged name: a function seen before costs
+ * two reads. The name belongs to the SharedFunctionInfo (closures share it); what would
+ * make an entry wrong is the GC moving both objects and placing another function and
+ * another SharedFunctionInfo at exactly those two addresses. */
+struct lt_js_cache_key {
+	__u64 fn, sfi;
+};
+LT_MAP(struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct lt_js_cache_key);
+	__type(value, __u64);
+}, js_frame_cache);
+
+LT_MAP(struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct lt_js_name);
+}, js_scratch);
 
 LT_RODATA(__u32, target_tgid);
 /* Launch mode only: stop the target when it maps new code until userspace has read its

@@ -7,6 +7,7 @@
 #define LT_UNWIND_BPF_H
 
 #include "maps.bpf.h"
+#include "v8frames.bpf.h"
 
 struct lt_unwind_state {
 	__u64 pc, sp, bp;
@@ -68,15 +69,18 @@ static __always_inline bool lt_read(__u64 *dst, __u64 addr)
 static int lt_unwind_step(__u32 idx, struct lt_unwind_state *st)
 {
 	struct lt_cfi_row *row;
-	__u64 cfa, ra, bp, frame[2];
+	__u64 cfa, ra, bp, frame[2], ip;
 
 	if (st->pc == 0 || st->done)
 		return 1;
 	if (st->nr >= LT_MAX_FRAMES)
 		return 1;
-	st->out->ips[st->nr & (LT_MAX_FRAMES - 1)] = st->pc;
+	/* A JS frame is stored as its function's name: interpreted frames all share one pc
+	 * (the interpreter's), and JIT code moves. The walk itself goes on from the pc. */
+	ip = lt_v8_name_frame(st->pc, st->bp) ?: st->pc;
+	st->out->ips[st->nr & (LT_MAX_FRAMES - 1)] = ip;
 	st->nr++;
-	st->hash = (st->hash ^ st->pc) * 0x100000001b3ULL;
+	st->hash = (st->hash ^ ip) * 0x100000001b3ULL;
 	st->hash ^= st->hash >> 29;
 
 	row = lt_cfi_find(st->pc);

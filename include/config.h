@@ -33,6 +33,7 @@ struct lt_config {
 	bool classic_probes; /* --classic-probes: no uprobe sessions even if the kernel has them */
 	bool trace_fd;       /* descriptors: born by open, socket, pipe, dup, ...; closed */
 	bool trace_sock;     /* sockets: TCP state and peer (needs the descriptor lifecycle) */
+	bool no_js_names;    /* --no-js-names: leave V8 JS frames unnamed in BPF */
 };
 
 /* Fill cfg from the command line. Returns 0 to run, 1 when --help or --version was

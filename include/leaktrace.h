@@ -27,6 +27,8 @@ enum lt_loss {
 	LT_LOSS_THREAD_MAP_FULL,     /* per-thread state not kept: no memory, or fd_pending full */
 	LT_LOSS_FD_CLOSE_MISSED,     /* a descriptor vanished without a close event (userspace) */
 	LT_LOSS_SOCK_MAP_FULL,       /* a TCP socket's state not followed: fd_socks map full */
+	LT_LOSS_JS_FRAME_UNNAMED,    /* a V8 JS frame could not be named: kept as its address */
+	LT_LOSS_JS_NAME_MAP_FULL,    /* a JS frame's name not stored: js_names full (address kept) */
 	LT_LOSS__MAX,
 };
 
@@ -197,6 +199,70 @@ struct lt_sock {
 	__u16 pad[3];
 	__u8 saddr[16];  /* AF_INET: the first 4 bytes */
 	__u8 daddr[16];
+};
+
+/* V8 JS frames named in BPF (bpf/v8frames.bpf.h). A named frame's ips[] entry is
+ * LT_JS_FRAME_TAG | 63-bit hash of its name, and the key of its name in `js_names`;
+ * user addresses never have bit 63 set. */
+#define LT_JS_FRAME_TAG (1ULL << 63)
+#define LT_JS_NAME_MAX 64      /* raw bytes of a function name kept */
+#define LT_JS_FILE_MAX 96      /* raw bytes of a script name kept: its tail */
+#define LT_V8_MAX_RANGES 8     /* address ranges of V8 code (JIT, builtins) */
+
+/* Raw V8 string contents as read: Latin-1 (one byte per char) or UTF-16LE. */
+#define LT_JS_ENC_ONE_BYTE 0
+#define LT_JS_ENC_TWO_BYTE 1
+struct lt_js_name {
+	__u16 name_len;        /* bytes in name; 0: an anonymous function */
+	__u16 file_len;        /* bytes in file; 0: no script name */
+	__u8 name_enc;         /* LT_JS_ENC_* */
+	__u8 file_enc;
+	__u8 name_cut;         /* the name was longer than LT_JS_NAME_MAX bytes */
+	__u8 file_cut;         /* file holds the last LT_JS_FILE_MAX bytes of a longer name */
+	char name[LT_JS_NAME_MAX];
+	char file[LT_JS_FILE_MAX];
+};
+
+/* [start, end) of V8 generated code: JIT code space, embedded builtins. */
+struct lt_v8_range {
+	__u64 start;
+	__u64 end;
+};
+
+/* How to read V8 objects, from the binary's own v8dbg_* constants (offsets are from the
+ * untagged object start). Written by userspace once the V8 module is known. */
+struct lt_v8_config {
+	__u32 enabled;
+	__u32 nranges;             /* ranges[] in use */
+	struct lt_v8_range ranges[LT_V8_MAX_RANGES];
+	__s32 off_fp_function;     /* [fp + off]: the frame's JSFunction (-16) */
+	__u32 off_map_type;        /* Map::instance_type, a u16 */
+	__u32 off_fn_shared;       /* JSFunction::shared */
+	__u32 off_sfi_name;        /* SharedFunctionInfo::name_or_scope_info */
+	__u32 off_sfi_script;      /* SharedFunctionInfo::script_or_debug_info */
+	__u32 off_script_name;     /* Script::name */
+	__u32 off_str_length;      /* String::length, an i32 */
+	__u32 off_seq_chars;       /* SeqOneByteString / SeqTwoByteString chars */
+	__u32 off_thin_actual;     /* ThinString::actual */
+	__u16 type_fn_lo;          /* instance types of JSFunction and its subclasses */
+	__u16 type_fn_hi;
+	__u16 type_sfi;
+	__u16 type_scope_info;
+	__u16 type_script;
+	__u16 first_nonstring_type;
+	__u16 str_repr_mask;
+	__u16 str_enc_mask;
+	__u16 str_seq_tag;
+	__u16 str_thin_tag;
+	__u16 str_one_byte_tag;
+	__u16 pad;
+	/* ScopeInfo: slot i is at (i + 1) * 8 (flags are slot 0). */
+	__u32 si_idx_nlocals;      /* context_local_count, a Smi */
+	__u32 si_idx_first_vars;   /* first slot of the variable part */
+	__u32 si_max_inlined;      /* at least this many context locals: one hashtable slot */
+	__u32 si_bit_saved_class;  /* ScopeFlags bits (not in v8dbg: see src/v8_frames.c) */
+	__u32 si_shift_fn_var;
+	__u32 si_bit_inferred;
 };
 
 #endif /* LEAKTRACE_H */

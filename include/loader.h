@@ -26,6 +26,10 @@ struct lt_bpf *lt_bpf__load(const struct lt_config *cfg, int pid);
 int lt_bpf__add_cfi(struct lt_bpf *b, const struct lt_modules *mods);
 /* Attach the tracepoint programs (mmap family, exec, exit). */
 int lt_bpf__attach_tracepoints(struct lt_bpf *b, const struct lt_config *cfg);
+/* Let the stack walker name V8 JS frames: object layout and the n ranges of V8 code
+ * (replaces the ranges given before). */
+int lt_bpf__set_v8_frames(struct lt_bpf *b, const struct lt_v8_config *cfg,
+			  const struct lt_v8_range *ranges, __u32 n);
 /* Sum of the per-CPU loss counters. */
 int lt_bpf__read_losses(struct lt_bpf *b, __u64 lost[LT_LOSS__MAX]);
 void lt_bpf__destroy(struct lt_bpf *b);

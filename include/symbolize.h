@@ -18,6 +18,7 @@ struct lt_sym {
 	__u64 module_off;    /* addr as an ELF virtual address of the module (addr - bias) */
 	const char *file;    /* source file from DWARF; NULL without line info */
 	int line;            /* 0 without line info */
+	bool js;             /* a JavaScript function: named from V8's frames or a perf map */
 };
 
 /* Reads pid's maps and opens its modules (through /proc/PID/root) while it is alive,
@@ -32,5 +33,10 @@ int lt_symbolizer__refresh(struct lt_symbolizer *s);
  * an unknown address gives symbol == NULL and, if known, module + module_off. */
 int lt_symbolizer__resolve(struct lt_symbolizer *s, __u64 addr, bool is_return, struct lt_sym *out);
 void lt_symbolizer__free(struct lt_symbolizer *s);
+
+/* Frames the BPF walker tagged as JS (LT_JS_FRAME_TAG) are named from t, which the
+ * symbolizer does not own. Without it they resolve to their value alone. */
+struct lt_js_names;
+void lt_symbolizer__set_js_names(struct lt_symbolizer *s, struct lt_js_names *t);
 
 #endif

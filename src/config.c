@@ -25,6 +25,7 @@ enum {
 	OPT_PROBE_FLOOR,
 	OPT_SAMPLE,
 	OPT_CLASSIC_PROBES,
+	OPT_NO_JS_NAMES,
 };
 
 /* State of one parse: -t lists accumulate, but the first one replaces the default. */
@@ -237,6 +238,12 @@ static int apply_classic_probes(struct parse_ctx *ctx, const char *arg)
 	return 0;
 }
 
+static int apply_no_js_names(struct parse_ctx *ctx, const char *arg)
+{
+	ctx->cfg->no_js_names = true;
+	return 0;
+}
+
 static int apply_trace_word(struct lt_config *cfg, const char *word, size_t len)
 {
 	size_t i;
@@ -319,6 +326,9 @@ static const struct lt_opt opts[] = {
 	{ "classic-probes", OPT_CLASSIC_PROBES, no_argument, NULL,
 	  "one uprobe and uretprobe per function even where the kernel has uprobe sessions",
 	  apply_classic_probes },
+	{ "no-js-names", OPT_NO_JS_NAMES, no_argument, NULL,
+	  "do not name V8 JS frames from the process (Node.js); a perf map is still read",
+	  apply_no_js_names },
 	{ "verbose", 'v', no_argument, NULL, "more diagnostics on stderr; repeat for more",
 	  apply_verbose },
 	{ "help", 'h', no_argument, NULL, "show this help", apply_help },

@@ -240,6 +240,23 @@ int lt_bpf__attach_tracepoints(struct lt_bpf *b, const struct lt_config *cfg)
 	return 0;
 }
 
+int lt_bpf__set_v8_frames(struct lt_bpf *b, const struct lt_v8_config *cfg,
+			  const struct lt_v8_range *ranges, __u32 n)
+{
+	struct lt_v8_config c = *cfg;
+	__u32 zero = 0;
+
+	if (n > LT_V8_MAX_RANGES)
+		n = LT_V8_MAX_RANGES;
+	memset(c.ranges, 0, sizeof(c.ranges));
+	memcpy(c.ranges, ranges, n * sizeof(*ranges));
+	c.nranges = n;
+	/* one update: a walker sees the old ranges or the new ones, never half of each */
+	if (bpf_map_update_elem(bpf_map__fd(b->skel->maps.v8_config), &zero, &c, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
 int lt_bpf__read_losses(struct lt_bpf *b, __u64 lost[LT_LOSS__MAX])
 {
 	int ncpu = libbpf_num_possible_cpus(), fd = bpf_map__fd(b->skel->maps.losses);

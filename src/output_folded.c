@@ -68,6 +68,8 @@ static void write_stack(FILE *f, const struct lt_report_stack *s, const char *ro
 		first = false;
 	}
 	for (i = n; i-- > 0;) {
+		bool js = s->frames && s->frames[i].js;
+
 		if (s->frames) {
 			name = lt_output__frame_name(&s->frames[i], buf, sizeof(buf));
 		} else {
@@ -76,7 +78,10 @@ static void write_stack(FILE *f, const struct lt_report_stack *s, const char *ro
 		}
 		if (!first)
 			fputc(';', f);
-		put_frame(f, name, i == 0);
+		put_frame(f, name, i == 0 && !js);
+		/* flamegraph.pl colours frames ending in _[j] as JIT (JavaScript) code */
+		if (js)
+			fputs("_[j]", f);
 		first = false;
 	}
 	fprintf(f, " %lld\n", (long long)value);

@@ -94,14 +94,16 @@ static void put_frame(FILE *f, const struct lt_report_stack *s, __u32 i)
 	else
 		fputs(",\"line\":null", f);
 	fprintf(f, ",\"addr\":\"0x%llx\"", (unsigned long long)(sym ? sym->addr : s->ips[i]));
-	if (sym && sym->symbol)
+	/* a JS frame named in BPF has no address to be an offset of */
+	if (sym && sym->symbol && !(sym->addr & LT_JS_FRAME_TAG))
 		fprintf(f, ",\"offset\":%llu", (unsigned long long)sym->sym_off);
 	else
 		fputs(",\"offset\":null", f);
 	if (sym && sym->module)
-		fprintf(f, ",\"module_offset\":\"0x%llx\"}", (unsigned long long)sym->module_off);
+		fprintf(f, ",\"module_offset\":\"0x%llx\"", (unsigned long long)sym->module_off);
 	else
-		fputs(",\"module_offset\":null}", f);
+		fputs(",\"module_offset\":null", f);
+	fprintf(f, ",\"js\":%s}", bool_str(sym && sym->js));
 }
 
 static void put_stack(FILE *f, const struct lt_report *r, const struct lt_report_stack *s)

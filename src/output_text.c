@@ -74,7 +74,10 @@ static void write_frame(FILE *f, const struct lt_report_stack *s, __u32 i)
 	sym = &s->frames[i];
 	fputs("    ", f);
 	put_clean(f, lt_output__frame_name(sym, buf, sizeof(buf)));
-	if (sym->symbol && *sym->symbol)
+	/* a JS function's offset says nothing: its code moves and is recompiled */
+	if (sym->js)
+		fputs(" [js]", f);
+	else if (sym->symbol && *sym->symbol)
 		fprintf(f, "+0x%llx", (unsigned long long)sym->sym_off);
 	if (sym->file) {
 		fputs(" (", f);

@@ -20,6 +20,8 @@ static const char *const loss_names[LT_LOSS__MAX] = {
 	[LT_LOSS_THREAD_MAP_FULL] = "thread_map_full",
 	[LT_LOSS_FD_CLOSE_MISSED] = "fd_close_missed",
 	[LT_LOSS_SOCK_MAP_FULL] = "sock_map_full",
+	[LT_LOSS_JS_FRAME_UNNAMED] = "js_frame_unnamed",
+	[LT_LOSS_JS_NAME_MAP_FULL] = "js_name_map_full",
 };
 
 const char *lt_loss__name(enum lt_loss loss)

@@ -11,6 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "js_names.h"
+#include "perf_map.h"
 #include "procmaps.h"
 #include "symbolize.h"
 
@@ -59,6 +61,9 @@ struct lt_symbolizer {
 	size_t cache_cap, cache_n;
 	char **owned; /* demangled names handed out in cached results */
 	size_t nowned, owned_cap;
+	struct lt_js_names *js;       /* not owned */
+	/* JIT code outside every module, named by the target's perf map when it writes one */
+	struct lt_perf_map *perf_map;
 };
 
 /* Every module is reported with its file already open, so libdwfl never needs to find one. */
@@ -237,6 +242,8 @@ struct lt_symbolizer *lt_symbolizer__new(int pid)
 	err = load_modules(s);
 	if (err)
 		goto cleanup;
+	/* Read while the process lives; ENOENT (no perf map) is the common case. */
+	s->perf_map = lt_perf_map__open(pid);
 	return s;
 cleanup:
 	lt_symbolizer__free(s);
@@ -433,6 +440,32 @@ static const char *debug_symtab_name(Dwfl_Module *dwmod, __u64 addr, __u64 *star
 	return NULL;
 }
 
+/* An address missing from the perf map may be code compiled since it was read; re-reading
+ * costs an open and a stat when the file has not grown. */
+static void perf_map_reread(struct lt_symbolizer *s)
+{
+	if (s->perf_map)
+		lt_perf_map__refresh(s->perf_map);
+	else
+		s->perf_map = lt_perf_map__open(s->pid);
+}
+
+static void perf_map_lookup(struct lt_symbolizer *s, __u64 addr, __u64 pc, struct lt_sym *out)
+{
+	struct lt_perf_sym ps;
+
+	if (lt_perf_map__lookup(s->perf_map, pc, &ps)) {
+		perf_map_reread(s);
+		if (lt_perf_map__lookup(s->perf_map, pc, &ps))
+			return;
+	}
+	out->symbol = ps.name;
+	out->sym_off = addr - ps.start;
+	out->file = ps.file;
+	out->line = ps.line;
+	out->js = ps.js;
+}
+
 static void lookup(struct lt_symbolizer *s, __u64 addr, bool is_return, struct lt_sym *out)
 {
 	__u64 pc = is_return && addr ? addr - 1 : addr;
@@ -446,8 +479,10 @@ static void lookup(struct lt_symbolizer *s, __u64 addr, bool is_return, struct l
 	memset(out, 0, sizeof(*out));
 	out->addr = addr;
 	sm = find_module(s, pc);
-	if (!sm)
+	if (!sm) {
+		perf_map_lookup(s, addr, pc, out);
 		return;
+	}
 	out->module = sm->m.path;
 	out->module_off = addr - sm->m.bias;
 	if (sm->alias) {
@@ -499,12 +534,19 @@ int lt_symbolizer__resolve(struct lt_symbolizer *s, __u64 addr, bool is_return, 
 {
 	struct cache_slot *slot;
 
+	if (addr & LT_JS_FRAME_TAG) {
+		lt_js_names__resolve(s->js, addr, out);
+		return 0;
+	}
 	slot = cache_slot(s->cache, s->cache_cap, addr, is_return);
 	if (slot->used) {
 		*out = slot->sym;
 		return 0;
 	}
 	lookup(s, addr, is_return, out);
+	/* JIT code unnamed now may be in the perf map by the next report */
+	if (!out->symbol && !out->module)
+		return 0;
 	/* Without memory for the cache the answer is still right, only not remembered. */
 	if ((s->cache_n + 1) * 2 > s->cache_cap && cache_grow(s))
 		return 0;
@@ -514,6 +556,11 @@ int lt_symbolizer__resolve(struct lt_symbolizer *s, __u64 addr, bool is_return, 
 	slot->sym = *out;
 	s->cache_n++;
 	return 0;
+}
+
+void lt_symbolizer__set_js_names(struct lt_symbolizer *s, struct lt_js_names *t)
+{
+	s->js = t;
 }
 
 void lt_symbolizer__free(struct lt_symbolizer *s)
@@ -536,5 +583,6 @@ void lt_symbolizer__free(struct lt_symbolizer *s)
 	free(s->owned);
 	free(s->cache);
 	free(s->debuginfo_path);
+	lt_perf_map__free(s->perf_map);
 	free(s);
 }

@@ -318,19 +318,20 @@ static const char json_small_expected[] =
 	"\"heap\":{\"bytes\":48,\"count\":3,\"bytes_per_s\":32.000,\"stacks\":[{\"bytes\":48,"
 	"\"count\":3,\"bytes_per_s\":32.000,\"oldest_age_s\":2.000,\"truncated\":false,\"frames\":["
 	"{\"symbol\":\"leak\",\"module\":\"/tmp/prog\",\"file\":\"/tmp/prog.c\",\"line\":7,"
-	"\"addr\":\"0x401136\",\"offset\":22,\"module_offset\":\"0x1136\"},"
+	"\"addr\":\"0x401136\",\"offset\":22,\"module_offset\":\"0x1136\",\"js\":false},"
 	"{\"symbol\":null,\"module\":\"/lib/libc.so.6\",\"file\":null,\"line\":null,"
-	"\"addr\":\"0x7f0000001000\",\"offset\":null,\"module_offset\":\"0x1000\"}],"
+	"\"addr\":\"0x7f0000001000\",\"offset\":null,\"module_offset\":\"0x1000\",\"js\":false}],"
 	"\"unwind_error\":false,\"stack_id\":\"0xabc\"}]},"
 	"\"mmap\":{\"bytes\":4096,\"count\":1,\"bytes_per_s\":2730.667,\"stacks\":[{"
 	"\"bytes\":4096,\"count\":1,\"bytes_per_s\":2730.667,\"oldest_age_s\":-1.000,\"truncated\":true,\"frames\":["
 	"{\"symbol\":null,\"module\":null,\"file\":null,\"line\":null,\"addr\":\"0x1234\","
-	"\"offset\":null,\"module_offset\":null}],"
+	"\"offset\":null,\"module_offset\":null,\"js\":false}],"
 	"\"unwind_error\":true,\"stack_id\":\"0x1\"}]},"
 	"\"lost\":{\"alloc_map_full\":0,\"stack_map_full\":0,\"stack_unwind_failed\":0,"
 	"\"stack_truncated\":0,\"return_probe_missed\":0,\"unknown_free\":3,"
 	"\"nesting_too_deep\":0,\"totals_map_full\":0,\"ringbuf_full\":0,"
-	"\"thread_map_full\":0,\"fd_close_missed\":0,\"sock_map_full\":0},"
+	"\"thread_map_full\":0,\"fd_close_missed\":0,\"sock_map_full\":0,"
+	"\"js_frame_unnamed\":0,\"js_name_map_full\":0},"
 	"\"version\":\"" LT_VERSION "\"}\n";
 
 static void test_json_exact(void **state)
@@ -375,7 +376,8 @@ static const char json_check_script[] =
 	"assert len(docs) == int(sys.argv[1]), len(docs)\n"
 	"names = ['alloc_map_full', 'stack_map_full', 'stack_unwind_failed', 'stack_truncated',\n"
 	"         'return_probe_missed', 'unknown_free', 'nesting_too_deep', 'totals_map_full',\n"
-	"         'ringbuf_full', 'thread_map_full', 'fd_close_missed', 'sock_map_full']\n"
+	"         'ringbuf_full', 'thread_map_full', 'fd_close_missed', 'sock_map_full',\n"
+	"         'js_frame_unnamed', 'js_name_map_full']\n"
 	"for d in docs:\n"
 	"    assert sorted(d['lost']) == sorted(names)\n"
 	"    for sec in ('heap', 'mmap'):\n"
@@ -507,6 +509,39 @@ static void test_frame_name(void **state)
 	assert_string_equal(lt_output__frame_name(&s, buf, sizeof(buf)), "0x7f00dead");
 }
 
+/* JS frames: "[js]" and no offset in text, "_[j]" in folded, "js": true in JSON. */
+static void test_js_frames(void **state)
+{
+	struct lt_sym frames[] = {
+		{ .addr = 0x401136, .symbol = "uv_alloc", .sym_off = 0x16, .module = "/usr/bin/node",
+		  .module_off = 0x1136 },
+		{ .addr = LT_JS_FRAME_TAG | 0x1234, .symbol = "leakNativeBuffer",
+		  .file = "/srv/app/server.js", .js = true },
+		{ .addr = 0x7f0000002000, .symbol = "handleRequest", .sym_off = 0x40,
+		  .file = "/srv/app/server.js", .line = 12, .js = true },
+	};
+	struct lt_report_stack heap = { .stack_id = 7, .bytes = 100, .count = 1,
+					.oldest_age_s = 1, .nframes = 3, .frames = frames };
+	struct lt_report r = { .pid = 1, .duration_s = 1,
+			       .heap = { .bytes = 100, .count = 1, .stacks = &heap, .n = 1 } };
+	char *out = NULL;
+
+	CAPTURE(out, lt_output__text(f, &r, 10));
+	assert_non_null(strstr(out, "    uv_alloc+0x16 [node]\n"
+				    "    leakNativeBuffer [js] (server.js)\n"
+				    "    handleRequest [js] (server.js:12)\n"));
+	free(out);
+	CAPTURE(out, lt_output__folded(f, &r));
+	assert_string_equal(out, "handleRequest_[j];leakNativeBuffer_[j];uv_alloc 100\n");
+	free(out);
+	CAPTURE(out, lt_output__json(f, &r));
+	assert_non_null(strstr(out, "\"symbol\":\"leakNativeBuffer\",\"module\":null,"
+				    "\"file\":\"/srv/app/server.js\",\"line\":null,"
+				    "\"addr\":\"0x8000000000001234\",\"offset\":null,"
+				    "\"module_offset\":null,\"js\":true}"));
+	free(out);
+}
+
 static void test_write_dispatch(void **state)
 {
 	struct lt_config cfg = { .top_n = 1 };
@@ -558,6 +593,7 @@ int main(void)
 		cmocka_unit_test(test_json_fixture_parses),
 		cmocka_unit_test(test_json_large_parses),
 		cmocka_unit_test(test_frame_name),
+		cmocka_unit_test(test_js_frames),
 		cmocka_unit_test(test_write_dispatch),
 	};
 
