@@ -29,6 +29,7 @@ struct lt_config {
 	bool trace_heap;     /* allocator probes */
 	bool trace_mmap;     /* mmap/munmap/mremap */
 	bool probe_floor;    /* --probe-floor: same probes, programs that return at once */
+	bool trace_gc;       /* V8 garbage collections, when the target carries V8 */
 };
 
 /* Fill cfg from the command line. Returns 0 to run, 1 when --help or --version was

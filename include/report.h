@@ -9,6 +9,8 @@
 #include "leaktrace.h"
 #include "symbolize.h"
 
+struct lt_gc_report;
+
 struct lt_report_stack {
 	__u64 stack_id;
 	__s64 bytes;
@@ -38,6 +40,7 @@ struct lt_report {
 	struct lt_report_section heap;
 	struct lt_report_section mmap;
 	__u64 lost[LT_LOSS__MAX];
+	const struct lt_gc_report *gc;  /* V8 garbage collections (gc_trend.h); NULL: no section */
 };
 
 /* Stable names of loss reasons, used as JSON keys and in text. */

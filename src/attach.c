@@ -211,17 +211,17 @@ static void *lt_detach_one(void *link)
 /* Removing a uprobe waits for the kernel to be sure no CPU still runs it (about 0.25 s
  * here); one after the other, 17 probes took 4 s. Detached concurrently, the waits
  * overlap. */
-static void lt_detach_all(struct lt_attach *a)
+void lt_attach__destroy_links(struct bpf_link **links, size_t n)
 {
-	pthread_t *tids = calloc(a->nlinks, sizeof(*tids));
-	bool *started = calloc(a->nlinks, sizeof(*started));
+	pthread_t *tids = calloc(n, sizeof(*tids));
+	bool *started = calloc(n, sizeof(*started));
 
-	for (size_t i = 0; i < a->nlinks; i++)
-		if (tids && started && !pthread_create(&tids[i], NULL, lt_detach_one, a->links[i]))
+	for (size_t i = 0; i < n; i++)
+		if (tids && started && !pthread_create(&tids[i], NULL, lt_detach_one, links[i]))
 			started[i] = true;
 		else
-			bpf_link__destroy(a->links[i]);
-	for (size_t i = 0; i < a->nlinks; i++)
+			bpf_link__destroy(links[i]);
+	for (size_t i = 0; i < n; i++)
 		if (started && started[i])
 			pthread_join(tids[i], NULL);
 	free(tids);
@@ -232,7 +232,7 @@ void lt_attach__free(struct lt_attach *a)
 {
 	if (!a)
 		return;
-	lt_detach_all(a);
+	lt_attach__destroy_links(a->links, a->nlinks);
 	free(a->links);
 	free(a->mods);
 	free(a);

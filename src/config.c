@@ -50,6 +50,8 @@ struct lt_trace_kind {
 static const struct lt_trace_kind trace_kinds[] = {
 	{ "heap", offsetof(struct lt_config, trace_heap), "malloc, calloc, realloc, free, ..." },
 	{ "mmap", offsetof(struct lt_config, trace_mmap), "anonymous mmap, munmap, mremap" },
+	{ "gc", offsetof(struct lt_config, trace_gc),
+	  "V8 garbage collections and the JS-heap trend (Node.js; off without V8)" },
 };
 
 static const struct {

@@ -18,6 +18,8 @@ static const char *const loss_names[LT_LOSS__MAX] = {
 	[LT_LOSS_TOTALS_MAP_FULL] = "totals_map_full",
 	[LT_LOSS_RINGBUF_FULL] = "ringbuf_full",
 	[LT_LOSS_THREAD_MAP_FULL] = "thread_map_full",
+	[LT_LOSS_GC_RINGBUF_FULL] = "gc_event_lost",
+	[LT_LOSS_GC_RET_MISSED] = "gc_return_missed",
 };
 
 const char *lt_loss__name(enum lt_loss loss)

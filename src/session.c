@@ -20,6 +20,7 @@
 #include "procmaps.h"
 #include "snapshot.h"
 #include "symbolize.h"
+#include "v8gc.h"
 
 struct lt_session {
 	const struct lt_config *cfg;
@@ -29,6 +30,7 @@ struct lt_session {
 	struct lt_symbolizer *sym;
 	struct lt_mmap_track *mmaps;
 	struct ring_buffer *rb;
+	struct lt_v8gc *v8gc;      /* NULL when gc is not in -t */
 	__u64 start_ns;
 	bool exit_event;
 };
@@ -62,6 +64,11 @@ static int lt_session_refresh(struct lt_session *s)
 			goto cleanup;
 		if (added)
 			lt_debug("allocator probes attached to %d more module(s)", added);
+	}
+	if (s->v8gc) {
+		err = lt_v8gc__refresh(s->v8gc, &mods);
+		if (err)
+			goto cleanup;
 	}
 	if (s->sym)
 		lt_symbolizer__refresh(s->sym);
@@ -176,6 +183,14 @@ struct lt_session *lt_session__start(const struct lt_config *cfg)
 		lt_err("out of memory");
 		goto fail;
 	}
+	if (cfg->trace_gc) {
+		s->v8gc = lt_v8gc__new(s->bpf, s->rb, s->target.pid, cfg->verbose);
+		if (!s->v8gc) {
+			err = -errno;
+			lt_err("cannot set up GC tracing: %s", strerror(errno));
+			goto fail;
+		}
+	}
 	err = lt_bpf__attach_tracepoints(s->bpf, cfg);
 	if (err)
 		goto fail;
@@ -207,11 +222,20 @@ struct lt_session *lt_session__start(const struct lt_config *cfg)
 			err = -ENOENT;
 			goto fail;
 		}
+		if (!cfg->trace_heap && !cfg->trace_mmap && !lt_v8gc__tracing(s->v8gc)) {
+			lt_err("nothing to trace in process %d (%s): -t gc, and %s", s->target.pid,
+			       s->target.comm, s->v8gc ? lt_v8gc__off_reason(s->v8gc) : "");
+			err = -ENOENT;
+			goto fail;
+		}
 		s->start_ns = lt_now_ns();
 	}
-	lt_info("attached to pid %d (%s): %zu probes in %zu allocator module(s)%s",
+	if (s->v8gc)
+		lt_v8gc__set_origin(s->v8gc, s->start_ns);
+	lt_info("attached to pid %d (%s): %zu probes in %zu allocator module(s)%s%s",
 		s->target.pid, s->target.comm, lt_attach__nprobes(s->attach),
-		lt_attach__nmodules(s->attach), cfg->trace_mmap ? ", mmap tracepoints" : "");
+		lt_attach__nmodules(s->attach), cfg->trace_mmap ? ", mmap tracepoints" : "",
+		lt_v8gc__tracing(s->v8gc) ? ", V8 GC probes" : "");
 	return s;
 fail:
 	lt_session__stop(s);
@@ -245,6 +269,9 @@ int lt_session__report(struct lt_session *s, FILE *out, bool final)
 		.need_ages = cfg->format != LT_FMT_FOLDED,
 		.symbolize_top = cfg->format == LT_FMT_TEXT ? cfg->top_n : 0,
 	};
+	struct lt_gc_report gc = {
+		.off_reason = "not selected (-t without gc)",
+	};
 	struct lt_report r = {
 		.pid = s->target.pid,
 		.comm = s->target.comm,
@@ -268,9 +295,18 @@ int lt_session__report(struct lt_session *s, FILE *out, bool final)
 		s->sym = lt_symbolizer__new(s->target.pid);
 	if (s->sym)
 		lt_snapshot__symbolize(s->sym, &r, o.symbolize_top);
+	if (s->v8gc) {
+		err = lt_v8gc__report(s->v8gc, &gc);
+		if (err) {
+			lt_err("cannot summarize garbage collections: %s", strerror(-err));
+			goto cleanup;
+		}
+	}
+	r.gc = &gc;
 	err = lt_output__write(out, &r, cfg);
 	fflush(out);
 cleanup:
+	lt_gc_report__free(&gc);
 	lt_snapshot__release(&r);
 	return err;
 }
@@ -281,6 +317,7 @@ void lt_session__stop(struct lt_session *s)
 		return;
 	/* probes first, so that nothing runs in the target past this point */
 	lt_attach__free(s->attach);
+	lt_v8gc__free(s->v8gc);
 	lt_debug("uprobes detached");
 	ring_buffer__free(s->rb);
 	lt_bpf__destroy(s->bpf);

@@ -330,7 +330,8 @@ static const char json_small_expected[] =
 	"\"lost\":{\"alloc_map_full\":0,\"stack_map_full\":0,\"stack_unwind_failed\":0,"
 	"\"stack_truncated\":0,\"return_probe_missed\":0,\"unknown_free\":3,"
 	"\"nesting_too_deep\":0,\"totals_map_full\":0,\"ringbuf_full\":0,"
-	"\"thread_map_full\":0},\"version\":\"" LT_VERSION "\"}\n";
+	"\"thread_map_full\":0,\"gc_event_lost\":0,\"gc_return_missed\":0},"
+	"\"version\":\"" LT_VERSION "\"}\n";
 
 static void test_json_exact(void **state)
 {
@@ -374,7 +375,7 @@ static const char json_check_script[] =
 	"assert len(docs) == int(sys.argv[1]), len(docs)\n"
 	"names = ['alloc_map_full', 'stack_map_full', 'stack_unwind_failed', 'stack_truncated',\n"
 	"         'return_probe_missed', 'unknown_free', 'nesting_too_deep', 'totals_map_full',\n"
-	"         'ringbuf_full', 'thread_map_full']\n"
+	"         'ringbuf_full', 'thread_map_full', 'gc_event_lost', 'gc_return_missed']\n"
 	"for d in docs:\n"
 	"    assert sorted(d['lost']) == sorted(names)\n"
 	"    for sec in ('heap', 'mmap'):\n"
