@@ -59,6 +59,8 @@ struct lt_gc_report {
 	__u64 total;
 	double total_pause_ms, max_pause_ms;
 	struct lt_gc_fit live;      /* live after each mark-compact against time */
+	__u32 trend_tid;            /* the thread (isolate) whose mark-compacts were fitted */
+	size_t other_mark_compacts; /* mark-compacts of other isolates (workers), not fitted */
 	struct lt_gc_fit rss;       /* RSS at the same mark-compacts */
 	double first_t_s, last_t_s; /* of the mark-compacts in the fit */
 	__u64 first_live, last_live, first_rss, last_rss;
@@ -84,8 +86,11 @@ struct lt_gc_log;
 struct lt_gc_log *lt_gc_log__new(size_t keep);
 int lt_gc_log__add(struct lt_gc_log *l, const struct lt_gc_collection *c);
 /* Fill out's collections, totals, fits, verdict and sentence (not traced, off_reason,
- * module, v8_version). Free with lt_gc_report__free. */
-int lt_gc_log__summarize(const struct lt_gc_log *l, struct lt_gc_report *out);
+ * module, v8_version). Each isolate (worker) has its own heap and collects on its own
+ * thread: the trend is that of main_tid's mark-compacts (Node's main isolate runs on the
+ * process's main thread), or of the thread with the most of them if main_tid has none.
+ * Free with lt_gc_report__free. */
+int lt_gc_log__summarize(const struct lt_gc_log *l, __u32 main_tid, struct lt_gc_report *out);
 void lt_gc_log__free(struct lt_gc_log *l);
 void lt_gc_report__free(struct lt_gc_report *r);
 

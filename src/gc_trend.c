@@ -14,6 +14,7 @@ struct lt_gc_point {
 	double t_s;
 	double live;
 	double rss;
+	__u32 tid;
 };
 
 struct lt_gc_log {
@@ -149,7 +150,7 @@ int lt_gc_log__add(struct lt_gc_log *l, const struct lt_gc_collection *c)
 			l->cap = cap;
 		}
 		l->points[l->npoints++] = (struct lt_gc_point){ c->t_s, (double)c->live_after,
-								(double)c->rss };
+								(double)c->rss, c->tid };
 	}
 	l->ring[l->head] = *c;
 	l->head = (l->head + 1) % l->keep;
@@ -179,26 +180,74 @@ static void lt_gc_sentence(struct lt_gc_report *r)
 		 r->live.r2);
 }
 
-static int lt_gc_fits(const struct lt_gc_log *l, struct lt_gc_report *r)
+static int cmp_u32(const void *a, const void *b)
 {
-	size_t n = l->npoints, nrss = 0;
-	double *t = calloc(n + 1, sizeof(double)), *y = calloc(n + 1, sizeof(double));
-	double *trss = calloc(n + 1, sizeof(double)), *rss = calloc(n + 1, sizeof(double));
+	__u32 x = *(const __u32 *)a, y = *(const __u32 *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* main_tid if it has mark-compacts, else the thread with the most (the lowest on a tie). */
+static int lt_gc_trend_thread(const struct lt_gc_log *l, __u32 main_tid, __u32 *tid)
+{
+	size_t best = 0, run = 0;
+	__u32 *v;
+
+	*tid = main_tid;
+	for (size_t i = 0; i < l->npoints; i++)
+		if (l->points[i].tid == main_tid)
+			return 0;
+	if (!l->npoints)
+		return 0;
+	v = malloc(l->npoints * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < l->npoints; i++)
+		v[i] = l->points[i].tid;
+	qsort(v, l->npoints, sizeof(*v), cmp_u32);
+	for (size_t i = 0; i < l->npoints; i++) {
+		run = i && v[i] == v[i - 1] ? run + 1 : 1;
+		if (run > best) {
+			best = run;
+			*tid = v[i];
+		}
+	}
+	free(v);
+	return 0;
+}
+
+static int lt_gc_fits(const struct lt_gc_log *l, __u32 main_tid, struct lt_gc_report *r)
+{
+	size_t n = 0, nrss = 0;
+	double *t = calloc(l->npoints + 1, sizeof(double));
+	double *y = calloc(l->npoints + 1, sizeof(double));
+	double *trss = calloc(l->npoints + 1, sizeof(double));
+	double *rss = calloc(l->npoints + 1, sizeof(double));
 	double mean = 0;
 	int err = -ENOMEM;
 
 	if (!t || !y || !trss || !rss)
 		goto cleanup;
-	for (size_t i = 0; i < n; i++) {
-		t[i] = l->points[i].t_s;
-		y[i] = l->points[i].live;
-		mean += y[i] / n;
+	err = lt_gc_trend_thread(l, main_tid, &r->trend_tid);
+	if (err)
+		goto cleanup;
+	for (size_t i = 0; i < l->npoints; i++) {
+		const struct lt_gc_point *p = &l->points[i];
+
+		if (p->tid != r->trend_tid) {
+			r->other_mark_compacts++;
+			continue;
+		}
+		t[n] = p->t_s;
+		y[n++] = p->live;
 		/* an unknown RSS (the process was gone) stays out of its fit */
-		if (l->points[i].rss > 0) {
-			trss[nrss] = t[i];
-			rss[nrss++] = l->points[i].rss;
+		if (p->rss > 0) {
+			trss[nrss] = p->t_s;
+			rss[nrss++] = p->rss;
 		}
 	}
+	for (size_t i = 0; i < n; i++)
+		mean += y[i] / n;
 	lt_gc_trend__fit(t, y, n, &r->live);
 	lt_gc_trend__fit(trss, rss, nrss, &r->rss);
 	if (n) {
@@ -221,13 +270,16 @@ cleanup:
 	return err;
 }
 
-int lt_gc_log__summarize(const struct lt_gc_log *l, struct lt_gc_report *out)
+int lt_gc_log__summarize(const struct lt_gc_log *l, __u32 main_tid, struct lt_gc_report *out)
 {
 	size_t n, first;
 	int err;
 
 	if (!l || !out)
 		return -EINVAL;
+	/* what the caller filled in stays; the rest is this summary's */
+	*out = (struct lt_gc_report){ .traced = out->traced, .off_reason = out->off_reason,
+				      .module = out->module, .v8_version = out->v8_version };
 	n = l->total < l->keep ? l->total : l->keep;
 	out->collections = n ? calloc(n, sizeof(*out->collections)) : NULL;
 	if (n && !out->collections)
@@ -242,7 +294,7 @@ int lt_gc_log__summarize(const struct lt_gc_log *l, struct lt_gc_report *out)
 	out->total = l->total;
 	out->total_pause_ms = l->total_pause_ms;
 	out->max_pause_ms = l->max_pause_ms;
-	err = lt_gc_fits(l, out);
+	err = lt_gc_fits(l, main_tid, out);
 	if (err) {
 		lt_gc_report__free(out);
 		return err;

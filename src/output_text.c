@@ -179,6 +179,10 @@ static void write_gc(FILE *f, const struct lt_gc_report *gc)
 		fprintf(f, "  live after mark-compact: %s at %.1f s -> %s at %.1f s\n",
 			human_bytes(gc->first_live, a, sizeof(a)), finite_or_zero(gc->first_t_s),
 			human_bytes(gc->last_live, b, sizeof(b)), finite_or_zero(gc->last_t_s));
+	if (gc->other_mark_compacts)
+		fprintf(f, "  (the isolate of thread %u; %zu mark-compacts of other isolates, such "
+			   "as workers, are not in the trend)\n",
+			gc->trend_tid, gc->other_mark_compacts);
 	if (gc->rss.n)
 		fprintf(f, "  process RSS at the same times: %s -> %s (%+.1f MiB/min)\n",
 			human_bytes(gc->first_rss, a, sizeof(a)),

@@ -252,7 +252,7 @@ int lt_v8gc__report(struct lt_v8gc *g, struct lt_gc_report *out)
 	out->off_reason = lt_v8gc__off_reason(g);
 	out->module = g->v8.path;
 	out->v8_version = g->v8.version;
-	err = lt_gc_log__summarize(g->log, out);
+	err = lt_gc_log__summarize(g->log, (__u32)g->pid, out);
 	return err;
 }
 

@@ -205,6 +205,10 @@ def check_verdict(run, want):
     sentence = "JS heap %s: " % want
     if not (gc.get("summary") or "").startswith(sentence):
         raise Fail("summary %r does not start with %r" % (gc.get("summary"), sentence))
+    if gc.get("trend_tid") != run.pid or gc.get("other_isolate_mark_compacts") != 0:
+        raise Fail("trend of thread %r (%r other isolates' mark-compacts), expected the main "
+                   "thread %d" % (gc.get("trend_tid"), gc.get("other_isolate_mark_compacts"),
+                                  run.pid))
     n = gc.get("mark_compacts_fitted", 0)
     if n < run.truth["forced_gcs"]:
         raise Fail("%d mark-compacts in the fit, the target forced %d" %

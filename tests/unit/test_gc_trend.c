@@ -159,7 +159,7 @@ static void test_log_summary_growing(void **state)
 	c = gc_at(9.5, 9, 0, 1.0); /* a kind this build does not know */
 	assert_int_equal(lt_gc_log__add(l, &c), 0);
 
-	assert_int_equal(lt_gc_log__summarize(l, &r), 0);
+	assert_int_equal(lt_gc_log__summarize(l, 0, &r), 0);
 	assert_int_equal(r.total, 10);
 	assert_int_equal(r.n, 3);
 	assert_int_equal(r.omitted, 7);
@@ -198,7 +198,7 @@ static void test_log_summary_stable_and_unknown(void **state)
 		c = gc_at(i, LT_GC_MARK_COMPACT, (__u64)(sizes[i] * MiB), 1.0);
 		assert_int_equal(lt_gc_log__add(l, &c), 0);
 	}
-	assert_int_equal(lt_gc_log__summarize(l, &r), 0);
+	assert_int_equal(lt_gc_log__summarize(l, 0, &r), 0);
 	assert_int_equal(r.verdict, LT_GC_VERDICT_UNKNOWN);
 	assert_string_equal(r.sentence, "JS heap trend unknown: 2 mark-compacts with a live size "
 					"so far, 3 needed");
@@ -208,10 +208,48 @@ static void test_log_summary_stable_and_unknown(void **state)
 		c = gc_at(i, LT_GC_MARK_COMPACT, (__u64)(sizes[i] * MiB), 1.0);
 		assert_int_equal(lt_gc_log__add(l, &c), 0);
 	}
-	assert_int_equal(lt_gc_log__summarize(l, &r), 0);
+	assert_int_equal(lt_gc_log__summarize(l, 0, &r), 0);
 	assert_int_equal(r.verdict, LT_GC_VERDICT_STABLE);
 	assert_non_null(strstr(r.sentence, "JS heap stable: "));
 	assert_non_null(strstr(r.sentence, " MiB/min over 6 mark-compacts (R^2 "));
+	lt_gc_report__free(&r);
+	lt_gc_log__free(l);
+}
+
+static void test_log_trend_per_isolate(void **state)
+{
+	struct lt_gc_log *l = lt_gc_log__new(100);
+	struct lt_gc_report r = {};
+	struct lt_gc_collection c;
+
+	assert_non_null(l);
+	/* the main isolate (thread 100) leaks; a worker (thread 101) collects more often and
+	 * holds a steady, larger heap: mixing the two would hide the leak */
+	for (int i = 0; i < 5; i++) {
+		c = gc_at(i, LT_GC_MARK_COMPACT, (__u64)((10 + 2 * i) * MiB), 1.0);
+		c.tid = 100;
+		assert_int_equal(lt_gc_log__add(l, &c), 0);
+		for (int k = 0; k < 2; k++) {
+			c = gc_at(i + 0.25 + k * 0.25, LT_GC_MARK_COMPACT, (__u64)(80 * MiB), 1.0);
+			c.tid = 101;
+			assert_int_equal(lt_gc_log__add(l, &c), 0);
+		}
+	}
+	assert_int_equal(lt_gc_log__summarize(l, 100, &r), 0);
+	assert_int_equal(r.trend_tid, 100);
+	assert_int_equal(r.live.n, 5);
+	assert_int_equal(r.other_mark_compacts, 10);
+	assert_near(r.live.slope, 2 * MiB, 1e-3);
+	assert_int_equal(r.verdict, LT_GC_VERDICT_GROWING);
+	assert_int_equal(r.counts[LT_GC_MARK_COMPACT], 15);
+	lt_gc_report__free(&r);
+
+	/* no mark-compact on the main thread: the busiest thread's */
+	assert_int_equal(lt_gc_log__summarize(l, 7, &r), 0);
+	assert_int_equal(r.trend_tid, 101);
+	assert_int_equal(r.live.n, 10);
+	assert_int_equal(r.other_mark_compacts, 5);
+	assert_int_equal(r.verdict, LT_GC_VERDICT_STABLE);
 	lt_gc_report__free(&r);
 	lt_gc_log__free(l);
 }
@@ -222,7 +260,7 @@ static void test_log_empty(void **state)
 	struct lt_gc_report r = {};
 
 	assert_non_null(l);
-	assert_int_equal(lt_gc_log__summarize(l, &r), 0);
+	assert_int_equal(lt_gc_log__summarize(l, 0, &r), 0);
 	assert_int_equal(r.n, 0);
 	assert_null(r.collections);
 	assert_int_equal(r.total, 0);
@@ -245,6 +283,7 @@ int main(void)
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_log_summary_growing),
 		cmocka_unit_test(test_log_summary_stable_and_unknown),
+		cmocka_unit_test(test_log_trend_per_isolate),
 		cmocka_unit_test(test_log_empty),
 	};
 

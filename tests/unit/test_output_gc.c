@@ -53,6 +53,7 @@ static void make_report(struct lt_report *r, struct lt_gc_report *gc)
 	gc->total_pause_ms = 9.75;
 	gc->max_pause_ms = 6.5;
 	gc->live = (struct lt_gc_fit){ .slope = MIB / 2.0, .r2 = 0.985, .n = 12, .valid = true };
+	gc->trend_tid = 7;
 	gc->rss = (struct lt_gc_fit){ .slope = MIB, .r2 = 0.5, .n = 12, .valid = true };
 	gc->first_t_s = 1.0;
 	gc->last_t_s = 23.0;
@@ -84,6 +85,14 @@ static void test_text_gc_section(void **state)
 		"longest 6.5 ms\n"
 		"\n"
 		"lost: none\n"));
+	free(out);
+
+	/* workers' mark-compacts are said to be left out */
+	gc.other_mark_compacts = 4;
+	CAPTURE(out, lt_output__text(f, &r, 10));
+	assert_non_null(strstr(out, "  live after mark-compact: 4.0 MiB at 1.0 s -> 15.0 MiB at "
+				    "23.0 s\n  (the isolate of thread 7; 4 mark-compacts of other "
+				    "isolates, such as workers, are not in the trend)\n  process RSS"));
 	free(out);
 }
 
@@ -122,7 +131,8 @@ static const char json_gc_expected[] =
 	"\"tid\":8}],"
 	"\"collections_omitted\":2,\"counts\":{\"scavenge\":3,\"mark-compact\":1,"
 	"\"minor-mark-compact\":0,\"unknown\":1},\"total_pause_ms\":9.750,\"max_pause_ms\":6.500,"
-	"\"mark_compacts_fitted\":12,\"live_after_mark_compact_trend_bytes_per_s\":524288.000,"
+	"\"mark_compacts_fitted\":12,\"trend_tid\":7,\"other_isolate_mark_compacts\":0,"
+	"\"live_after_mark_compact_trend_bytes_per_s\":524288.000,"
 	"\"live_after_mark_compact_trend_r2\":0.985,\"rss_trend_bytes_per_s\":1048576.000,"
 	"\"rss_trend_r2\":0.500,\"verdict\":\"growing\","
 	"\"summary\":\"JS heap growing: +30.0 MiB/min over 12 mark-compacts (R^2 0.98)\"}";
@@ -159,7 +169,8 @@ static void test_json_gc_off(void **state)
 		"found in V8 \\\"13\\\"\",\"module\":null,\"v8_version\":null,\"collections\":[],"
 		"\"collections_omitted\":0,\"counts\":{\"scavenge\":0,\"mark-compact\":0,"
 		"\"minor-mark-compact\":0,\"unknown\":0},\"total_pause_ms\":0.000,"
-		"\"max_pause_ms\":0.000,\"mark_compacts_fitted\":0,"
+		"\"max_pause_ms\":0.000,\"mark_compacts_fitted\":0,\"trend_tid\":0,"
+		"\"other_isolate_mark_compacts\":0,"
 		"\"live_after_mark_compact_trend_bytes_per_s\":0.000,"
 		"\"live_after_mark_compact_trend_r2\":0.000,\"rss_trend_bytes_per_s\":0.000,"
 		"\"rss_trend_r2\":0.000,\"verdict\":\"unknown\",\"summary\":null},\"lost\":"));
