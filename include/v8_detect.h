@@ -24,7 +24,7 @@ struct lt_v8_module {
 	char *host_path;    /* openable from here (see struct lt_module) */
 	__u64 start, end, bias, dev, ino;
 	char version[32];   /* V8's "major.minor.build.patch" from the file, "" if unknown */
-	struct lt_v8_func perform_gc;       /* Heap::PerformGarbageCollection(collector, reason, ...) */
+	struct lt_v8_func perform_gc;       /* Heap::PerformGarbageCollection(collector, reason) */
 	struct lt_v8_func size_of_objects;  /* Heap::SizeOfObjects(): the live heap in bytes */
 	char why[256];      /* why GC tracing is off, when lt_v8__detect does not return 0 */
 };

@@ -196,8 +196,8 @@ static void put_gc(FILE *f, const struct lt_gc_report *gc)
 	put_double(f, gc->total_pause_ms);
 	fputs(",\"max_pause_ms\":", f);
 	put_double(f, gc->max_pause_ms);
-	fprintf(f, ",\"mark_compacts_fitted\":%zu,\"trend_tid\":%u,\"other_isolate_mark_compacts\":%zu",
-		gc->live.n, gc->trend_tid, gc->other_mark_compacts);
+	fprintf(f, ",\"mark_compacts_fitted\":%zu,\"trend_tid\":%u,", gc->live.n, gc->trend_tid);
+	fprintf(f, "\"other_isolate_mark_compacts\":%zu", gc->other_mark_compacts);
 	put_fit(f, "live_after_mark_compact_trend_bytes_per_s", "live_after_mark_compact_trend_r2",
 		&gc->live);
 	put_fit(f, "rss_trend_bytes_per_s", "rss_trend_r2", &gc->rss);

@@ -245,15 +245,13 @@ const char *lt_v8gc__off_reason(const struct lt_v8gc *g)
 
 int lt_v8gc__report(struct lt_v8gc *g, struct lt_gc_report *out)
 {
-	int err;
-
 	memset(out, 0, sizeof(*out));
 	out->traced = g->tracing;
 	out->off_reason = lt_v8gc__off_reason(g);
 	out->module = g->v8.path;
 	out->v8_version = g->v8.version;
-	err = lt_gc_log__summarize(g->log, (__u32)g->pid, out);
-	return err;
+	/* Node runs its main isolate on the process's main thread, whose tid is the pid */
+	return lt_gc_log__summarize(g->log, (__u32)g->pid, out);
 }
 
 void lt_v8gc__free(struct lt_v8gc *g)

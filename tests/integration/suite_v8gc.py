@@ -56,10 +56,13 @@ def parse_trace_gc(lines):
 
 
 _node_paths = {}
+_registry_down = []
 
 
 def node_binary(major):
     """build/node/MAJOR/bin/node, fetched from npm on first use; Skip when unavailable."""
+    if major not in _node_paths and _registry_down:
+        _node_paths[major] = (None, _registry_down[0])
     if major not in _node_paths:
         script = os.path.join(REPO, "tools", "fetch-node.sh")
         try:
@@ -71,8 +74,12 @@ def node_binary(major):
         if len(words) >= 2 and words[1] != "-" and os.access(words[1], os.X_OK):
             _node_paths[major] = (words[1], None)
         else:
-            _node_paths[major] = (None, " ".join(words[1:]).lstrip("- ") or
-                                  tail(r.stderr.decode("utf-8", "replace")))
+            _node_paths[major] = (None, " ".join(words[1:]).lstrip("- ").strip() or
+                                  "tools/fetch-node.sh printed nothing")
+            # one network failure is enough: the other versions would wait for it too
+            if re.search(r"FetchError|ECONNREFUSED|ENOTFOUND|ETIMEDOUT|EAI_AGAIN|timed out",
+                         _node_paths[major][1]):
+                _registry_down.append(_node_paths[major][1])
     path, why = _node_paths[major]
     if not path:
         raise Skip("Node %s unavailable: %s" % (major, why))

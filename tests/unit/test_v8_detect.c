@@ -16,7 +16,9 @@
 
 #include "v8_detect.h"
 
-#define PGC "_ZN2v88internal4Heap24PerformGarbageCollectionENS0_16GarbageCollectorENS0_23GarbageCollectionReasonEPKc"
+#define PGC                                                                                   \
+	"_ZN2v88internal4Heap24PerformGarbageCollectionENS0_16GarbageCollectorENS0_"          \
+	"23GarbageCollectionReasonEPKc"
 #define SOO "_ZN2v88internal4Heap13SizeOfObjectsEv"
 
 __attribute__((used)) int v8_major __asm__("_ZN2v88internal7Version6major_E") = 11;
