@@ -137,10 +137,10 @@ static int lt_v8gc_attach(struct lt_v8gc *g, struct bpf_program *prog, const cha
 	g->links[g->nlinks++] = l;
 	/* GCs are a few a second: a single-stepped probe costs nothing that matters here,
 	 * but say where each one landed, as for the allocator probes */
-	if (g->verbose && !retprobe)
-		fprintf(stderr, "leaktrace: probe %s %s+0x%llx %-24s %s\n", what, base,
-			(unsigned long long)site.vaddr, site.insn,
-			site.emulated ? "emulated" : "single-stepped");
+	if (g->verbose)
+		fprintf(stderr, "leaktrace: probe %s%s %s+0x%llx %-24s %s\n", what,
+			retprobe ? " (return)" : "", base, (unsigned long long)site.vaddr,
+			site.insn, site.emulated ? "emulated" : "single-stepped");
 	return 0;
 }
 

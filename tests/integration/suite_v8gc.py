@@ -409,10 +409,13 @@ def test_node18_constprop_clone_probed():
     # Node 18 calls a .constprop clone of PerformGarbageCollection: both are probed
     run = scenario("node18")
     gc_of(run)
-    probes = [l for l in run.stderr.splitlines()
-              if l.startswith("leaktrace: probe Heap::PerformGarbageCollection ")]
-    if len(probes) != 2:
-        raise Fail("%d PerformGarbageCollection probes: %s" % (len(probes), probes))
+    lines = run.stderr.splitlines()
+    pgc = "leaktrace: probe Heap::PerformGarbageCollection "
+    probes = [l for l in lines if l.startswith(pgc) and not l.startswith(pgc + "(return) ")]
+    returns = [l for l in lines if l.startswith(pgc + "(return) ")]
+    if len(probes) != 2 or len(returns) != 2:
+        raise Fail("%d PerformGarbageCollection entry and %d return probes: %s" %
+                   (len(probes), len(returns), probes + returns))
     for l in probes:
         if not re.search(r"node\+0x[0-9a-f]+ .* (emulated|single-stepped)$", l):
             raise Fail("probe line does not say where it landed: %s" % l)
