@@ -35,7 +35,7 @@ SKEL := $(OUTPUT)/leaktrace.skel.h
 SRCS := $(wildcard src/*.c)
 OBJS := $(patsubst src/%.c,$(OUTPUT)/src/%.o,$(SRCS))
 # Objects that use the BPF skeleton; unit tests link everything else (no root, no BPF).
-BPF_USERS := $(patsubst %,$(OUTPUT)/src/%.o,main loader attach snapshot session fd_attach fd_trace)
+BPF_USERS := $(patsubst %,$(OUTPUT)/src/%.o,main loader attach snapshot session fd_attach fd_trace v8gc)
 LIB_OBJS := $(filter-out $(BPF_USERS),$(OBJS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/unit/%,$(UNIT_SRCS))

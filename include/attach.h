@@ -29,5 +29,9 @@ size_t lt_attach__nprobes(const struct lt_attach *a);
 size_t lt_attach__nmodules(const struct lt_attach *a);
 /* Detach everything (also done by free). */
 void lt_attach__free(struct lt_attach *a);
+/* Destroy n links at once: each uprobe detach waits about 0.25 s, concurrently they
+ * overlap. Other probe families detach theirs with it too. */
+struct bpf_link;
+void lt_attach__destroy_links(struct bpf_link **links, size_t n);
 
 #endif

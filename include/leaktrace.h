@@ -29,6 +29,8 @@ enum lt_loss {
 	LT_LOSS_SOCK_MAP_FULL,       /* a TCP socket's state not followed: fd_socks map full */
 	LT_LOSS_JS_FRAME_UNNAMED,    /* a V8 JS frame could not be named: kept as its address */
 	LT_LOSS_JS_NAME_MAP_FULL,    /* a JS frame's name not stored: js_names full (address kept) */
+	LT_LOSS_GC_RINGBUF_FULL,     /* a V8 GC event dropped: its ring buffer was full */
+	LT_LOSS_GC_RET_MISSED,       /* a V8 GC entry whose return probe never fired */
 	LT_LOSS__MAX,
 };
 
@@ -263,6 +265,30 @@ struct lt_v8_config {
 	__u32 si_bit_saved_class;  /* ScopeFlags bits (not in v8dbg: see src/v8_frames.c) */
 	__u32 si_shift_fn_var;
 	__u32 si_bit_inferred;
+};
+
+/* V8's GarbageCollector enum, the second argument of Heap::PerformGarbageCollection
+ * (the same values in Node 18 to 24). */
+enum lt_gc_kind {
+	LT_GC_SCAVENGE = 0,
+	LT_GC_MARK_COMPACT = 1,
+	LT_GC_MINOR_MARK_COMPACT = 2,  /* Node 24 calls it minor mark-sweep */
+	LT_GC_KIND__MAX,
+};
+
+/* One V8 garbage collection, from Heap::PerformGarbageCollection's entry to its return
+ * (the pause), sent on the `gc_events` ring buffer. Heap::SizeOfObjects is called by
+ * GCTracer::StartInSafepoint and StopInSafepoint inside that window: the first value
+ * returned there is the live heap before the GC, the last one the live heap after. */
+struct lt_gc_event {
+	__u64 start_ns;     /* bpf_ktime_get_ns() at entry */
+	__u64 end_ns;       /* at return */
+	__u64 live_before;  /* valid when nsizes >= 1 */
+	__u64 live_after;   /* valid when nsizes >= 2 */
+	__u32 kind;         /* enum lt_gc_kind as V8 passed it (may be out of range) */
+	__u32 reason;       /* V8's GarbageCollectionReason */
+	__u32 tid;
+	__u32 nsizes;       /* Heap::SizeOfObjects returns seen inside the GC */
 };
 
 #endif /* LEAKTRACE_H */

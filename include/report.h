@@ -9,6 +9,8 @@
 #include "leaktrace.h"
 #include "symbolize.h"
 
+struct lt_gc_report;
+
 struct lt_report_stack {
 	__u64 stack_id;
 	__s64 bytes;
@@ -128,6 +130,7 @@ struct lt_report {
 	struct lt_report_fds fds;
 	struct lt_report_socks socks;
 	bool memory_traced;        /* heap or mmap traced: folded output is in bytes */
+	const struct lt_gc_report *gc;  /* V8 garbage collections (gc_trend.h); NULL: no section */
 };
 
 /* Stable names of loss reasons, used as JSON keys and in text. */

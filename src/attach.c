@@ -332,16 +332,16 @@ static void *lt_detach_session(void *fd)
 
 /* Removing a uprobe waits for the kernel to be sure no CPU still runs it (about 0.25 s
  * here); one after the other, 17 probes took 4 s. Detached concurrently, the waits
- * overlap. */
-static void lt_detach_all(struct lt_attach *a)
+ * overlap. Session links (fds) go the same way: closing one removes all its probes. */
+static void lt_detach_all(struct bpf_link **links, size_t nlinks, const int *fds, size_t nfds)
 {
-	size_t n = a->nlinks + a->nsessions;
+	size_t n = nlinks + nfds;
 	pthread_t *tids = calloc(n, sizeof(*tids));
 	bool *started = calloc(n, sizeof(*started));
 
 	for (size_t i = 0; i < n; i++) {
-		bool session = i >= a->nlinks;
-		void *arg = session ? (void *)(long)a->session_fds[i - a->nlinks] : a->links[i];
+		bool session = i >= nlinks;
+		void *arg = session ? (void *)(long)fds[i - nlinks] : links[i];
 
 		if (tids && started && !pthread_create(&tids[i], NULL, session ? lt_detach_session :
 						      lt_detach_one, arg))
@@ -358,11 +358,16 @@ static void lt_detach_all(struct lt_attach *a)
 	free(started);
 }
 
+void lt_attach__destroy_links(struct bpf_link **links, size_t n)
+{
+	lt_detach_all(links, n, NULL, 0);
+}
+
 void lt_attach__free(struct lt_attach *a)
 {
 	if (!a)
 		return;
-	lt_detach_all(a);
+	lt_detach_all(a->links, a->nlinks, a->session_fds, a->nsessions);
 	free(a->links);
 	free(a->session_fds);
 	free(a->mods);

@@ -56,6 +56,8 @@ static const struct lt_trace_kind trace_kinds[] = {
 	{ "mmap", offsetof(struct lt_config, trace_mmap), "anonymous mmap, munmap, mremap" },
 	{ "fd", offsetof(struct lt_config, trace_fd), "file descriptors by opening stack" },
 	{ "sock", offsetof(struct lt_config, trace_sock), "sockets by TCP state and peer" },
+	{ "gc", offsetof(struct lt_config, trace_gc),
+	  "V8 garbage collections and the JS-heap trend (Node.js; off without V8)" },
 };
 
 static const struct {

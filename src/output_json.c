@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdio.h>
 #include "output.h"
+#include "gc_trend.h"
 
 /* Length of the well-formed UTF-8 sequence at p (RFC 3629: no overlongs, no surrogates,
  * nothing above U+10FFFF), or 0. */
@@ -243,6 +244,70 @@ static void put_socks(FILE *f, const struct lt_report *r)
 	fputs("]}", f);
 }
 
+static void put_gc_collection(FILE *f, const struct lt_gc_collection *c)
+{
+	fputs("{\"t_s\":", f);
+	put_double(f, c->t_s);
+	fputs(",\"kind\":", f);
+	put_string(f, lt_gc_trend__kind_name(c->kind));
+	fputs(",\"reason\":", f);
+	put_string(f, lt_gc_trend__reason_name(c->reason));
+	fputs(",\"pause_ms\":", f);
+	put_double(f, c->pause_ms);
+	if (c->has_before)
+		fprintf(f, ",\"live_before\":%llu", (unsigned long long)c->live_before);
+	else
+		fputs(",\"live_before\":null", f);
+	if (c->has_after)
+		fprintf(f, ",\"live_after\":%llu", (unsigned long long)c->live_after);
+	else
+		fputs(",\"live_after\":null", f);
+	fprintf(f, ",\"rss\":%llu,\"kind_id\":%u,\"reason_id\":%u,\"tid\":%u}",
+		(unsigned long long)c->rss, c->kind, c->reason, c->tid);
+}
+
+static void put_fit(FILE *f, const char *slope, const char *r2, const struct lt_gc_fit *fit)
+{
+	fprintf(f, ",\"%s\":", slope);
+	put_double(f, fit->slope);
+	fprintf(f, ",\"%s\":", r2);
+	put_double(f, fit->r2);
+}
+
+static void put_gc(FILE *f, const struct lt_gc_report *gc)
+{
+	fprintf(f, ",\"gc\":{\"traced\":%s,\"off_reason\":", bool_str(gc->traced));
+	put_string(f, gc->traced ? NULL : gc->off_reason);
+	fputs(",\"module\":", f);
+	put_string(f, gc->module);
+	fputs(",\"v8_version\":", f);
+	put_string(f, gc->v8_version && *gc->v8_version ? gc->v8_version : NULL);
+	fputs(",\"collections\":[", f);
+	for (size_t i = 0; i < gc->n; i++) {
+		if (i)
+			fputc(',', f);
+		put_gc_collection(f, &gc->collections[i]);
+	}
+	fprintf(f, "],\"collections_omitted\":%zu,\"counts\":{", gc->omitted);
+	for (__u32 k = 0; k <= LT_GC_KIND__MAX; k++)
+		fprintf(f, "%s\"%s\":%llu", k ? "," : "", lt_gc_trend__kind_name(k),
+			(unsigned long long)gc->counts[k]);
+	fputs("},\"total_pause_ms\":", f);
+	put_double(f, gc->total_pause_ms);
+	fputs(",\"max_pause_ms\":", f);
+	put_double(f, gc->max_pause_ms);
+	fprintf(f, ",\"mark_compacts_fitted\":%zu,\"trend_tid\":%u,", gc->live.n, gc->trend_tid);
+	fprintf(f, "\"other_isolate_mark_compacts\":%zu", gc->other_mark_compacts);
+	put_fit(f, "live_after_mark_compact_trend_bytes_per_s", "live_after_mark_compact_trend_r2",
+		&gc->live);
+	put_fit(f, "rss_trend_bytes_per_s", "rss_trend_r2", &gc->rss);
+	fputs(",\"verdict\":", f);
+	put_string(f, lt_gc_trend__verdict_name(gc->verdict));
+	fputs(",\"summary\":", f);
+	put_string(f, gc->traced ? gc->sentence : NULL);
+	fputc('}', f);
+}
+
 int lt_output__json(FILE *f, const struct lt_report *r)
 {
 	int i;
@@ -263,6 +328,8 @@ int lt_output__json(FILE *f, const struct lt_report *r)
 		put_fds(f, &r->fds);
 	if (r->socks.traced)
 		put_socks(f, r);
+	if (r->gc)
+		put_gc(f, r->gc);
 	fputs(",\"lost\":{", f);
 	for (i = 0; i < LT_LOSS__MAX; i++)
 		fprintf(f, "%s\"%s\":%llu", i ? "," : "", lt_loss__name(i),

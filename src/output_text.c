@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "output.h"
+#include "gc_trend.h"
 
 struct section_words {
 	const char *name;
@@ -256,6 +257,46 @@ static void write_socks(FILE *f, const struct lt_report *r, size_t top)
 	}
 }
 
+/* The JS heap: the verdict sentence first, then the figures behind it. */
+static void write_gc(FILE *f, const struct lt_gc_report *gc)
+{
+	char a[32], b[32];
+	bool first = true;
+
+	fputs("\nJS heap (V8): ", f);
+	if (!gc->traced) {
+		fputs("not traced: ", f);
+		put_clean(f, gc->off_reason ? gc->off_reason : "unknown reason");
+		fputc('\n', f);
+		return;
+	}
+	put_clean(f, gc->sentence);
+	fputc('\n', f);
+	if (gc->live.n)
+		fprintf(f, "  live after mark-compact: %s at %.1f s -> %s at %.1f s\n",
+			human_bytes(gc->first_live, a, sizeof(a)), finite_or_zero(gc->first_t_s),
+			human_bytes(gc->last_live, b, sizeof(b)), finite_or_zero(gc->last_t_s));
+	if (gc->other_mark_compacts)
+		fprintf(f, "  (the isolate of thread %u; %zu mark-compacts of other isolates, such "
+			   "as workers, are not in the trend)\n",
+			gc->trend_tid, gc->other_mark_compacts);
+	if (gc->rss.n)
+		fprintf(f, "  process RSS at the same times: %s -> %s (%+.1f MiB/min)\n",
+			human_bytes(gc->first_rss, a, sizeof(a)),
+			human_bytes(gc->last_rss, b, sizeof(b)),
+			finite_or_zero(gc->rss.slope * 60 / (1 << 20)));
+	fprintf(f, "  collections: %llu", (unsigned long long)gc->total);
+	for (__u32 k = 0; k <= LT_GC_KIND__MAX; k++) {
+		if (!gc->counts[k])
+			continue;
+		fprintf(f, "%s%llu %s", first ? " (" : ", ", (unsigned long long)gc->counts[k],
+			lt_gc_trend__kind_name(k));
+		first = false;
+	}
+	fprintf(f, "%s; pause %.1f ms in total, longest %.1f ms\n", first ? "" : ")",
+		finite_or_zero(gc->total_pause_ms), finite_or_zero(gc->max_pause_ms));
+}
+
 int lt_output__text(FILE *f, const struct lt_report *r, int top_n)
 {
 	/* a negative N means no limit */
@@ -293,6 +334,8 @@ int lt_output__text(FILE *f, const struct lt_report *r, int top_n)
 		write_fds(f, &r->fds, top);
 	if (r->socks.traced)
 		write_socks(f, r, top);
+	if (r->gc)
+		write_gc(f, r->gc);
 
 	fprintf(f, "\nlost:");
 	for (i = 0; i < LT_LOSS__MAX; i++) {

@@ -22,6 +22,8 @@ static const char *const loss_names[LT_LOSS__MAX] = {
 	[LT_LOSS_SOCK_MAP_FULL] = "sock_map_full",
 	[LT_LOSS_JS_FRAME_UNNAMED] = "js_frame_unnamed",
 	[LT_LOSS_JS_NAME_MAP_FULL] = "js_name_map_full",
+	[LT_LOSS_GC_RINGBUF_FULL] = "gc_event_lost",
+	[LT_LOSS_GC_RET_MISSED] = "gc_return_missed",
 };
 
 const char *lt_loss__name(enum lt_loss loss)

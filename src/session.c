@@ -25,6 +25,7 @@
 #include "elf_symbols.h"
 #include "js_names.h"
 #include "v8_frames.h"
+#include "v8gc.h"
 
 struct lt_session {
 	const struct lt_config *cfg;
@@ -34,6 +35,7 @@ struct lt_session {
 	struct lt_symbolizer *sym;
 	struct lt_mmap_track *mmaps;
 	struct ring_buffer *rb;
+	struct lt_v8gc *v8gc;      /* NULL when gc is not in -t */
 	__u64 start_ns;
 	bool exit_event;
 	struct lt_attach *fd_probes;     /* libc wrappers that create descriptors */
@@ -163,6 +165,11 @@ static int lt_session_refresh(struct lt_session *s)
 	}
 	if (s->fd_probes) {
 		err = lt_attach__modules(s->fd_probes, &mods, &added);
+		if (err)
+			goto cleanup;
+	}
+	if (s->v8gc) {
+		err = lt_v8gc__refresh(s->v8gc, &mods);
 		if (err)
 			goto cleanup;
 	}
@@ -299,6 +306,14 @@ struct lt_session *lt_session__start(const struct lt_config *cfg)
 		lt_err("out of memory");
 		goto fail;
 	}
+	if (cfg->trace_gc) {
+		s->v8gc = lt_v8gc__new(s->bpf, s->rb, s->target.pid, cfg->verbose);
+		if (!s->v8gc) {
+			err = -errno;
+			lt_err("cannot set up GC tracing: %s", strerror(errno));
+			goto fail;
+		}
+	}
 	err = lt_bpf__attach_tracepoints(s->bpf, cfg);
 	if (err)
 		goto fail;
@@ -346,8 +361,17 @@ struct lt_session *lt_session__start(const struct lt_config *cfg)
 			err = -ENOENT;
 			goto fail;
 		}
+		if (!cfg->trace_heap && !cfg->trace_mmap && !lt_session_traces_fds(cfg) &&
+		    !lt_v8gc__tracing(s->v8gc)) {
+			lt_err("nothing to trace in process %d (%s): -t gc, and %s", s->target.pid,
+			       s->target.comm, s->v8gc ? lt_v8gc__off_reason(s->v8gc) : "");
+			err = -ENOENT;
+			goto fail;
+		}
 		s->start_ns = lt_now_ns();
 	}
+	if (s->v8gc)
+		lt_v8gc__set_origin(s->v8gc, s->start_ns);
 	if (cfg->trace_heap)
 		lt_info("attached to pid %d (%s): %zu probes in %zu allocator module(s)%s%s",
 			s->target.pid, s->target.comm, lt_attach__nprobes(s->attach),
@@ -360,6 +384,8 @@ struct lt_session *lt_session__start(const struct lt_config *cfg)
 	if (s->fds)
 		lt_info("descriptors: %zu wrapper probes, %zu tracepoints",
 			lt_attach__nprobes(s->fd_probes), lt_fd_attach__count(s->fd_tps));
+	if (lt_v8gc__tracing(s->v8gc))
+		lt_info("V8 GC probes attached");
 	return s;
 fail:
 	lt_session__stop(s);
@@ -394,6 +420,9 @@ int lt_session__report(struct lt_session *s, FILE *out, bool final)
 		.need_ages = cfg->format != LT_FMT_FOLDED,
 		.symbolize_top = cfg->format == LT_FMT_TEXT ? cfg->top_n : 0,
 	};
+	struct lt_gc_report gc = {
+		.off_reason = "not selected (-t without gc)",
+	};
 	struct lt_report r = {
 		.pid = s->target.pid,
 		.comm = s->target.comm,
@@ -427,9 +456,18 @@ int lt_session__report(struct lt_session *s, FILE *out, bool final)
 		lt_session_new_symbolizer(s);
 	if (s->sym)
 		lt_snapshot__symbolize(s->sym, &r, o.symbolize_top);
+	if (s->v8gc) {
+		err = lt_v8gc__report(s->v8gc, &gc);
+		if (err) {
+			lt_err("cannot summarize garbage collections: %s", strerror(-err));
+			goto cleanup;
+		}
+	}
+	r.gc = &gc;
 	err = lt_output__write(out, &r, cfg);
 	fflush(out);
 cleanup:
+	lt_gc_report__free(&gc);
 	lt_snapshot__release(&r);
 	return err;
 }
@@ -442,6 +480,7 @@ void lt_session__stop(struct lt_session *s)
 	lt_attach__free(s->attach);
 	lt_attach__free(s->fd_probes);
 	lt_fd_attach__free(s->fd_tps);
+	lt_v8gc__free(s->v8gc);
 	lt_debug("uprobes detached");
 	ring_buffer__free(s->rb);
 	lt_bpf__destroy(s->bpf);

@@ -97,6 +97,7 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.max_stacks, 16384);
 	assert_true(cfg.trace_heap);
 	assert_true(cfg.trace_mmap);
+	assert_true(cfg.trace_gc);
 	assert_string_equal(captured_err, "");
 }
 
@@ -175,6 +176,12 @@ static void test_trace_lists(void **state)
 	assert_int_equal(parse(&cfg, "-p", "1", "-t", "heap,heap", NULL), 0);
 	assert_true(cfg.trace_heap);
 	assert_false(cfg.trace_mmap);
+	assert_false(cfg.trace_gc);
+
+	assert_int_equal(parse(&cfg, "-p", "1", "-t", "gc", NULL), 0);
+	assert_false(cfg.trace_heap);
+	assert_false(cfg.trace_mmap);
+	assert_true(cfg.trace_gc);
 
 	assert_int_equal(parse(&cfg, "-p", "1", "-t", "fd,sock", NULL), 0);
 	assert_false(cfg.trace_heap || cfg.trace_mmap);

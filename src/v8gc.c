@@ -1,0 +1,266 @@
+// SPDX-License-Identifier: GPL-2.0
+/* V8 GC tracing: attaches uprobes to Heap::PerformGarbageCollection (entry and return,
+ * every compiler clone) and Heap::SizeOfObjects (return) of the module that carries V8,
+ * scoped to the target pid, and logs one collection per ring buffer event with the
+ * process RSS read when the event arrives. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+
+#include "leaktrace.skel.h"
+#include "v8gc.h"
+#include "v8_detect.h"
+#include "attach.h"
+#include "probe_place.h"
+#include "log.h"
+
+/* Every clone of PerformGarbageCollection gets two probes, SizeOfObjects one. */
+#define LT_V8GC_MAX_LINKS (3 * LT_V8_MAX_CLONES)
+
+struct lt_v8gc {
+	struct lt_bpf *bpf;
+	int pid;
+	int verbose;
+	long page_size;
+	__u64 origin_ns;
+	struct lt_v8_module v8;
+	bool tracing;
+	char why[sizeof(((struct lt_v8_module *)0)->why)];
+	struct {
+		__u64 dev, ino;
+	} *seen;
+	size_t nseen;
+	struct bpf_link *links[LT_V8GC_MAX_LINKS];
+	size_t nlinks;
+	struct lt_gc_log *log;
+};
+
+/* The resident set from /proc/PID/statm: exact (the kernel folds in its per-CPU counts),
+ * unlike mm->rss_stat read from BPF, and a GC is rare enough that reading a file per GC
+ * costs nothing. It is read when the event is handled, within a poll interval (100 ms)
+ * of the GC. 0 when the process is gone. */
+static __u64 lt_v8gc_rss(const struct lt_v8gc *g)
+{
+	char path[64], buf[128];
+	unsigned long long size, resident;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/statm", g->pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	if (sscanf(buf, "%llu %llu", &size, &resident) != 2)
+		return 0;
+	return resident * g->page_size;
+}
+
+static int lt_v8gc_event(void *ctx, void *data, size_t size)
+{
+	struct lt_v8gc *g = ctx;
+	const struct lt_gc_event *e = data;
+	struct lt_gc_collection c = {};
+
+	if (size < sizeof(*e))
+		return 0;
+	c.t_s = ((double)e->start_ns - (double)g->origin_ns) / 1e9;
+	c.pause_ms = e->end_ns > e->start_ns ? (e->end_ns - e->start_ns) / 1e6 : 0;
+	c.kind = e->kind;
+	c.reason = e->reason;
+	c.tid = e->tid;
+	c.has_before = e->nsizes >= 1;
+	c.has_after = e->nsizes >= 2;
+	c.live_before = c.has_before ? e->live_before : 0;
+	c.live_after = c.has_after ? e->live_after : 0;
+	c.rss = lt_v8gc_rss(g);
+	if (lt_gc_log__add(g->log, &c))
+		lt_warn("out of memory: a garbage collection was not logged");
+	return 0;
+}
+
+struct lt_v8gc *lt_v8gc__new(struct lt_bpf *b, struct ring_buffer *rb, int pid, int verbose)
+{
+	struct lt_v8gc *g = calloc(1, sizeof(*g));
+	int err;
+
+	if (!g)
+		return NULL;
+	g->bpf = b;
+	g->pid = pid;
+	g->verbose = verbose;
+	g->page_size = sysconf(_SC_PAGESIZE);
+	snprintf(g->why, sizeof(g->why), "no V8 symbols in this process");
+	g->log = lt_gc_log__new(LT_V8GC_LIST_MAX);
+	if (!g->log) {
+		err = -ENOMEM;
+		goto fail;
+	}
+	err = ring_buffer__add(rb, bpf_map__fd(b->skel->maps.gc_events), lt_v8gc_event, g);
+	if (err)
+		goto fail;
+	return g;
+fail:
+	lt_v8gc__free(g);
+	errno = -err;
+	return NULL;
+}
+
+static int lt_v8gc_attach(struct lt_v8gc *g, struct bpf_program *prog, const char *sym,
+			  const char *what, bool retprobe)
+{
+	LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = retprobe);
+	const char *base = strrchr(g->v8.path, '/') ? strrchr(g->v8.path, '/') + 1 : g->v8.path;
+	struct lt_probe_site site;
+	struct bpf_link *l;
+	int err;
+
+	/* a uretprobe must sit on the first instruction, and the entry probe reads the
+	 * arguments as the call left them: both go on the entry */
+	err = lt_probe_place__find(g->v8.host_path, sym, LT_PLACE_ENTRY, &site);
+	if (err)
+		return err;
+	if (g->nlinks == LT_V8GC_MAX_LINKS)
+		return -E2BIG;
+	l = bpf_program__attach_uprobe_opts(prog, g->pid, g->v8.host_path, site.file_offset,
+					    &opts);
+	if (!l)
+		return -errno;
+	g->links[g->nlinks++] = l;
+	/* GCs are a few a second: a single-stepped probe costs nothing that matters here,
+	 * but say where each one landed, as for the allocator probes */
+	if (g->verbose)
+		fprintf(stderr, "leaktrace: probe %s%s %s+0x%llx %-24s %s\n", what,
+			retprobe ? " (return)" : "", base, (unsigned long long)site.vaddr,
+			site.insn, site.emulated ? "emulated" : "single-stepped");
+	return 0;
+}
+
+/* Return probes first: a return seen without its entry is ignored, while an entry
+ * without its return would be counted as a missed return. */
+static int lt_v8gc_attach_all(struct lt_v8gc *g)
+{
+	struct leaktrace_bpf *s = g->bpf->skel;
+	const struct lt_v8_func *pgc = &g->v8.perform_gc, *soo = &g->v8.size_of_objects;
+	int err = 0;
+
+	for (size_t i = 0; i < soo->n && !err; i++)
+		err = lt_v8gc_attach(g, s->progs.uretprobe_v8_size_of_objects, soo->names[i],
+				     soo->what, true);
+	for (size_t i = 0; i < pgc->n && !err; i++)
+		err = lt_v8gc_attach(g, s->progs.uretprobe_v8_perform_gc, pgc->names[i],
+				     pgc->what, true);
+	for (size_t i = 0; i < pgc->n && !err; i++)
+		err = lt_v8gc_attach(g, s->progs.uprobe_v8_perform_gc, pgc->names[i], pgc->what,
+				     false);
+	return err;
+}
+
+static bool lt_v8gc_seen(const struct lt_v8gc *g, const struct lt_module *m)
+{
+	for (size_t i = 0; i < g->nseen; i++)
+		if (g->seen[i].dev == m->dev && g->seen[i].ino == m->ino)
+			return true;
+	return false;
+}
+
+int lt_v8gc__refresh(struct lt_v8gc *g, const struct lt_modules *mods)
+{
+	struct lt_modules fresh = {};
+	void *v;
+	int err = 0;
+
+	if (g->tracing)
+		return 0;
+	/* only modules not examined before: reading a large binary's symbols takes time */
+	fresh.v = calloc(mods->n ? mods->n : 1, sizeof(*fresh.v));
+	v = realloc(g->seen, (g->nseen + mods->n + 1) * sizeof(*g->seen));
+	if (!fresh.v || !v) {
+		free(fresh.v);
+		return -ENOMEM;
+	}
+	g->seen = v;
+	for (size_t i = 0; i < mods->n; i++) {
+		if (lt_v8gc_seen(g, &mods->v[i]))
+			continue;
+		fresh.v[fresh.n++] = mods->v[i];
+		g->seen[g->nseen].dev = mods->v[i].dev;
+		g->seen[g->nseen++].ino = mods->v[i].ino;
+	}
+	if (!fresh.n)
+		goto cleanup;
+	lt_v8__free(&g->v8);
+	err = lt_v8__detect(&fresh, &g->v8);
+	if (err == -ENOENT) {
+		err = 0; /* perhaps in a library loaded later */
+		goto cleanup;
+	}
+	memcpy(g->why, g->v8.why, sizeof(g->why));
+	if (err == -EOPNOTSUPP) {
+		lt_info("V8 garbage collections not traced: %s", g->why);
+		err = 0;
+		goto cleanup;
+	}
+	if (err)
+		goto cleanup;
+	err = lt_v8gc_attach_all(g);
+	if (err) {
+		snprintf(g->why, sizeof(g->why), "attaching to V8 in %s failed: %s", g->v8.path,
+			 strerror(-err));
+		lt_err("%s", g->why);
+		lt_attach__destroy_links(g->links, g->nlinks);
+		g->nlinks = 0;
+		goto cleanup;
+	}
+	g->tracing = true;
+	lt_debug("V8 %s in %s: %zu GC probes", g->v8.version[0] ? g->v8.version : "(version?)",
+		 g->v8.path, g->nlinks);
+cleanup:
+	free(fresh.v);
+	return err;
+}
+
+void lt_v8gc__set_origin(struct lt_v8gc *g, __u64 origin_ns)
+{
+	g->origin_ns = origin_ns;
+}
+
+bool lt_v8gc__tracing(const struct lt_v8gc *g)
+{
+	return g && g->tracing;
+}
+
+const char *lt_v8gc__off_reason(const struct lt_v8gc *g)
+{
+	return g->tracing ? NULL : g->why;
+}
+
+int lt_v8gc__report(struct lt_v8gc *g, struct lt_gc_report *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->traced = g->tracing;
+	out->off_reason = lt_v8gc__off_reason(g);
+	out->module = g->v8.path;
+	out->v8_version = g->v8.version;
+	/* Node runs its main isolate on the process's main thread, whose tid is the pid */
+	return lt_gc_log__summarize(g->log, (__u32)g->pid, out);
+}
+
+void lt_v8gc__free(struct lt_v8gc *g)
+{
+	if (!g)
+		return;
+	lt_attach__destroy_links(g->links, g->nlinks);
+	lt_gc_log__free(g->log);
+	lt_v8__free(&g->v8);
+	free(g->seen);
+	free(g);
+}

@@ -1,0 +1,487 @@
+# SPDX-License-Identifier: GPL-2.0
+"""V8 garbage-collection tracing against real Node processes: the JS targets in tests/targets
+run with --expose-gc and --trace-gc, force a mark-compact every 200 ms while they leak (or
+not), and the report's collections are compared with what V8 printed at the same time.
+Node 18, 20, 22 and 24 come from the npm registry (tools/fetch-node.sh); when it cannot be
+reached those tests are skipped with the reason."""
+
+import itertools
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+
+from harness import (LEAKTRACE, REPO, STEP_TIMEOUT, ATTACH_TIMEOUT, EXIT_TIMEOUT, Fail, Run,
+                     Skip, check_budget, log, parse_reports, spawn, tail, tmp_path, wait_proc)
+from registry import scenario, scenarios, test
+
+JS_TARGETS = os.path.join(REPO, "tests", "targets")
+NODE_CACHE = os.environ.get("LT_NODE_CACHE") or os.path.join(REPO, "build", "node")
+NODE_VERSIONS = ("18", "20", "22", "24")
+MIB = 1 << 20
+_run_ids = itertools.count(1)
+
+# "[pid:0x...]   123 ms: Mark-Compact 4.0 (6.4) -> 3.3 (7.4) MB, [pooled: 0 MB, ]6.32 / 0.00 ms
+#  (average mu = ...) testing; GC in old space requested"
+TRACE_GC = re.compile(
+    r"^\[\d+:0x[0-9a-f]+\]\s+\d+ ms: (?P<kind>Scavenge|Mark-Compact|Mark-sweep|Minor Mark-\w+)"
+    r"\S*(?: \([\w ]+\))? (?P<before>[\d.]+) \([\d.]+\) -> (?P<after>[\d.]+) \([\d.]+\) MB, "
+    r"(?:pooled: [\d.]+ MB, )?(?P<pause>[\d.]+) / [\d.]+ ms .*?\) (?P<reason>[^;]*)")
+
+
+def trace_kind(word):
+    if word == "Scavenge":
+        return "scavenge"
+    if word.startswith("Minor"):
+        return "minor-mark-compact"
+    return "mark-compact"  # "Mark-sweep" in Node 18
+
+
+def parse_trace_gc(lines):
+    """The --trace-gc lines among a target's output, as dicts; a line V8 wrote that this
+    pattern misses fails the test rather than being skipped."""
+    out = []
+    for line in lines:
+        if not line.startswith("["):
+            continue
+        m = TRACE_GC.match(line)
+        if not m:
+            raise Fail("unparsed --trace-gc line: %s" % line)
+        out.append({"kind": trace_kind(m.group("kind")), "before": float(m.group("before")),
+                    "after": float(m.group("after")), "pause": float(m.group("pause")),
+                    "reason": m.group("reason").strip()})
+    return out
+
+
+_node_paths = {}
+_registry_down = []
+
+
+def node_binary(major):
+    """build/node/MAJOR/bin/node, fetched from npm on first use; Skip when unavailable."""
+    if major not in _node_paths and _registry_down:
+        _node_paths[major] = (None, _registry_down[0])
+    if major not in _node_paths:
+        script = os.path.join(REPO, "tools", "fetch-node.sh")
+        try:
+            r = subprocess.run([script, "-d", NODE_CACHE, major], capture_output=True,
+                               timeout=400)
+            words = r.stdout.decode("utf-8", "replace").split(None, 2)
+        except (OSError, subprocess.TimeoutExpired) as e:
+            words = [major, "-", "fetch-node.sh: %s" % e]
+        if len(words) >= 2 and words[1] != "-" and os.access(words[1], os.X_OK):
+            _node_paths[major] = (words[1], None)
+        else:
+            _node_paths[major] = (None, " ".join(words[1:]).lstrip("- ").strip() or
+                                  "tools/fetch-node.sh printed nothing")
+            # one network failure is enough: the other versions would wait for it too
+            if re.search(r"FetchError|ECONNREFUSED|ENOTFOUND|ETIMEDOUT|EAI_AGAIN|timed out",
+                         _node_paths[major][1]):
+                _registry_down.append(_node_paths[major][1])
+    path, why = _node_paths[major]
+    if not path:
+        raise Skip("Node %s unavailable: %s" % (major, why))
+    return path
+
+
+def system_node():
+    path = shutil.which("node")
+    if not path:
+        raise Skip("node is not installed")
+    return path
+
+
+def js_argv(node, target, variant, mode):
+    return [node, "--expose-gc", "--trace-gc", os.path.join(JS_TARGETS, target + ".js"),
+            variant, mode]
+
+
+def read_js_truth(lines, what):
+    """The truth line and the --trace-gc lines between "go" and it."""
+    go = lines.wait_for(lambda l: l == "go", STEP_TIMEOUT, "%s go" % what)
+    i = lines.wait_for(lambda l: l.startswith("{\"target\""), STEP_TIMEOUT, "%s truth" % what, go)
+    lines.wait_for(lambda l: l == "done", STEP_TIMEOUT, "%s done" % what, i)
+    return json.loads(lines.lines[i]), parse_trace_gc(lines.lines[go + 1:i])
+
+
+def js_attach_run(target, variant, node=None, fmt="json", extra=("-t", "gc")):
+    """node TARGET VARIANT wait; leaktrace -p attaches; SIGUSR2 starts the work; SIGINT ends
+    the trace once the target printed its truth."""
+    check_budget()
+    run = Run()
+    run.trace = []
+    out = tmp_path("%s-%s-%d.out" % (target, variant, next(_run_ids)))
+    tgt = tr = None
+    try:
+        node = node or system_node()
+        tgt = spawn(js_argv(node, target, variant, "wait"))
+        i = tgt.out.wait_for(lambda l: l.startswith("ready "), STEP_TIMEOUT, "%s ready" % target)
+        run.pid = int(tgt.out.lines[i].split()[1])
+        tr = spawn([LEAKTRACE, "-p", str(run.pid), "-f", fmt, "-o", out] + list(extra))
+        tr.err.wait_for(lambda l: "attached" in l, ATTACH_TIMEOUT, "leaktrace attached")
+        os.kill(run.pid, signal.SIGUSR2)
+        run.truth, run.trace = read_js_truth(tgt.out, target)
+        tr.send_signal(signal.SIGINT)
+        run.rc = wait_proc(tr, EXIT_TIMEOUT, "leaktrace after SIGINT")
+        tr.err.wait_eof(5)
+        run.stderr = tr.err.text()
+        run.target_alive_after = tgt.poll() is None
+        with open(out, errors="replace") as f:
+            run.raw = f.read()
+        if fmt == "json":
+            run.reports = parse_reports(run.raw)
+    except (Fail, OSError) as e:
+        run.error = str(e)
+        if tr is not None:
+            run.stderr = tr.err.text()
+            run.error += "; leaktrace stderr: " + tail(run.stderr)
+    finally:
+        for p in (tr, tgt):
+            if p is not None and p.poll() is None:
+                p.kill()
+                p.wait(5)
+    log("%s %s: rc %s" % (target, variant, run.rc))
+    return run
+
+
+def js_launch_run(target, variant, extra=("-t", "gc")):
+    """leaktrace -- node TARGET VARIANT launch: probes attached when node maps its code; the
+    target's output (with --trace-gc) comes through leaktrace's stdout."""
+    check_budget()
+    run = Run()
+    run.trace = []
+    out = tmp_path("launch-%s-%s-%d.out" % (target, variant, next(_run_ids)))
+    tr = None
+    try:
+        tr = spawn([LEAKTRACE, "-f", "json", "-o", out] + list(extra) + ["--"] +
+                   js_argv(system_node(), target, variant, "launch"))
+        i = tr.out.wait_for(lambda l: l.startswith("ready "), ATTACH_TIMEOUT,
+                            "launched %s ready" % target)
+        run.pid = int(tr.out.lines[i].split()[1])
+        run.truth, run.trace = read_js_truth(tr.out, target)
+        run.rc = wait_proc(tr, EXIT_TIMEOUT, "leaktrace after the launched target exited")
+        tr.err.wait_eof(5)
+        run.stderr = tr.err.text()
+        with open(out, errors="replace") as f:
+            run.raw = f.read()
+        run.reports = parse_reports(run.raw)
+    except (Fail, OSError) as e:
+        run.error = str(e)
+        if tr is not None:
+            run.error += "; leaktrace stderr: " + tail(tr.err.text())
+    finally:
+        if tr is not None and tr.poll() is None:
+            tr.kill()
+            tr.wait(5)
+    return run
+
+
+scenarios({
+    # the default trace kinds: GC tracing turns itself on for a process with V8
+    "js_emitter_leak": lambda: js_attach_run("js_emitter", "leak", extra=()),
+    "js_emitter_fixed": lambda: js_attach_run("js_emitter", "fixed"),
+    "js_cache_leak": lambda: js_attach_run("js_cache", "leak"),
+    "js_cache_fixed": lambda: js_attach_run("js_cache", "fixed", fmt="text"),
+    "js_pool_leak": lambda: js_launch_run("js_pool", "leak"),
+    "js_pool_fixed": lambda: js_attach_run("js_pool", "fixed"),
+})
+for _v in NODE_VERSIONS:
+    scenarios({"node%s" % _v: (lambda v: lambda: js_attach_run(
+        "js_cache", "leak", node=node_binary(v), extra=("-t", "gc", "-v")))(_v)})
+
+
+# ---- checks ----
+
+def gc_of(run):
+    rep = run.final()
+    gc = rep.get("gc")
+    if not isinstance(gc, dict):
+        raise Fail("report has no gc object")
+    if gc.get("traced") is not True:
+        raise Fail("GC not traced: %s" % gc.get("off_reason"))
+    return gc
+
+
+def check_verdict(run, want):
+    gc = gc_of(run)
+    if gc.get("verdict") != want:
+        raise Fail("verdict %r, expected %r: %s; live after mark-compacts (MiB): %s" %
+                   (gc.get("verdict"), want, gc.get("summary"), live_series(gc)))
+    sentence = "JS heap %s: " % want
+    if not (gc.get("summary") or "").startswith(sentence):
+        raise Fail("summary %r does not start with %r" % (gc.get("summary"), sentence))
+    if gc.get("trend_tid") != run.pid or gc.get("other_isolate_mark_compacts") != 0:
+        raise Fail("trend of thread %r (%r other isolates' mark-compacts), expected the main "
+                   "thread %d" % (gc.get("trend_tid"), gc.get("other_isolate_mark_compacts"),
+                                  run.pid))
+    n = gc.get("mark_compacts_fitted", 0)
+    if n < run.truth["forced_gcs"]:
+        raise Fail("%d mark-compacts in the fit, the target forced %d" %
+                   (n, run.truth["forced_gcs"]))
+    return gc
+
+
+def live_series(gc):
+    return ["%.2f" % (c["live_after"] / MIB) for c in gc.get("collections", [])
+            if c.get("kind") == "mark-compact" and c.get("live_after") is not None]
+
+
+def match_offset(cols, trace):
+    """Where the trace's collections sit in leaktrace's list: both are in GC order, and
+    leaktrace may also hold GCs from before "go" or after the truth line."""
+    kinds = [c["kind"] for c in cols]
+    want = [t["kind"] for t in trace]
+    best = None
+    for k in range(len(kinds) - len(want) + 1):
+        if kinds[k:k + len(want)] != want:
+            continue
+        err = sum(abs(c["live_after"] / MIB - t["after"]) for c, t in
+                  zip(cols[k:], trace) if c.get("live_after") is not None)
+        if best is None or err < best[0]:
+            best = (err, k)
+    return None if best is None else best[1]
+
+
+def check_against_trace_gc(run):
+    """Each GC V8 printed while the target worked is in the report, in order, with the same
+    kind and reason; live sizes equal to V8's within its rounding to 0.1 MB (both are
+    Heap::SizeOfObjects at the same two points); pauses no longer than V8's, which times
+    a window around Heap::PerformGarbageCollection (plus its rounding), and together at
+    least 75% of V8's total (the rest is V8's bookkeeping outside that function, a few
+    hundredths of a millisecond a GC here, more when the machine is loaded)."""
+    gc = gc_of(run)
+    trace = run.trace
+    mcs = sum(1 for t in trace if t["kind"] == "mark-compact")
+    if mcs < run.truth["forced_gcs"]:
+        raise Fail("--trace-gc shows %d mark-compacts, the target forced %d" %
+                   (mcs, run.truth["forced_gcs"]))
+    cols = gc["collections"]
+    k = match_offset(cols, trace)
+    if k is None:
+        raise Fail("the %d GCs of --trace-gc (%s) are not a run of leaktrace's %d (%s)" %
+                   (len(trace), " ".join(t["kind"] for t in trace), len(cols),
+                    " ".join(c["kind"] for c in cols)))
+    ours = theirs = 0.0
+    for n, (c, t) in enumerate(zip(cols[k:], trace)):
+        where = "GC %d (%s)" % (n + 1, t["kind"])
+        if c["reason"] != t["reason"]:
+            raise Fail("%s: reason %r, --trace-gc says %r" % (where, c["reason"], t["reason"]))
+        for ours_key, theirs_key in (("live_before", "before"), ("live_after", "after")):
+            if c.get(ours_key) is None:
+                raise Fail("%s: %s unknown" % (where, ours_key))
+            if abs(c[ours_key] / MIB - t[theirs_key]) > 0.051:
+                raise Fail("%s: %s %.3f MiB, --trace-gc says %.1f" %
+                           (where, ours_key, c[ours_key] / MIB, t[theirs_key]))
+        if c["pause_ms"] > t["pause"] + 0.051:
+            raise Fail("%s: pause %.3f ms, longer than --trace-gc's %.2f" %
+                       (where, c["pause_ms"], t["pause"]))
+        ours += c["pause_ms"]
+        theirs += t["pause"]
+    if ours < 0.75 * theirs:
+        raise Fail("pauses add up to %.2f ms, --trace-gc's to %.2f" % (ours, theirs))
+    counted = gc["counts"]
+    for kind in ("scavenge", "mark-compact"):
+        n = sum(1 for t in trace if t["kind"] == kind)
+        if counted.get(kind, 0) < n:
+            raise Fail("counts.%s = %s, --trace-gc shows %d" % (kind, counted.get(kind), n))
+    if abs(gc["total_pause_ms"] - sum(c["pause_ms"] for c in cols)) > 0.01 * len(cols) + 0.01:
+        raise Fail("total_pause_ms %.3f is not the sum of the listed pauses" %
+                   gc["total_pause_ms"])
+
+
+def check_rss(run):
+    gc = gc_of(run)
+    for c in gc["collections"]:
+        if not c["rss"] or c["rss"] < (c.get("live_after") or 0):
+            raise Fail("collection at %.2f s: rss %s, live after %s" %
+                       (c["t_s"], c["rss"], c.get("live_after")))
+    if gc.get("rss_trend_bytes_per_s") is None:
+        raise Fail("no rss_trend_bytes_per_s")
+
+
+# ---- tests ----
+
+def verdict_test(scen, want):
+    def t():
+        check_verdict(scenario(scen), want)
+    t.__name__ = "test_%s_verdict_%s" % (scen, want)
+    test(t)
+
+
+def trace_test(scen):
+    def t():
+        check_against_trace_gc(scenario(scen))
+    t.__name__ = "test_%s_matches_trace_gc" % scen
+    test(t)
+
+
+for _scen, _want in (("js_emitter_leak", "growing"), ("js_emitter_fixed", "stable"),
+                     ("js_cache_leak", "growing"), ("js_pool_leak", "growing"),
+                     ("js_pool_fixed", "stable")):
+    verdict_test(_scen, _want)
+for _scen in ("js_emitter_leak", "js_emitter_fixed", "js_cache_leak", "js_pool_leak",
+              "js_pool_fixed"):
+    trace_test(_scen)
+for _v in NODE_VERSIONS:
+    verdict_test("node%s" % _v, "growing")
+    trace_test("node%s" % _v)
+
+
+@test
+def test_js_cache_fixed_text_stable():
+    run = scenario("js_cache_fixed")
+    if run.error or run.rc != 0:
+        raise Fail(run.error or "exit code %s; stderr: %s" % (run.rc, tail(run.stderr)))
+    m = re.search(r"^JS heap \(V8\): JS heap (\w+): [+-]\d+\.\d MiB/min over (\d+) "
+                  r"mark-compacts \(R\^2 [\d.]+\)$", run.raw, re.M)
+    if not m:
+        raise Fail("no JS heap verdict line in the text report: %s" % tail(run.raw, 8))
+    if m.group(1) != "stable" or int(m.group(2)) < run.truth["forced_gcs"]:
+        raise Fail("text says %r" % m.group(0))
+    for what in (r"^  live after mark-compact: [\d.]+ \w+ at [\d.]+ s -> [\d.]+ \w+ at",
+                 r"^  process RSS at the same times: ",
+                 r"^  collections: \d+ \(.*\d+ mark-compact.*\); pause [\d.]+ ms in total"):
+        if not re.search(what, run.raw, re.M):
+            raise Fail("text report lacks %r: %s" % (what, tail(run.raw, 8)))
+
+
+@test
+def test_js_gc_on_by_default():
+    # no -t: heap and mmap as always, GC tracing because the process carries V8
+    run = scenario("js_emitter_leak")
+    rep = run.final()
+    gc_of(run)
+    if "V8 GC probes" not in run.stderr:
+        raise Fail("attach line does not mention the GC probes: %s" % tail(run.stderr))
+    if not isinstance(rep.get("heap"), dict) or rep["heap"].get("count", 0) <= 0:
+        raise Fail("the heap section is empty next to GC tracing")
+
+
+@test
+def test_js_gc_rss_series():
+    check_rss(scenario("js_emitter_fixed"))
+
+
+@test
+def test_js_gc_json_shape():
+    gc = gc_of(scenario("js_pool_fixed"))
+    for key, typ in (("collections", list), ("live_after_mark_compact_trend_bytes_per_s",
+                                             (int, float)),
+                     ("live_after_mark_compact_trend_r2", (int, float)), ("verdict", str),
+                     ("counts", dict), ("total_pause_ms", (int, float)), ("module", str),
+                     ("v8_version", str), ("summary", str), ("collections_omitted", int)):
+        if not isinstance(gc.get(key), typ):
+            raise Fail("gc.%s missing or of the wrong type: %r" % (key, gc.get(key)))
+    for c in gc["collections"]:
+        for key in ("t_s", "kind", "reason", "pause_ms", "live_before", "live_after", "rss"):
+            if key not in c:
+                raise Fail("collection without %s: %r" % (key, c))
+    ts = [c["t_s"] for c in gc["collections"]]
+    if ts != sorted(ts):
+        raise Fail("collections out of time order: %s" % ts)
+    if not os.path.samefile(gc["module"], system_node()):
+        raise Fail("gc.module %r is not %s" % (gc["module"], system_node()))
+    if not re.fullmatch(r"\d+\.\d+\.\d+\.\d+", gc["v8_version"]):
+        raise Fail("v8_version %r" % gc["v8_version"])
+    for loss in ("gc_event_lost", "gc_return_missed"):
+        if run_lost(scenario("js_pool_fixed"), loss) != 0:
+            raise Fail("lost.%s = %s" % (loss, run_lost(scenario("js_pool_fixed"), loss)))
+
+
+def run_lost(run, key):
+    return run.final().get("lost", {}).get(key)
+
+
+@test
+def test_js_pool_leak_sockets_checked_out():
+    # the leaking variant really did keep its failed connections open
+    run = scenario("js_pool_leak")
+    run.final()
+    t = run.truth
+    if t["failures"] < 100 or t["checked_out"] != t["failures"]:
+        raise Fail("truth: %r" % t)
+
+
+@test
+def test_node18_constprop_clone_probed():
+    # Node 18 calls a .constprop clone of PerformGarbageCollection: both are probed
+    run = scenario("node18")
+    gc_of(run)
+    lines = run.stderr.splitlines()
+    pgc = "leaktrace: probe Heap::PerformGarbageCollection "
+    probes = [l for l in lines if l.startswith(pgc) and not l.startswith(pgc + "(return) ")]
+    returns = [l for l in lines if l.startswith(pgc + "(return) ")]
+    if len(probes) != 2 or len(returns) != 2:
+        raise Fail("%d PerformGarbageCollection entry and %d return probes: %s" %
+                   (len(probes), len(returns), probes + returns))
+    for l in probes:
+        if not re.search(r"node\+0x[0-9a-f]+ .* (emulated|single-stepped)$", l):
+            raise Fail("probe line does not say where it landed: %s" % l)
+
+
+@test
+def test_node_versions_module_and_version():
+    seen = {}
+    for v in NODE_VERSIONS:
+        try:
+            node = node_binary(v)
+        except Skip:
+            continue
+        gc = gc_of(scenario("node%s" % v))
+        if not os.path.samefile(gc["module"], node):
+            raise Fail("Node %s: gc.module %r" % (v, gc["module"]))
+        seen[v] = gc["v8_version"]
+    if not seen:
+        raise Skip("no Node version could be fetched")
+    if len(set(seen.values())) != len(seen):
+        raise Fail("V8 versions not distinct across Node versions: %s" % seen)
+
+
+@test
+def test_no_v8_says_why():
+    # a C program: everything else works, and the report says why there is no GC section
+    run = scenario("heap")
+    gc = run.final().get("gc")
+    if not isinstance(gc, dict) or gc.get("traced") is not False:
+        raise Fail("gc object %r" % gc)
+    if gc.get("off_reason") != "no V8 symbols in this process" or gc.get("verdict") != "unknown":
+        raise Fail("off_reason %r, verdict %r" % (gc.get("off_reason"), gc.get("verdict")))
+    if gc.get("collections") != []:
+        raise Fail("collections in a process without V8: %r" % gc.get("collections"))
+
+
+@test
+def test_no_v8_text_says_why():
+    run = scenario("text")
+    if run.error or run.rc != 0:
+        raise Fail(run.error or "exit code %s" % run.rc)
+    if "\nJS heap (V8): not traced: no V8 symbols in this process\n" not in run.raw:
+        raise Fail("text report lacks the reason: %s" % tail(run.raw, 4))
+
+
+@test
+def test_error_gc_only_without_v8():
+    check_budget()
+    path = os.path.join(REPO, "build", "targets", "heap_leaks")
+    if not os.access(path, os.X_OK):
+        raise Fail("target %s not built" % path)
+    tgt = spawn([path, "wait"])
+    try:
+        i = tgt.out.wait_for(lambda l: l.startswith("ready "), STEP_TIMEOUT, "heap_leaks ready")
+        pid = int(tgt.out.lines[i].split()[1])
+        p = spawn([LEAKTRACE, "-p", str(pid), "-t", "gc"])
+        rc = wait_proc(p, 30, "leaktrace -t gc on a C program")
+        p.err.wait_eof(5)
+        err = [l for l in p.err.lines if l.strip()]
+        if rc == 0 or rc < 0 or len(err) != 1:
+            raise Fail("rc %s, stderr %r" % (rc, err))
+        if "no V8 symbols in this process" not in err[0] or str(pid) not in err[0]:
+            raise Fail("error line: %s" % err[0])
+        if tgt.poll() is not None:
+            raise Fail("target died")
+    finally:
+        if tgt.poll() is None:
+            tgt.kill()
+            tgt.wait(5)

@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: GPL-2.0
+// The protocol the JS targets follow with the integration suite, as target.h does for the
+// C ones: "ready PID", wait for the tracer (SIGUSR2: Node keeps SIGUSR1 for its inspector),
+// "go", the work in ticks each ended by a forced mark-compact (run with --expose-gc), the
+// truth JSON, "done". argv: VARIANT (leak|fixed) [wait|launch]; launch starts at once and
+// exits after "done".
+'use strict';
+
+const TICK_MS = 200;
+const GO_TIMEOUT_MS = 120000;
+const LINGER_MS = 60000;
+
+function run(name, tick, opts) {
+	const variant = process.argv[2] || 'leak';
+	const mode = process.argv[3] || 'wait';
+	const ticks = opts.ticks || 12;
+	if (variant !== 'leak' && variant !== 'fixed') {
+		process.stderr.write(`usage: ${name} leak|fixed [wait|launch]\n`);
+		process.exit(2);
+	}
+	if (typeof gc !== 'function') {
+		process.stderr.write(`${name}: run with --expose-gc\n`);
+		process.exit(2);
+	}
+	const keepalive = setTimeout(() => {
+		process.stderr.write(`${name}: no SIGUSR2 within ${GO_TIMEOUT_MS} ms\n`);
+		process.exit(3);
+	}, GO_TIMEOUT_MS);
+
+	async function work() {
+		clearTimeout(keepalive);
+		console.log('go');
+		let t0 = Date.now();
+		for (let i = 0; i < ticks; i++) {
+			await tick(variant === 'leak', i);
+			gc();
+			const next = t0 + (i + 1) * TICK_MS;
+			await new Promise((r) => setTimeout(r, Math.max(0, next - Date.now())));
+		}
+		const truth = Object.assign({ target: name, variant, ticks, forced_gcs: ticks,
+					      expect: variant === 'leak' ? 'growing' : 'stable' },
+					    opts.truth ? opts.truth() : {});
+		console.log(JSON.stringify(truth));
+		console.log('done');
+		if (opts.cleanup)
+			await opts.cleanup();
+		if (mode === 'launch')
+			process.exit(0);
+		setTimeout(() => process.exit(0), LINGER_MS);
+	}
+
+	// ready only once the setup (a listening server) is complete
+	Promise.resolve(opts.setup ? opts.setup() : null).then(() => {
+		console.log(`ready ${process.pid}`);
+		if (mode === 'launch')
+			work();
+		else
+			process.once('SIGUSR2', work);
+	});
+}
+
+module.exports = { run };
