@@ -26,6 +26,7 @@
 #include "js_names.h"
 #include "v8_frames.h"
 #include "v8gc.h"
+#include "v8_detect.h"
 
 struct lt_session {
 	const struct lt_config *cfg;
@@ -54,11 +55,6 @@ static bool lt_session_traces_fds(const struct lt_config *cfg)
 	return cfg->trace_fd || cfg->trace_sock;
 }
 
-static int lt_session_any_symbol(const struct lt_elf_sym *sym, void *ctx)
-{
-	return 1;
-}
-
 static __u64 lt_now_ns(void)
 {
 	struct timespec ts;
@@ -67,26 +63,29 @@ static __u64 lt_now_ns(void)
 	return (__u64)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
-/*
- * LEAD: stand-in for lt_v8__detect() (src/v8_detect.c, issue 4 part 1); replace at merge.
- * The V8 module is the first whose ELF carries v8dbg_ constants, at its primary load
- * (lowest address). Opens its ELF into *elf.
- */
+/* The module that carries V8 (lt_v8__detect, the same answer GC tracing gets), with its
+ * ELF opened into *elf; NULL when there is none. A V8 whose GC entry points are missing
+ * still has frames to name. */
 static const struct lt_module *lt_session_find_v8(const struct lt_modules *mods,
 						  struct lt_elf **elf)
 {
-	for (size_t i = 0; i < mods->n; i++) {
-		struct lt_elf *e = lt_elf__open(mods->v[i].host_path);
+	const struct lt_module *found = NULL;
+	struct lt_v8_module v8 = {};
+	int err = lt_v8__detect(mods, &v8);
 
-		if (!e)
-			continue;
-		if (lt_elf__for_each(e, "v8dbg_", lt_session_any_symbol, NULL)) {
-			*elf = e;
-			return &mods->v[i];
-		}
-		lt_elf__close(e);
+	if (err && err != -EOPNOTSUPP)
+		goto cleanup;
+	for (size_t i = 0; i < mods->n && !found; i++)
+		if (mods->v[i].dev == v8.dev && mods->v[i].ino == v8.ino)
+			found = &mods->v[i]; /* sorted by start: the primary load */
+	if (found) {
+		*elf = lt_elf__open(found->host_path);
+		if (!*elf)
+			found = NULL;
 	}
-	return NULL;
+cleanup:
+	lt_v8__free(&v8);
+	return found;
 }
 
 /* The walker names JS frames when it knows V8's layout and where V8 code lies; code

@@ -6,6 +6,12 @@ set -euo pipefail
 PKGS=(make gcc g++ clang llvm pkg-config perl bpftool libbpf-dev libelf-dev libdw-dev zlib1g-dev
       libcapstone-dev libcmocka-dev libc6-dbg python3 iproute2 procps)
 
+# Node.js for the V8 tests and the HTTP benchmark: any node will do (the tests fetch the other
+# versions from npm), so Debian's is installed only when there is none at all.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+	PKGS+=(nodejs npm)
+fi
+
 missing=()
 for p in "${PKGS[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -106,9 +106,10 @@ def read_js_truth(lines, what):
     return json.loads(lines.lines[i]), parse_trace_gc(lines.lines[go + 1:i])
 
 
-def js_attach_run(target, variant, node=None, fmt="json", extra=("-t", "gc")):
-    """node TARGET VARIANT wait; leaktrace -p attaches; SIGUSR2 starts the work; SIGINT ends
-    the trace once the target printed its truth."""
+def js_attach_run(target, variant, node=None, fmt="json", extra=("-t", "gc"), mode="wait"):
+    """node TARGET VARIANT MODE (wait, or hold: the target keeps what it opened); leaktrace
+    -p attaches; SIGUSR2 starts the work; SIGINT ends the trace once the target printed its
+    truth."""
     check_budget()
     run = Run()
     run.trace = []
@@ -116,7 +117,7 @@ def js_attach_run(target, variant, node=None, fmt="json", extra=("-t", "gc")):
     tgt = tr = None
     try:
         node = node or system_node()
-        tgt = spawn(js_argv(node, target, variant, "wait"))
+        tgt = spawn(js_argv(node, target, variant, mode))
         i = tgt.out.wait_for(lambda l: l.startswith("ready "), STEP_TIMEOUT, "%s ready" % target)
         run.pid = int(tgt.out.lines[i].split()[1])
         tr = spawn([LEAKTRACE, "-p", str(run.pid), "-f", fmt, "-o", out] + list(extra))

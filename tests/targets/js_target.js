@@ -2,8 +2,8 @@
 // The protocol the JS targets follow with the integration suite, as target.h does for the
 // C ones: "ready PID", wait for the tracer (SIGUSR2: Node keeps SIGUSR1 for its inspector),
 // "go", the work in ticks each ended by a forced mark-compact (run with --expose-gc), the
-// truth JSON, "done". argv: VARIANT (leak|fixed) [wait|launch]; launch starts at once and
-// exits after "done".
+// truth JSON, "done". argv: VARIANT (leak|fixed) [wait|hold|launch]; launch starts at once and
+// exits after "done"; hold waits like wait but leaves the work's resources open.
 'use strict';
 
 const TICK_MS = 200;
@@ -15,7 +15,7 @@ function run(name, tick, opts) {
 	const mode = process.argv[3] || 'wait';
 	const ticks = opts.ticks || 12;
 	if (variant !== 'leak' && variant !== 'fixed') {
-		process.stderr.write(`usage: ${name} leak|fixed [wait|launch]\n`);
+		process.stderr.write(`usage: ${name} leak|fixed [wait|hold|launch]\n`);
 		process.exit(2);
 	}
 	if (typeof gc !== 'function') {
@@ -42,7 +42,8 @@ function run(name, tick, opts) {
 					    opts.truth ? opts.truth() : {});
 		console.log(JSON.stringify(truth));
 		console.log('done');
-		if (opts.cleanup)
+		// hold: keep what the work left open until the test has its report
+		if (opts.cleanup && mode !== 'hold')
 			await opts.cleanup();
 		if (mode === 'launch')
 			process.exit(0);
