@@ -16,6 +16,7 @@ struct lt_unwind_state {
 	__u32 nr;
 	bool done;
 	bool error;
+	bool v8;  /* the target has V8 frames to name: looked up once per stack */
 };
 
 /* Row in effect for pc, or NULL when pc is in no module with a table. */
@@ -77,7 +78,7 @@ static int lt_unwind_step(__u32 idx, struct lt_unwind_state *st)
 		return 1;
 	/* A JS frame is stored as its function's name: interpreted frames all share one pc
 	 * (the interpreter's), and JIT code moves. The walk itself goes on from the pc. */
-	ip = lt_v8_name_frame(st->pc, st->bp) ?: st->pc;
+	ip = st->v8 ? lt_v8_name_frame(st->pc, st->bp) ?: st->pc : st->pc;
 	st->out->ips[st->nr & (LT_MAX_FRAMES - 1)] = ip;
 	st->nr++;
 	st->hash = (st->hash ^ ip) * 0x100000001b3ULL;
@@ -150,6 +151,7 @@ static __always_inline void lt_skip_syscall_wrapper(__u64 *pc, __u64 *sp)
 static __always_inline __u64 lt_capture_stack(__u64 pc, __u64 sp, __u64 bp, bool in_syscall)
 {
 	struct lt_unwind_state st = {};
+	struct lt_v8_config *v8;
 	__u32 zero = 0;
 	__u64 id;
 	long err;
@@ -163,6 +165,8 @@ static __always_inline __u64 lt_capture_stack(__u64 pc, __u64 sp, __u64 bp, bool
 	st.sp = sp;
 	st.bp = bp;
 	st.hash = 0xcbf29ce484222325ULL;
+	v8 = bpf_map_lookup_elem(&v8_config, &zero);
+	st.v8 = v8 && v8->enabled;
 	bpf_loop(LT_MAX_FRAMES, lt_unwind_step, &st, 0);
 
 	st.out->nr = st.nr;
