@@ -9,6 +9,7 @@
 #include "gc_trend.h"
 #include "loader.h"
 #include "procmaps.h"
+#include "v8_detect.h"
 
 struct lt_v8gc;
 struct ring_buffer;
@@ -25,6 +26,8 @@ int lt_v8gc__refresh(struct lt_v8gc *g, const struct lt_modules *mods);
 /* Collection times are given relative to origin_ns (CLOCK_MONOTONIC). */
 void lt_v8gc__set_origin(struct lt_v8gc *g, __u64 origin_ns);
 bool lt_v8gc__tracing(const struct lt_v8gc *g);
+/* The V8 module found so far (GC entry points missing or not), NULL if none yet. */
+const struct lt_v8_module *lt_v8gc__module(const struct lt_v8gc *g);
 /* Why GC tracing is off ("no V8 symbols in this process", ...), NULL when it is on. */
 const char *lt_v8gc__off_reason(const struct lt_v8gc *g);
 /* The summary for a report; valid until the next call or free. Free with

@@ -63,20 +63,26 @@ static __u64 lt_now_ns(void)
 	return (__u64)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
-/* The module that carries V8 (lt_v8__detect, the same answer GC tracing gets), with its
- * ELF opened into *elf; NULL when there is none. A V8 whose GC entry points are missing
- * still has frames to name. */
-static const struct lt_module *lt_session_find_v8(const struct lt_modules *mods,
-						  struct lt_elf **elf)
+/* The module that carries V8, with its ELF opened into *elf; NULL when there is none. GC
+ * tracing has already looked for it (lt_v8__detect over the modules it had not seen);
+ * only without it (-t without gc) is it looked for here. A V8 whose GC entry points are
+ * missing still has frames to name. */
+static const struct lt_module *lt_session_find_v8(struct lt_session *s,
+						  const struct lt_modules *mods, struct lt_elf **elf)
 {
+	const struct lt_v8_module *known = lt_v8gc__module(s->v8gc);
 	const struct lt_module *found = NULL;
 	struct lt_v8_module v8 = {};
-	int err = lt_v8__detect(mods, &v8);
+	int err = 0;
 
-	if (err && err != -EOPNOTSUPP)
+	if (!known && !s->v8gc) {
+		err = lt_v8__detect(mods, &v8);
+		known = &v8;
+	}
+	if (!known || (err && err != -EOPNOTSUPP))
 		goto cleanup;
 	for (size_t i = 0; i < mods->n && !found; i++)
-		if (mods->v[i].dev == v8.dev && mods->v[i].ino == v8.ino)
+		if (mods->v[i].dev == known->dev && mods->v[i].ino == known->ino)
 			found = &mods->v[i]; /* sorted by start: the primary load */
 	if (found) {
 		*elf = lt_elf__open(found->host_path);
@@ -103,7 +109,7 @@ static void lt_session_v8_frames(struct lt_session *s, const struct lt_maps *map
 	if (s->cfg->no_js_names)
 		return;
 	if (!s->v8_seen) {
-		v8 = lt_session_find_v8(mods, &e);
+		v8 = lt_session_find_v8(s, mods, &e);
 		if (!v8)
 			return;
 		s->v8_seen = true;
@@ -154,7 +160,6 @@ static int lt_session_refresh(struct lt_session *s)
 	if (err)
 		goto cleanup;
 	lt_bpf__add_cfi(s->bpf, &mods);
-	lt_session_v8_frames(s, &maps, &mods);
 	if (s->cfg->trace_heap) {
 		err = lt_attach__modules(s->attach, &mods, &added);
 		if (err)
@@ -172,6 +177,7 @@ static int lt_session_refresh(struct lt_session *s)
 		if (err)
 			goto cleanup;
 	}
+	lt_session_v8_frames(s, &maps, &mods);
 	if (s->sym)
 		lt_symbolizer__refresh(s->sym);
 	else

@@ -238,6 +238,11 @@ bool lt_v8gc__tracing(const struct lt_v8gc *g)
 	return g && g->tracing;
 }
 
+const struct lt_v8_module *lt_v8gc__module(const struct lt_v8gc *g)
+{
+	return g && g->v8.path ? &g->v8 : NULL;
+}
+
 const char *lt_v8gc__off_reason(const struct lt_v8gc *g)
 {
 	return g->tracing ? NULL : g->why;
