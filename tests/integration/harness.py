@@ -249,6 +249,15 @@ def parse_reports(raw):
     return reports
 
 
+def read_output(run, out, fmt="json"):
+    """What leaktrace wrote to -o: run.raw, and run.reports when it is JSON."""
+    if os.path.exists(out):
+        with open(out, errors="replace") as f:
+            run.raw = f.read()
+    if fmt == "json":
+        run.reports = parse_reports(run.raw)
+
+
 def attach_run(target, fmt="json", extra=(), stop_sig=signal.SIGINT, mode="wait",
                self_stop=False):
     """Start target, attach leaktrace -p, let the target work, stop leaktrace (or let it stop
@@ -285,11 +294,7 @@ def attach_run(target, fmt="json", extra=(), stop_sig=signal.SIGINT, mode="wait"
                     run.target_again = True
                 except Fail:
                     run.target_again = False
-        if os.path.exists(out):
-            with open(out, errors="replace") as f:
-                run.raw = f.read()
-        if fmt == "json":
-            run.reports = parse_reports(run.raw)
+        read_output(run, out, fmt)
     except Fail as e:
         run.error = str(e)
         if tr is not None:
@@ -327,9 +332,7 @@ def launch_run(target, fmt="json", extra=()):
         tr.err.wait_eof(5)
         run.stderr = tr.err.text()
         run.after = bpftool_ids()
-        with open(out, errors="replace") as f:
-            run.raw = f.read()
-        run.reports = parse_reports(run.raw)
+        read_output(run, out)
     except (Fail, OSError) as e:
         run.error = str(e)
         if tr is not None:

@@ -14,7 +14,7 @@ import signal
 import subprocess
 
 from harness import (LEAKTRACE, REPO, STEP_TIMEOUT, ATTACH_TIMEOUT, EXIT_TIMEOUT, Fail, Run,
-                     Skip, check_budget, log, parse_reports, spawn, tail, tmp_path, wait_proc)
+                     Skip, check_budget, log, read_output, spawn, tail, tmp_path, wait_proc)
 from registry import scenario, scenarios, test
 
 JS_TARGETS = os.path.join(REPO, "tests", "targets")
@@ -129,10 +129,7 @@ def js_attach_run(target, variant, node=None, fmt="json", extra=("-t", "gc"), mo
         tr.err.wait_eof(5)
         run.stderr = tr.err.text()
         run.target_alive_after = tgt.poll() is None
-        with open(out, errors="replace") as f:
-            run.raw = f.read()
-        if fmt == "json":
-            run.reports = parse_reports(run.raw)
+        read_output(run, out, fmt)
     except (Fail, OSError) as e:
         run.error = str(e)
         if tr is not None:
@@ -165,9 +162,7 @@ def js_launch_run(target, variant, extra=("-t", "gc")):
         run.rc = wait_proc(tr, EXIT_TIMEOUT, "leaktrace after the launched target exited")
         tr.err.wait_eof(5)
         run.stderr = tr.err.text()
-        with open(out, errors="replace") as f:
-            run.raw = f.read()
-        run.reports = parse_reports(run.raw)
+        read_output(run, out)
     except (Fail, OSError) as e:
         run.error = str(e)
         if tr is not None:

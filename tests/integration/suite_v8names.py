@@ -12,7 +12,7 @@ import time
 
 from checks import describe, describe_section
 from harness import (ATTACH_TIMEOUT, EXIT_TIMEOUT, LEAKTRACE, REPO, STEP_TIMEOUT, Fail, Run,
-                     Skip, check_budget, log, parse_reports, read_truth, spawn, tail, tmp_path,
+                     Skip, check_budget, log, read_output, read_truth, spawn, tail, tmp_path,
                      wait_proc)
 from registry import scenario, scenarios, test
 
@@ -47,10 +47,7 @@ def node_run(fmt="json", node_args=(), extra=()):
         os.kill(run.pid, signal.SIGUSR1)
         tgt.out.wait_for(lambda l: l == "alive", STEP_TIMEOUT, "node alive after detach", n)
         run.target_again = True
-        with open(out, errors="replace") as f:
-            run.raw = f.read()
-        if fmt == "json":
-            run.reports = parse_reports(run.raw)
+        read_output(run, out, fmt)
     except Fail as e:
         run.error = str(e)
         if tr is not None:
