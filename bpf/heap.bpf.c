@@ -9,6 +9,7 @@
 
 #define LT_DEFINE_MAPS
 #include "maps.bpf.h"
+#include "alloc_table.bpf.h"
 #include "unwind.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";
@@ -106,15 +107,32 @@ static __always_inline void lt_totals_add(__u64 stack_id, __s64 bytes, __s64 cou
 /* Forget a block; returns false if it was not tracked. */
 static __always_inline bool lt_untrack(__u64 addr, struct lt_alloc *saved)
 {
-	struct lt_alloc *a = bpf_map_lookup_elem(&allocs, &addr);
+	struct lt_alloc_bucket *b;
+	struct lt_alloc a;
+	__u32 s;
 
-	if (!a)
+	b = lt_alloc_find(addr, &s);
+	if (!b || s >= LT_ALLOC_SLOTS)
 		return false;
+	a = b->blocks[s];
+	lt_alloc_release(b, s);
 	if (saved)
-		*saved = *a;
-	lt_totals_add(a->stack_id, -(__s64)a->size, -1);
-	bpf_map_delete_elem(&allocs, &addr);
+		*saved = a;
+	lt_totals_add(a.stack_id, -(__s64)a.size, -1);
 	return true;
+}
+
+/* Record a block (again, for a failed realloc's old one). */
+static __always_inline void lt_track_block(__u64 addr, const struct lt_alloc *a)
+{
+	/* A block still recorded at this address was freed where we could not see it
+	 * (rare): drop it before recording the new one. */
+	lt_untrack(addr, NULL);
+	if (!lt_alloc_insert(addr, a)) {
+		lt_count_loss(LT_LOSS_ALLOC_MAP_FULL);
+		return;
+	}
+	lt_totals_add(a->stack_id, a->size, 1);
 }
 
 static __always_inline void lt_track(struct pt_regs *ctx, __u64 addr, __u64 size)
@@ -128,16 +146,7 @@ static __always_inline void lt_track(struct pt_regs *ctx, __u64 addr, __u64 size
 	a.stack_id = lt_capture_stack(PT_REGS_IP(ctx), PT_REGS_SP(ctx), ctx->bp, false);
 	a.size = size;
 	a.ts_ns = bpf_ktime_get_ns();
-	if (bpf_map_update_elem(&allocs, &addr, &a, BPF_NOEXIST)) {
-		/* A block still recorded at this address was freed where we could not see
-		 * it (rare): drop it and record the new one. */
-		if (!lt_untrack(addr, NULL) ||
-		    bpf_map_update_elem(&allocs, &addr, &a, BPF_NOEXIST)) {
-			lt_count_loss(LT_LOSS_ALLOC_MAP_FULL);
-			return;
-		}
-	}
-	lt_totals_add(a.stack_id, size, 1);
+	lt_track_block(addr, &a);
 }
 
 /* Note an allocator call in its thread. Returns LT_SKIP_RETURN when the call's return
@@ -230,9 +239,8 @@ static __always_inline int lt_return(struct pt_regs *ctx, enum lt_alloc_fn fn)
 		return 0; /* nested inside another allocator call: the outer one records */
 	if (!c->record) {
 		/* unsampled realloc: only a failure matters, to give the old block back */
-		if (!ret && c->have_old && lt_request_size(fn, c->args[0], c->args[1], 0) &&
-		    !bpf_map_update_elem(&allocs, &c->old_addr, &c->old, BPF_ANY))
-			lt_totals_add(c->old.stack_id, c->old.size, 1);
+		if (!ret && c->have_old && lt_request_size(fn, c->args[0], c->args[1], 0))
+			lt_track_block(c->old_addr, &c->old);
 		return 0;
 	}
 
@@ -257,8 +265,7 @@ static __always_inline int lt_return(struct pt_regs *ctx, enum lt_alloc_fn fn)
 			lt_track(ctx, ret, size);
 		} else if (size && c->have_old) {
 			/* failed: the old block is still the caller's */
-			if (!bpf_map_update_elem(&allocs, &c->old_addr, &c->old, BPF_ANY))
-				lt_totals_add(c->old.stack_id, c->old.size, 1);
+			lt_track_block(c->old_addr, &c->old);
 		}
 		break;
 	case LT_FN_POSIX_MEMALIGN:
@@ -383,21 +390,19 @@ int BPF_KRETPROBE(uretprobe_pvalloc)
 static __always_inline int lt_free(struct pt_regs *ctx, __u64 ptr)
 {
 	struct lt_thread *t;
-	__u64 sp;
 
 	if (!lt_is_target() || !ptr)
 		return 0;
+	if (lt_untrack(ptr, NULL))
+		return 0;
+	/* Under sampling most blocks were never recorded: not a loss. Nor is a block that
+	 * realloc(p, 0) frees through free: realloc's entry has already forgotten it. */
+	if (sample_bytes)
+		return 0;
 	t = lt_thread_current();
-	if (t) {
-		sp = PT_REGS_SP(ctx) + LT_COOKIE_SP_ADJUST(bpf_get_attach_cookie(ctx));
-		lt_drop_stale(t, sp);
-		/* realloc(p, 0) frees through free: realloc's own probes account for it */
-		if (t->depth)
-			return 0;
-	}
-	/* under sampling most blocks were never recorded: not a loss */
-	if (!lt_untrack(ptr, NULL) && !sample_bytes)
-		lt_count_loss(LT_LOSS_UNKNOWN_FREE);
+	if (t && t->depth)
+		return 0;
+	lt_count_loss(LT_LOSS_UNKNOWN_FREE);
 	return 0;
 }
 

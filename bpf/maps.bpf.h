@@ -34,11 +34,13 @@ struct lt_thread {
 };
 
 /* Sizes are defaults; the loader sets the real ones before load. */
+/* Outstanding blocks: buckets of an open-addressing table (alloc_table.bpf.h). The
+ * loader sizes it from --max-allocs and sets alloc_bucket_mask to match. */
 LT_MAP(struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 262144);
-	__type(key, __u64);
-	__type(value, struct lt_alloc);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct lt_alloc_bucket);
 }, allocs);
 
 LT_MAP(struct {
@@ -169,6 +171,8 @@ LT_RODATA(__u32, probe_floor);
 /* --sample BYTES: record an allocation of size s with probability min(1, s / BYTES);
  * 0 records every allocation. */
 LT_RODATA(__u64, sample_bytes);
+/* Buckets of `allocs` minus one (a power of two minus one). */
+LT_RODATA(__u32, alloc_bucket_mask);
 
 static __always_inline void lt_count_loss(enum lt_loss loss)
 {

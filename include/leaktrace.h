@@ -63,11 +63,26 @@ enum lt_alloc_fn {
 #define LT_SAMPLE_MAX (1ull << 32)
 #define LT_SAMPLE_ALWAYS (64 * 1024)
 
-/* Key of the `allocs` map is the address (__u64). */
+/* An outstanding block. */
 struct lt_alloc {
 	__u64 size;
 	__u64 ts_ns;     /* bpf_ktime_get_ns() at allocation */
 	__u64 stack_id;  /* key into `stacks`; 0 = stack unknown */
+};
+
+/* The `allocs` table (bpf/alloc_table.bpf.h): an open-addressing hash table of buckets
+ * in an array map, so that recording and forgetting a block take no lock and allocate
+ * nothing. A block lives in its home bucket (a hash of its address) or, when that was
+ * full, in one of the LT_ALLOC_PROBE - 1 buckets after it; `spilled` marks a bucket
+ * that was found full, so that a search goes on past it. */
+#define LT_ALLOC_SLOTS 7
+#define LT_ALLOC_PROBE 4
+#define LT_ALLOC_BUSY 1ull  /* addr[] bit 0: the slot is being written */
+struct lt_alloc_bucket {
+	__u64 spilled;
+	__u64 addr[LT_ALLOC_SLOTS];  /* 0 = free slot */
+	struct lt_alloc blocks[LT_ALLOC_SLOTS];
+	__u64 pad[3];                /* 256 bytes: the addresses share one cache line */
 };
 
 /* Value of the `stacks` map, keyed by a 64-bit hash of the frames. ips[0] is the

@@ -13,6 +13,7 @@
 #include "leaktrace.skel.h"
 #include "loader.h"
 #include "uprobe_multi.h"
+#include "alloc_table.h"
 #include "cfi.h"
 #include "log.h"
 
@@ -61,6 +62,7 @@ static int lt_check_kernel(void)
 struct lt_bpf *lt_bpf__load(const struct lt_config *cfg, int pid)
 {
 	struct lt_bpf *b;
+	__u32 buckets;
 	int err;
 
 	libbpf_set_print(lt_libbpf_print);
@@ -93,8 +95,16 @@ struct lt_bpf *lt_bpf__load(const struct lt_config *cfg, int pid)
 		lt_err("cannot prepare the allocator session program: %s", strerror(-err));
 		goto cleanup;
 	}
+	buckets = lt_alloc_table__buckets(cfg->max_allocs);
+	if (!buckets) {
+		err = -E2BIG;
+		lt_err("--max-allocs %u is more than one block table can hold (at most %llu)",
+		       cfg->max_allocs, (unsigned long long)lt_alloc_table__max_allocs());
+		goto cleanup;
+	}
+	b->skel->rodata->alloc_bucket_mask = buckets - 1;
 	b->rows_cap = LT_CFI_ROWS_CAP;
-	bpf_map__set_max_entries(b->skel->maps.allocs, cfg->max_allocs);
+	bpf_map__set_max_entries(b->skel->maps.allocs, buckets);
 	bpf_map__set_max_entries(b->skel->maps.stacks, cfg->max_stacks);
 	bpf_map__set_max_entries(b->skel->maps.heap_totals, cfg->max_stacks + 1);
 	bpf_map__set_max_entries(b->skel->maps.cfi_rows, b->rows_cap);
@@ -104,6 +114,12 @@ struct lt_bpf *lt_bpf__load(const struct lt_config *cfg, int pid)
 		if (err == -EPERM || err == -EACCES)
 			lt_err("loading BPF programs was refused (%s): run as root or with "
 			       "CAP_BPF and CAP_PERFMON", strerror(-err));
+		else if (err == -ENOMEM || err == -E2BIG)
+			lt_err("cannot load the BPF programs: %s (maps need %u MiB for "
+			       "--max-allocs %u; a smaller --max-allocs or --max-stacks may fit)",
+			       strerror(-err),
+			       (unsigned)((__u64)buckets * sizeof(struct lt_alloc_bucket) >> 20),
+			       cfg->max_allocs);
 		else
 			lt_err("cannot load the BPF programs: %s (run with -vv for libbpf's log)",
 			       strerror(-err));

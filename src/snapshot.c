@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Reads a report out of the maps: per-stack heap totals kept by BPF, the oldest
  * allocation of each stack (or the allocations older than --min-age) from a batched
- * scan of `allocs`, mappings from the tracker, frames from `stacks`. */
+ * scan of the `allocs` table, mappings from the tracker, frames from `stacks`. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +9,7 @@
 #include <bpf/libbpf.h>
 
 #include "leaktrace.skel.h"
+#include "alloc_table.h"
 #include "snapshot.h"
 #include "log.h"
 
@@ -16,7 +17,7 @@
 
 typedef int (*lt_entry_fn)(const void *key, const void *value, void *ctx);
 
-/* Visit every entry of a hash map, a batch of entries per system call. */
+/* Visit every entry of a map, a batch of entries per system call. */
 static int lt_map_for_each(int fd, size_t ksz, size_t vsz, lt_entry_fn fn, void *ctx)
 {
 	LIBBPF_OPTS(bpf_map_batch_opts, opts);
@@ -71,9 +72,8 @@ static int lt_add_total(const void *key, const void *value, void *ctx)
 	return lt_agg__add(ctx, *(const __u64 *)key, t->bytes, t->count, 0);
 }
 
-static int lt_add_alloc(const void *key, const void *value, void *ctx)
+static int lt_add_alloc(__u64 addr, const struct lt_alloc *a, void *ctx)
 {
-	const struct lt_alloc *a = value;
 	struct lt_heap_scan *s = ctx;
 
 	if (s->min_age_ns && (a->ts_ns > s->now_ns || s->now_ns - a->ts_ns < s->min_age_ns))
@@ -89,6 +89,11 @@ static int lt_add_alloc(const void *key, const void *value, void *ctx)
 	if (s->sizes)
 		return lt_agg__add(s->agg, a->stack_id, a->size, 1, a->ts_ns);
 	return lt_agg__add(s->agg, a->stack_id, 0, 0, a->ts_ns);
+}
+
+static int lt_add_bucket(const void *key, const void *value, void *ctx)
+{
+	return lt_alloc_table__visit(value, lt_add_alloc, ctx);
 }
 
 static int lt_snapshot_heap(struct lt_bpf *b, const struct lt_snapshot_opts *o,
@@ -116,8 +121,8 @@ static int lt_snapshot_heap(struct lt_bpf *b, const struct lt_snapshot_opts *o,
 			goto cleanup;
 	}
 	if (scan.sizes || o->need_ages) {
-		err = lt_map_for_each(bpf_map__fd(s->maps.allocs), sizeof(__u64),
-				      sizeof(struct lt_alloc), lt_add_alloc, &scan);
+		err = lt_map_for_each(bpf_map__fd(s->maps.allocs), sizeof(__u32),
+				      sizeof(struct lt_alloc_bucket), lt_add_bucket, &scan);
 		if (err)
 			goto cleanup;
 	}
