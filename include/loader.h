@@ -18,6 +18,7 @@ struct lt_bpf {
 	__u64 cfi_dev[LT_MAX_CFI_MODULES], cfi_ino[LT_MAX_CFI_MODULES];
 	__u32 cfi_skipped;             /* modules left to frame pointers (table too big) */
 	bool session;                  /* allocator probes go through lt_alloc_session links */
+	bool fd_multi;                 /* descriptor wrapper probes go through uprobe_multi links */
 };
 
 /* Check the kernel can run us, open and load the BPF object for pid. */

@@ -92,14 +92,15 @@ struct lt_attach {
 	const struct lt_alloc_probe *probes;
 	size_t nprobes;
 	bool session;      /* this family goes through lt_alloc_session links */
+	bool multi;        /* this family goes through one uprobe_multi link per module */
 	struct lt_bpf *bpf;
 	int pid;
 	int verbose;
 	struct bpf_link **links;
 	size_t nlinks, cap;
-	int *session_fds;  /* uprobe session links, one per module */
-	size_t nsessions;
-	size_t nsession_probes;
+	int *multi_fds;    /* uprobe_multi or session links, one per module */
+	size_t nmulti;
+	size_t nmulti_probes;
 	struct {
 		__u64 dev, ino;
 	} *mods;
@@ -122,6 +123,7 @@ struct lt_attach *lt_attach__new_family(struct lt_bpf *b, int pid, int verbose,
 	a->probes = lt_families[family].probes;
 	a->nprobes = lt_families[family].n;
 	a->session = lt_families[family].session && b->session;
+	a->multi = !lt_families[family].session && b->fd_multi;
 	a->bpf = b;
 	a->pid = pid;
 	a->verbose = verbose;
@@ -181,12 +183,14 @@ static int lt_attach_remember(struct lt_attach *a, __u64 dev, __u64 ino)
 	return 0;
 }
 
-/* Every allocator function of the module on one session link: the cookie tells the
- * program which function and where its probe sits. */
-static int lt_attach_session(struct lt_attach *a, const char *path,
-			     const struct lt_probe_site *sites, const bool *have)
+/* Every function of the module on one link: a session link for the allocator (the
+ * cookie tells the program which function and where its probe sits), a uprobe_multi link
+ * for the descriptor wrappers (the cookie carries where the probe sits). */
+static int lt_attach_multi(struct lt_attach *a, const char *path,
+			   const struct lt_probe_site *sites, const bool *have)
 {
 	__u64 offsets[LT_NPROBES_MAX], cookies[LT_NPROBES_MAX];
+	struct bpf_program *prog;
 	__u32 n = 0;
 	int *v, fd;
 
@@ -194,19 +198,27 @@ static int lt_attach_session(struct lt_attach *a, const char *path,
 		if (!have[i])
 			continue;
 		offsets[n] = sites[i].file_offset;
-		cookies[n] = LT_COOKIE(a->probes[i].fn, sites[i].sp_adjust);
+		cookies[n] = a->session ? LT_COOKIE(a->probes[i].fn, sites[i].sp_adjust) :
+					  sites[i].sp_adjust;
 		n++;
 	}
-	v = realloc(a->session_fds, (a->nsessions + 1) * sizeof(*v));
+	if (!n)
+		return 0;
+	prog = a->session ? a->bpf->skel->progs.lt_alloc_session :
+			    bpf_object__find_program_by_name(a->bpf->skel->obj,
+							     a->probes[0].entry_prog);
+	if (!prog)
+		return -ENOENT;
+	v = realloc(a->multi_fds, (a->nmulti + 1) * sizeof(*v));
 	if (!v)
 		return -ENOMEM;
-	a->session_fds = v;
-	fd = lt_uprobe_multi__attach_session(bpf_program__fd(a->bpf->skel->progs.lt_alloc_session),
-					     path, offsets, cookies, n, a->pid);
+	a->multi_fds = v;
+	fd = lt_uprobe_multi__attach(bpf_program__fd(prog), a->session, path, offsets, cookies,
+				     n, a->pid);
 	if (fd < 0)
 		return fd;
-	a->session_fds[a->nsessions++] = fd;
-	a->nsession_probes += n;
+	a->multi_fds[a->nmulti++] = fd;
+	a->nmulti_probes += n;
 	return 0;
 }
 
@@ -219,7 +231,7 @@ static void lt_attach_describe(const struct lt_attach *a, const char *base,
 		(unsigned long long)site->vaddr,
 		(unsigned long long)(site->vaddr - site->sym_vaddr), site->insn,
 		site->emulated ? "emulated" : "single-stepped",
-		a->session ? " (session)" : "");
+		a->session ? " (session)" : a->multi ? " (uprobe_multi)" : "");
 }
 
 int lt_attach__file(struct lt_attach *a, const char *path, __u64 dev, __u64 ino)
@@ -251,11 +263,11 @@ int lt_attach__file(struct lt_attach *a, const char *path, __u64 dev, __u64 ino)
 			    !strcmp(a->probes[k].entry_prog, p->entry_prog))
 				have[i] = false;
 	}
-	if (a->session) {
-		err = lt_attach_session(a, path, sites, have);
+	if (a->session || a->multi) {
+		err = lt_attach_multi(a, path, sites, have);
 		if (err) {
-			lt_err("cannot attach the allocator probes to %s: %s", path,
-			       strerror(-err));
+			lt_err("cannot attach the %s probes to %s: %s",
+			       a->session ? "allocator" : "descriptor", path, strerror(-err));
 			return err;
 		}
 		for (size_t i = 0; i < a->nprobes; i++)
@@ -310,7 +322,7 @@ int lt_attach__modules(struct lt_attach *a, const struct lt_modules *mods, int *
 
 size_t lt_attach__nprobes(const struct lt_attach *a)
 {
-	return a->nlinks + a->nsession_probes;
+	return a->nlinks + a->nmulti_probes;
 }
 
 size_t lt_attach__nmodules(const struct lt_attach *a)
@@ -367,9 +379,9 @@ void lt_attach__free(struct lt_attach *a)
 {
 	if (!a)
 		return;
-	lt_detach_all(a->links, a->nlinks, a->session_fds, a->nsessions);
+	lt_detach_all(a->links, a->nlinks, a->multi_fds, a->nmulti);
 	free(a->links);
-	free(a->session_fds);
+	free(a->multi_fds);
 	free(a->mods);
 	free(a);
 }

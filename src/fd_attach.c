@@ -8,6 +8,7 @@
 #include <bpf/libbpf.h>
 
 #include "leaktrace.skel.h"
+#include "attach.h"
 #include "fd_attach.h"
 #include "leaktrace.h"
 #include "log.h"
@@ -140,7 +141,7 @@ void lt_fd_attach__free(struct lt_fd_attach *a)
 {
 	if (!a)
 		return;
-	for (size_t i = 0; i < a->n; i++)
-		bpf_link__destroy(a->links[i]);
+	/* each one waits for the kernel to be done with the program: side by side */
+	lt_attach__destroy_links(a->links, a->n);
 	free(a);
 }

@@ -88,12 +88,22 @@ struct lt_bpf *lt_bpf__load(const struct lt_config *cfg, int pid)
 	 * costs one trap instead of two, and detaching waits once per module, not per probe. */
 	b->session = !cfg->classic_probes && lt_uprobe_multi__has_session();
 	if (b->session)
-		err = lt_uprobe_multi__set_session(b->skel->progs.lt_alloc_session);
+		err = lt_uprobe_multi__set_type(b->skel->progs.lt_alloc_session, true);
 	else
 		err = bpf_program__set_autoload(b->skel->progs.lt_alloc_session, false);
 	if (err) {
 		lt_err("cannot prepare the allocator session program: %s", strerror(-err));
 		goto cleanup;
+	}
+	/* The descriptor wrappers' entry probes on one uprobe_multi link per module: one
+	 * detach instead of 26, each of which waits for the kernel. */
+	b->fd_multi = !cfg->classic_probes && lt_uprobe_multi__has_multi();
+	if (b->fd_multi) {
+		err = lt_uprobe_multi__set_type(b->skel->progs.uprobe_fd_entry, false);
+		if (err) {
+			lt_err("cannot prepare the descriptor probe program: %s", strerror(-err));
+			goto cleanup;
+		}
 	}
 	buckets = lt_alloc_table__buckets(cfg->max_allocs);
 	if (!buckets) {

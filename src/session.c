@@ -2,6 +2,8 @@
 /* Ties the pieces of a run together: target, BPF object, probes, unwind tables,
  * mapping tracker and symbolizer, and keeps them current as the target maps new code. */
 #include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
@@ -477,15 +479,57 @@ cleanup:
 	return err;
 }
 
+static void *lt_stop_alloc_probes(void *arg)
+{
+	lt_attach__free(((struct lt_session *)arg)->attach);
+	return NULL;
+}
+
+static void *lt_stop_fd_probes(void *arg)
+{
+	lt_attach__free(((struct lt_session *)arg)->fd_probes);
+	return NULL;
+}
+
+static void *lt_stop_fd_tracepoints(void *arg)
+{
+	lt_fd_attach__free(((struct lt_session *)arg)->fd_tps);
+	return NULL;
+}
+
+static void *lt_stop_v8gc(void *arg)
+{
+	lt_v8gc__free(((struct lt_session *)arg)->v8gc);
+	return NULL;
+}
+
+/* Every family of probes waits, when detached, for the kernel to be done with its
+ * programs (a grace period: a quarter of a second, seconds on a busy machine). Detached
+ * side by side, the waits overlap. */
+static void lt_session_detach(struct lt_session *s)
+{
+	static void *(*const stop[])(void *) = {
+		lt_stop_alloc_probes, lt_stop_fd_probes, lt_stop_fd_tracepoints, lt_stop_v8gc,
+	};
+	pthread_t tid[sizeof(stop) / sizeof(stop[0])];
+	bool started[sizeof(stop) / sizeof(stop[0])] = {};
+
+	for (size_t i = 0; i < sizeof(stop) / sizeof(stop[0]); i++)
+		if (pthread_create(&tid[i], NULL, stop[i], s) == 0)
+			started[i] = true;
+		else
+			stop[i](s);
+	for (size_t i = 0; i < sizeof(stop) / sizeof(stop[0]); i++)
+		if (started[i])
+			pthread_join(tid[i], NULL);
+}
+
 void lt_session__stop(struct lt_session *s)
 {
 	if (!s)
 		return;
 	/* probes first, so that nothing runs in the target past this point */
-	lt_attach__free(s->attach);
-	lt_attach__free(s->fd_probes);
-	lt_fd_attach__free(s->fd_tps);
-	lt_v8gc__free(s->v8gc);
+	lt_session_detach(s);
 	lt_debug("uprobes detached");
 	ring_buffer__free(s->rb);
 	lt_bpf__destroy(s->bpf);

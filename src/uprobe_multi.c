@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
-/* uprobe sessions by hand. The uapi numbers and layout are stable; whether the running
- * kernel knows them is read from its BTF. */
+/* uprobe_multi links and uprobe sessions by hand. The uapi numbers and layout are
+ * stable; whether the running kernel knows them is read from its BTF. */
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
@@ -11,6 +11,7 @@
 
 #include "uprobe_multi.h"
 
+#define LT_BPF_TRACE_UPROBE_MULTI 48    /* enum bpf_attach_type, Linux 6.6 */
 #define LT_BPF_TRACE_UPROBE_SESSION 57  /* enum bpf_attach_type, Linux 6.13 */
 
 /* link_create's attributes for uprobe_multi (and session) links. */
@@ -28,7 +29,7 @@ struct lt_link_create_uprobe_multi {
 	__u32 pid;
 };
 
-static int has_session = -1;
+static int has_multi = -1, has_session = -1;
 
 static bool kernel_knows(const char *enum_name, const char *value_name, __u32 value)
 {
@@ -51,6 +52,14 @@ static bool kernel_knows(const char *enum_name, const char *value_name, __u32 va
 	return found;
 }
 
+bool lt_uprobe_multi__has_multi(void)
+{
+	if (has_multi < 0)
+		has_multi = kernel_knows("bpf_attach_type", "BPF_TRACE_UPROBE_MULTI",
+					 LT_BPF_TRACE_UPROBE_MULTI);
+	return has_multi;
+}
+
 bool lt_uprobe_multi__has_session(void)
 {
 	if (has_session < 0)
@@ -59,19 +68,20 @@ bool lt_uprobe_multi__has_session(void)
 	return has_session;
 }
 
-int lt_uprobe_multi__set_session(struct bpf_program *prog)
+int lt_uprobe_multi__set_type(struct bpf_program *prog, bool session)
 {
-	if (!lt_uprobe_multi__has_session())
+	if (!(session ? lt_uprobe_multi__has_session() : lt_uprobe_multi__has_multi()))
 		return -EOPNOTSUPP;
-	return bpf_program__set_expected_attach_type(prog, LT_BPF_TRACE_UPROBE_SESSION);
+	return bpf_program__set_expected_attach_type(prog, session ? LT_BPF_TRACE_UPROBE_SESSION :
+									 LT_BPF_TRACE_UPROBE_MULTI);
 }
 
-int lt_uprobe_multi__attach_session(int prog_fd, const char *path, const __u64 *offsets,
-				    const __u64 *cookies, __u32 n, int pid)
+int lt_uprobe_multi__attach(int prog_fd, bool session, const char *path, const __u64 *offsets,
+			    const __u64 *cookies, __u32 n, int pid)
 {
 	struct lt_link_create_uprobe_multi attr = {
 		.prog_fd = prog_fd,
-		.attach_type = LT_BPF_TRACE_UPROBE_SESSION,
+		.attach_type = session ? LT_BPF_TRACE_UPROBE_SESSION : LT_BPF_TRACE_UPROBE_MULTI,
 		.path = (__u64)(unsigned long)path,
 		.offsets = (__u64)(unsigned long)offsets,
 		.cookies = (__u64)(unsigned long)cookies,
@@ -80,7 +90,7 @@ int lt_uprobe_multi__attach_session(int prog_fd, const char *path, const __u64 *
 	};
 	long fd;
 
-	if (!lt_uprobe_multi__has_session())
+	if (!(session ? lt_uprobe_multi__has_session() : lt_uprobe_multi__has_multi()))
 		return -EOPNOTSUPP;
 	if (!path || !offsets || !n)
 		return -EINVAL;
