@@ -80,6 +80,19 @@ LT_MAP(struct {
 	__type(value, struct lt_stack);
 }, stack_scratch);
 
+/* Per CPU, ids of stacks already in `stacks` (a direct-mapped cache): most allocations
+ * come from a few stacks, and a hash lookup costs more than the rest of storing one. */
+#define LT_STACK_KNOWN 1024
+struct lt_stack_known {
+	__u64 ids[LT_STACK_KNOWN];
+};
+LT_MAP(struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct lt_stack_known);
+}, stack_known);
+
 /* Unwind tables: rows of every module, written by userspace through mmap. */
 LT_MAP(struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

@@ -151,6 +151,7 @@ static __always_inline void lt_skip_syscall_wrapper(__u64 *pc, __u64 *sp)
 static __always_inline __u64 lt_capture_stack(__u64 pc, __u64 sp, __u64 bp, bool in_syscall)
 {
 	struct lt_unwind_state st = {};
+	struct lt_stack_known *known;
 	struct lt_v8_config *v8;
 	__u32 zero = 0;
 	__u64 id;
@@ -182,13 +183,19 @@ static __always_inline __u64 lt_capture_stack(__u64 pc, __u64 sp, __u64 bp, bool
 	id = st.hash ^ st.out->flags;
 	if (!id)
 		id = 1;
-	if (bpf_map_lookup_elem(&stacks, &id))
+	/* Stacks are never removed: an id this CPU stored or found before is there. */
+	known = bpf_map_lookup_elem(&stack_known, &zero);
+	if (known && known->ids[id & (LT_STACK_KNOWN - 1)] == id)
 		return id;
-	err = bpf_map_update_elem(&stacks, &id, st.out, BPF_NOEXIST);
-	if (err && err != -17 /* EEXIST */) {
-		lt_count_loss(LT_LOSS_STACK_MAP_FULL);
-		return 0;
+	if (!bpf_map_lookup_elem(&stacks, &id)) {
+		err = bpf_map_update_elem(&stacks, &id, st.out, BPF_NOEXIST);
+		if (err && err != -17 /* EEXIST */) {
+			lt_count_loss(LT_LOSS_STACK_MAP_FULL);
+			return 0;
+		}
 	}
+	if (known)
+		known->ids[id & (LT_STACK_KNOWN - 1)] = id;
 	return id;
 }
 
