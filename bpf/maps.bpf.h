@@ -95,6 +95,29 @@ LT_MAP(struct {
 	__type(value, struct lt_cfi_module);
 }, cfi_modules);
 
+/* Slice index of each module's rows (struct lt_cfi_module idx_*): a fixed share per
+ * module slot, written by userspace through mmap. */
+LT_MAP(struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, LT_MAX_CFI_MODULES * LT_CFI_INDEX_PER_MODULE);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct lt_cfi_slice);
+}, cfi_index);
+
+/* A copy of part of the user stack being walked (bpf/unwind.bpf.h): one bulk read serves
+ * the loads of several frames. */
+#define LT_STACK_WINDOW 1024
+struct lt_stack_window {
+	__u8 bytes[LT_STACK_WINDOW];
+};
+LT_MAP(struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct lt_stack_window);
+}, stack_window);
+
 LT_MAP(struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 256 * 1024);

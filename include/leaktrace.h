@@ -12,6 +12,7 @@
 #define LT_MAX_NEST 4           /* allocator calls tracked nested in one thread */
 #define LT_MAX_CFI_MODULES 32   /* modules with an unwind table */
 #define LT_CFI_SEARCH_STEPS 22  /* binary search steps: 2^22 rows at most */
+#define LT_CFI_INDEX_PER_MODULE 16384 /* slices of a module's row index (cfi_index) */
 
 /* Why an event or a part of it was lost; counted per reason in the `losses` map. */
 enum lt_loss {
@@ -104,13 +105,24 @@ struct lt_cfi_row {
 
 /* A mapped module that has rows in the `cfi_rows` map. The walker finds the module
  * whose [start, end) holds the pc, then searches rows [first, first + count) for
- * pc - bias. */
+ * pc - bias: only between two entries of the module's slice index when it has one. */
 struct lt_cfi_module {
 	__u64 start;  /* runtime address range of the executable mapping */
 	__u64 end;
 	__u64 bias;   /* runtime address = ELF vaddr + bias */
 	__u32 first;
 	__u32 count;
+	__u32 idx_first;  /* its slices in `cfi_index`: [idx_first, idx_first + idx_count) */
+	__u32 idx_count;  /* 0: no index, search all rows */
+	__u32 idx_base;   /* ELF vaddr where slice 0 starts (the first row's pc) */
+	__u32 idx_shift;  /* slice k: [idx_base + (k << idx_shift), + (1 << idx_shift)) */
+};
+
+/* Value of the `cfi_index` map: the row in effect at any pc of a slice of a module's text
+ * is one of the rows [lo, hi] (indices into `cfi_rows`). The last slice runs to the end. */
+struct lt_cfi_slice {
+	__u32 lo;
+	__u32 hi;
 };
 
 /* Ring buffer events, for the rare ones that need ordering in userspace. */

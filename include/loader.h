@@ -18,6 +18,7 @@ struct lt_bpf {
 	__u64 cfi_dev[LT_MAX_CFI_MODULES], cfi_ino[LT_MAX_CFI_MODULES];
 	__u32 cfi_skipped;             /* modules left to frame pointers (table too big) */
 	bool session;                  /* allocator probes go through lt_alloc_session links */
+	struct lt_cfi_slice *index;    /* mmap of the cfi_index map */
 };
 
 /* Check the kernel can run us, open and load the BPF object for pid. */

@@ -14,10 +14,12 @@
 #include "loader.h"
 #include "uprobe_multi.h"
 #include "cfi.h"
+#include "cfi_index.h"
 #include "log.h"
 
 #define LT_CFI_ROWS_CAP (1u << 20)       /* 8 MiB of rows for all modules */
 #define LT_CFI_MODULE_MAX_ROWS (1u << 19) /* a bigger module keeps frame pointers */
+#define LT_CFI_INDEX_CAP (LT_MAX_CFI_MODULES * LT_CFI_INDEX_PER_MODULE)
 
 int lt_log_level;
 
@@ -113,7 +115,9 @@ struct lt_bpf *lt_bpf__load(const struct lt_config *cfg, int pid)
 		       MAP_SHARED, bpf_map__fd(b->skel->maps.cfi_rows), 0);
 	b->mods = mmap(NULL, LT_MAX_CFI_MODULES * sizeof(*b->mods), PROT_READ | PROT_WRITE,
 		       MAP_SHARED, bpf_map__fd(b->skel->maps.cfi_modules), 0);
-	if (b->rows == MAP_FAILED || b->mods == MAP_FAILED) {
+	b->index = mmap(NULL, LT_CFI_INDEX_CAP * sizeof(*b->index), PROT_READ | PROT_WRITE,
+			MAP_SHARED, bpf_map__fd(b->skel->maps.cfi_index), 0);
+	if (b->rows == MAP_FAILED || b->mods == MAP_FAILED || b->index == MAP_FAILED) {
 		err = -errno;
 		lt_err("cannot map the unwind tables: %s", strerror(errno));
 		goto cleanup;
@@ -163,6 +167,23 @@ static struct lt_cfi_module *lt_cfi_free_slot(struct lt_bpf *b)
 	return NULL;
 }
 
+/* The slice index of a module whose rows go to b->rows_used onward, in the slot's fixed
+ * share of cfi_index: the finest slices that fit (libc: 128 bytes of text each). */
+static void lt_cfi_index_module(struct lt_bpf *b, struct lt_cfi_module *slot,
+				const struct lt_cfi_row *rows, size_t n)
+{
+	__u32 first = (__u32)(slot - b->mods) * LT_CFI_INDEX_PER_MODULE;
+	__u32 shift = lt_cfi_index__shift(rows, n, LT_CFI_INDEX_PER_MODULE);
+
+	slot->idx_first = first;
+	slot->idx_base = rows[0].pc;
+	slot->idx_shift = shift;
+	/* 0 entries (cannot happen with the shift chosen above) leaves the full search. */
+	slot->idx_count = lt_cfi_index__build(rows, n, shift, b->rows_used, b->index + first,
+					      LT_CFI_INDEX_PER_MODULE);
+	lt_debug("unwind index: %u slices of %u bytes", slot->idx_count, 1u << shift);
+}
+
 int lt_bpf__add_cfi(struct lt_bpf *b, const struct lt_modules *mods)
 {
 	for (size_t i = 0; i < mods->n && b->nmods < LT_MAX_CFI_MODULES; i++) {
@@ -192,8 +213,9 @@ int lt_bpf__add_cfi(struct lt_bpf *b, const struct lt_modules *mods)
 		if (!slot)
 			goto next;
 		memcpy(b->rows + b->rows_used, rows, n * sizeof(*rows));
-		/* Rows first, then the module entry that makes the walker use them; `end`
-		 * last, since the walker takes a zero end for an empty slot. */
+		lt_cfi_index_module(b, slot, rows, n);
+		/* Rows and index first, then the module entry that makes the walker use
+		 * them; `end` last, since the walker takes a zero end for an empty slot. */
 		__sync_synchronize();
 		slot->first = b->rows_used;
 		slot->count = n;
@@ -286,6 +308,8 @@ void lt_bpf__destroy(struct lt_bpf *b)
 		munmap(b->rows, (size_t)b->rows_cap * sizeof(*b->rows));
 	if (b->mods && b->mods != MAP_FAILED)
 		munmap(b->mods, LT_MAX_CFI_MODULES * sizeof(*b->mods));
+	if (b->index && b->index != MAP_FAILED)
+		munmap(b->index, LT_CFI_INDEX_CAP * sizeof(*b->index));
 	leaktrace_bpf__destroy(b->skel);
 	free(b);
 }
