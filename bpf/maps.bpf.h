@@ -95,6 +95,13 @@ LT_MAP(struct {
 	__type(value, struct lt_cfi_module);
 }, cfi_modules);
 
+LT_MAP(struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct lt_cfi_span);
+}, cfi_span);
+
 /* Slice index of each module's rows (struct lt_cfi_module idx_*): a fixed share per
  * module slot, written by userspace through mmap. */
 LT_MAP(struct {

@@ -9,12 +9,18 @@
 #include "maps.bpf.h"
 #include "v8frames.bpf.h"
 
+/* Which part of the user stack the per-CPU window holds. */
+struct lt_window_pos {
+	__u64 base;  /* user address of the window's first byte */
+	__u32 len;   /* bytes that hold a copy (0: none) */
+	__u32 pad;
+};
+
 struct lt_unwind_state {
 	__u64 pc, sp, bp;
 	__u64 hash;
 	struct lt_stack *out;
-	__u64 win_base;  /* user address of the stack window's first byte */
-	__u32 win_len;   /* bytes of the window that hold a copy (0: none) */
+	struct lt_window_pos win;  /* kept apart: passed to a global function */
 	__u32 mod;       /* cfi_modules slot of the last pc found in a table: tried first */
 	__u32 nr;
 	bool done;
@@ -27,8 +33,13 @@ struct lt_unwind_state {
 static __always_inline struct lt_cfi_module *lt_cfi_module_of(__u64 pc, __u32 *hint)
 {
 	struct lt_cfi_module *c;
-	__u32 i, k = *hint;
+	struct lt_cfi_span *span;
+	__u32 i, k = 0;
 
+	span = bpf_map_lookup_elem(&cfi_span, &k);
+	if (!span || pc < span->start || pc >= span->end)
+		return NULL;
+	k = *hint;
 	c = bpf_map_lookup_elem(&cfi_modules, &k);
 	if (c && pc >= c->start && pc < c->end)
 		return c;
@@ -117,55 +128,72 @@ static __always_inline bool lt_read(__u64 *dst, __u64 addr)
 	return bpf_probe_read_user(dst, sizeof(*dst), (const void *)addr) == 0;
 }
 
-/* Copy the user stack from addr into the window: LT_STACK_WINDOW bytes, or up to the end
- * of addr's page when the whole would run past the end of the stack's mapping. */
-static __always_inline void lt_window_fill(struct lt_unwind_state *st, struct lt_stack_window *w,
-					   __u64 addr)
-{
-	__u32 len;
-
-	st->win_base = addr;
-	st->win_len = 0;
-	if (!bpf_probe_read_user(w->bytes, LT_STACK_WINDOW, (const void *)addr)) {
-		st->win_len = LT_STACK_WINDOW;
-		return;
-	}
-	len = 4096 - (addr & 4095);
-	if (len < LT_STACK_WINDOW && !bpf_probe_read_user(w->bytes, len, (const void *)addr))
-		st->win_len = len;
-}
-
-/* The user word at addr, from the window when it holds it. The walk goes toward higher
- * addresses, so a load past the window moves the window there (one bulk read serves the
- * next frames too); a load below it, or one the window cannot hold, reads on its own. */
-static __always_inline bool lt_load(struct lt_unwind_state *st, struct lt_stack_window *w,
-				    __u64 *dst, __u64 addr)
-{
-	__u64 off;
-
-	if (!w || addr < st->win_base)
-		return lt_read(dst, addr);
-	off = addr - st->win_base;
-	if (off >= st->win_len || st->win_len - off < 8) {
-		lt_window_fill(st, w, addr);
-		off = 0;
-	}
-	if (off <= LT_STACK_WINDOW - 8 && st->win_len >= off + 8) {
-		*dst = *(__u64 *)(w->bytes + off);
-		return true;
-	}
-	return lt_read(dst, addr);
-}
-
-/* One frame: record pc, then compute the caller's pc, sp and bp. The window is looked up
- * here, not kept in *st: this kernel's verifier mishandles map-value pointers held in
- * the loop's state. */
-static int lt_unwind_step(__u32 idx, struct lt_unwind_state *st)
+/* *dst = the user word at addr, from the window when it holds it; returns 0 or -EFAULT.
+ * The walk goes toward higher addresses, so a load past the window moves the window there
+ * (one bulk read serves the next frames too): LT_STACK_WINDOW bytes, or up to the end of
+ * addr's page when the whole would run past the end of the stack's mapping. A load below
+ * the window, or one no window can hold, reads on its own. A global function: the
+ * verifier checks its paths once, not in every state of the walker's loop. */
+#ifndef LT_DEFINE_MAPS
+extern int lt_stack_load(struct lt_window_pos *pos, __u64 addr, __u64 *dst);
+#else
+__noinline int lt_stack_load(struct lt_window_pos *pos, __u64 addr, __u64 *dst)
 {
 	struct lt_stack_window *w;
+	__u32 zero = 0, len;
+	__u64 off;
+
+	if (!pos || !dst)
+		return -14 /* EFAULT */;
+	w = bpf_map_lookup_elem(&stack_window, &zero);
+	if (!w || addr < pos->base)
+		goto single;
+	off = addr - pos->base;
+	if (off >= pos->len || pos->len - off < 8) {
+		pos->base = addr;
+		pos->len = 0;
+		off = 0;
+		if (!bpf_probe_read_user(w->bytes, LT_STACK_WINDOW, (const void *)addr)) {
+			pos->len = LT_STACK_WINDOW;
+		} else {
+			len = 4096 - (addr & 4095);
+			if (len < LT_STACK_WINDOW &&
+			    !bpf_probe_read_user(w->bytes, len, (const void *)addr))
+				pos->len = len;
+		}
+	}
+	if (off <= LT_STACK_WINDOW - 8 && pos->len >= off + 8) {
+		*dst = *(__u64 *)(w->bytes + off);
+		return 0;
+	}
+single:
+	return bpf_probe_read_user(dst, sizeof(*dst), (const void *)addr) ? -14 : 0;
+}
+#endif
+
+/* The user word at addr: a load the window holds is served here, without the call. */
+static __always_inline bool lt_load(struct lt_unwind_state *st, __u64 *dst, __u64 addr)
+{
+	struct lt_stack_window *w;
+	__u64 off = addr - st->win.base;
+	__u32 zero = 0;
+
+	if (addr >= st->win.base && off < st->win.len && st->win.len - off >= 8 &&
+	    off <= LT_STACK_WINDOW - 8) {
+		w = bpf_map_lookup_elem(&stack_window, &zero);
+		if (w) {
+			*dst = *(__u64 *)(w->bytes + off);
+			return true;
+		}
+	}
+	return lt_stack_load(&st->win, addr, dst) == 0;
+}
+
+/* One frame: record pc, then compute the caller's pc, sp and bp. */
+static int lt_unwind_step(__u32 idx, struct lt_unwind_state *st)
+{
 	struct lt_cfi_row *row;
 	__u64 cfa, ra, bp, ip;
-	__u32 zero = 0;
 
 	if (st->pc == 0 || st->done)
 		return 1;
@@ -179,7 +207,6 @@ static int lt_unwind_step(__u32 idx, struct lt_unwind_state *st)
 	st->hash = (st->hash ^ ip) * 0x100000001b3ULL;
 	st->hash ^= st->hash >> 29;
 
-	w = bpf_map_lookup_elem(&stack_window, &zero);
 	row = lt_cfi_find(st->pc, &st->mod);
 	if (row && row->cfa_reg == LT_CFA_END) {
 		st->done = true;
@@ -195,11 +222,11 @@ static int lt_unwind_step(__u32 idx, struct lt_unwind_state *st)
 		/* The saved rbp normally lies below the return address: load it first, so
 		 * that a window moved by the first load holds the second. */
 		bp = st->bp;
-		if (row->rbp_off8 < 0 && !lt_load(st, w, &bp, cfa + 8 * (__s64)row->rbp_off8))
+		if (row->rbp_off8 < 0 && !lt_load(st, &bp, cfa + 8 * (__s64)row->rbp_off8))
 			goto fail;
-		if (!lt_load(st, w, &ra, cfa - 8))
+		if (!lt_load(st, &ra, cfa - 8))
 			goto fail;
-		if (row->rbp_off8 > 0 && !lt_load(st, w, &bp, cfa + 8 * (__s64)row->rbp_off8))
+		if (row->rbp_off8 > 0 && !lt_load(st, &bp, cfa + 8 * (__s64)row->rbp_off8))
 			goto fail;
 		st->bp = bp;
 		st->sp = cfa;
@@ -216,7 +243,7 @@ static int lt_unwind_step(__u32 idx, struct lt_unwind_state *st)
 		goto fail;
 	/* The saved bp may be anything when the caller keeps no frame pointer (libc calling
 	 * main): only a frame-pointer step from it checks it, through bp >= sp above. */
-	if (!lt_load(st, w, &bp, st->bp) || !lt_load(st, w, &ra, st->bp + 8))
+	if (!lt_load(st, &bp, st->bp) || !lt_load(st, &ra, st->bp + 8))
 		goto fail;
 	st->sp = st->bp + 16;
 	st->bp = bp;

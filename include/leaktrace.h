@@ -118,6 +118,14 @@ struct lt_cfi_module {
 	__u32 idx_shift;  /* slice k: [idx_base + (k << idx_shift), + (1 << idx_shift)) */
 };
 
+/* Value of the `cfi_span` map: the lowest start and highest end of the modules in
+ * `cfi_modules`. A pc outside (the main program and JIT code of Node, for instance) is
+ * in no module with a table, known without looking at each. Only ever widened. */
+struct lt_cfi_span {
+	__u64 start;
+	__u64 end;
+};
+
 /* Value of the `cfi_index` map: the row in effect at any pc of a slice of a module's text
  * is one of the rows [lo, hi] (indices into `cfi_rows`). The last slice runs to the end. */
 struct lt_cfi_slice {

@@ -184,6 +184,23 @@ static void lt_cfi_index_module(struct lt_bpf *b, struct lt_cfi_module *slot,
 	lt_debug("unwind index: %u slices of %u bytes", slot->idx_count, 1u << shift);
 }
 
+/* Widen the walker's span of modules with tables to hold m, before m is published (a
+ * walker reading the span half updated still sees at least the old span). */
+static int lt_cfi_widen_span(struct lt_bpf *b, const struct lt_module *m)
+{
+	__u32 zero = 0;
+
+	if (b->span.end && m->start >= b->span.start && m->end <= b->span.end)
+		return 0;
+	if (!b->span.end || m->start < b->span.start)
+		b->span.start = m->start;
+	if (m->end > b->span.end)
+		b->span.end = m->end;
+	if (bpf_map_update_elem(bpf_map__fd(b->skel->maps.cfi_span), &zero, &b->span, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
 int lt_bpf__add_cfi(struct lt_bpf *b, const struct lt_modules *mods)
 {
 	for (size_t i = 0; i < mods->n && b->nmods < LT_MAX_CFI_MODULES; i++) {
@@ -214,6 +231,10 @@ int lt_bpf__add_cfi(struct lt_bpf *b, const struct lt_modules *mods)
 			goto next;
 		memcpy(b->rows + b->rows_used, rows, n * sizeof(*rows));
 		lt_cfi_index_module(b, slot, rows, n);
+		if (lt_cfi_widen_span(b, m)) {
+			lt_debug("unwind table for %s: cannot widen the span", m->path);
+			goto next;
+		}
 		/* Rows and index first, then the module entry that makes the walker use
 		 * them; `end` last, since the walker takes a zero end for an empty slot. */
 		__sync_synchronize();
