@@ -102,11 +102,11 @@ LT_MAP(struct {
 	__type(value, struct lt_cfi_span);
 }, cfi_span);
 
-/* Slice index of each module's rows (struct lt_cfi_module idx_*): a fixed share per
- * module slot, written by userspace through mmap. */
+/* Slice index of each module's rows (struct lt_cfi_module idx_*), written by userspace
+ * through mmap. */
 LT_MAP(struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, LT_MAX_CFI_MODULES * LT_CFI_INDEX_PER_MODULE);
+	__uint(max_entries, 1);
 	__uint(map_flags, BPF_F_MMAPABLE);
 	__type(key, __u32);
 	__type(value, struct lt_cfi_slice);

@@ -12,7 +12,6 @@
 #define LT_MAX_NEST 4           /* allocator calls tracked nested in one thread */
 #define LT_MAX_CFI_MODULES 32   /* modules with an unwind table */
 #define LT_CFI_SEARCH_STEPS 22  /* binary search steps: 2^22 rows at most */
-#define LT_CFI_INDEX_PER_MODULE 16384 /* slices of a module's row index (cfi_index) */
 
 /* Why an event or a part of it was lost; counted per reason in the `losses` map. */
 enum lt_loss {

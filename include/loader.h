@@ -19,6 +19,7 @@ struct lt_bpf {
 	__u32 cfi_skipped;             /* modules left to frame pointers (table too big) */
 	bool session;                  /* allocator probes go through lt_alloc_session links */
 	struct lt_cfi_slice *index;    /* mmap of the cfi_index map */
+	__u32 index_used;              /* its slices given to modules */
 	struct lt_cfi_span span;       /* what the cfi_span map holds */
 };
 

@@ -19,7 +19,8 @@
 
 #define LT_CFI_ROWS_CAP (1u << 20)       /* 8 MiB of rows for all modules */
 #define LT_CFI_MODULE_MAX_ROWS (1u << 19) /* a bigger module keeps frame pointers */
-#define LT_CFI_INDEX_CAP (LT_MAX_CFI_MODULES * LT_CFI_INDEX_PER_MODULE)
+#define LT_CFI_INDEX_CAP (1u << 17)       /* 1 MiB of slices for all modules */
+#define LT_CFI_INDEX_MODULE_MAX (1u << 14) /* libc: 128-byte slices, libstdc++: 256 */
 
 int lt_log_level;
 
@@ -100,6 +101,7 @@ struct lt_bpf *lt_bpf__load(const struct lt_config *cfg, int pid)
 	bpf_map__set_max_entries(b->skel->maps.stacks, cfg->max_stacks);
 	bpf_map__set_max_entries(b->skel->maps.heap_totals, cfg->max_stacks + 1);
 	bpf_map__set_max_entries(b->skel->maps.cfi_rows, b->rows_cap);
+	bpf_map__set_max_entries(b->skel->maps.cfi_index, LT_CFI_INDEX_CAP);
 
 	err = leaktrace_bpf__load(b->skel);
 	if (err) {
@@ -167,21 +169,25 @@ static struct lt_cfi_module *lt_cfi_free_slot(struct lt_bpf *b)
 	return NULL;
 }
 
-/* The slice index of a module whose rows go to b->rows_used onward, in the slot's fixed
- * share of cfi_index: the finest slices that fit (libc: 128 bytes of text each). */
+/* The slice index of a module whose rows go to b->rows_used onward: the finest slices
+ * that fit in LT_CFI_INDEX_MODULE_MAX, or in what is left. A module that finds no room
+ * keeps the search over all its rows. */
 static void lt_cfi_index_module(struct lt_bpf *b, struct lt_cfi_module *slot,
 				const struct lt_cfi_row *rows, size_t n)
 {
-	__u32 first = (__u32)(slot - b->mods) * LT_CFI_INDEX_PER_MODULE;
-	__u32 shift = lt_cfi_index__shift(rows, n, LT_CFI_INDEX_PER_MODULE);
+	size_t room = LT_CFI_INDEX_CAP - b->index_used;
+	__u32 shift;
 
-	slot->idx_first = first;
+	if (room > LT_CFI_INDEX_MODULE_MAX)
+		room = LT_CFI_INDEX_MODULE_MAX;
+	shift = lt_cfi_index__shift(rows, n, room);
+	slot->idx_first = b->index_used;
 	slot->idx_base = rows[0].pc;
 	slot->idx_shift = shift;
-	/* 0 entries (cannot happen with the shift chosen above) leaves the full search. */
-	slot->idx_count = lt_cfi_index__build(rows, n, shift, b->rows_used, b->index + first,
-					      LT_CFI_INDEX_PER_MODULE);
-	lt_debug("unwind index: %u slices of %u bytes", slot->idx_count, 1u << shift);
+	slot->idx_count = lt_cfi_index__build(rows, n, shift, b->rows_used,
+					      b->index + b->index_used, room);
+	b->index_used += slot->idx_count;
+	lt_debug("unwind index: %u slices of %llu bytes", slot->idx_count, 1ull << shift);
 }
 
 /* Widen the walker's span of modules with tables to hold m, before m is published (a

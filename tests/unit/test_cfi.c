@@ -422,7 +422,7 @@ static void test_libc_index_matches_search(void **state)
 {
 	struct libc_table *t = *state;
 
-	check_index_matches(t->rows, t->nrows, LT_CFI_INDEX_PER_MODULE, 0);
+	check_index_matches(t->rows, t->nrows, 16384, 0);
 	/* a coarse index (many rows a slice), and one slice for the whole module */
 	check_index_matches(t->rows, t->nrows, 64, 123456);
 	check_index_matches(t->rows, t->nrows, 1, 7);
@@ -443,6 +443,9 @@ static void test_index_edges(void **state)
 	assert_int_equal(lt_cfi_index__shift(rows, 5, 2), 8);
 	assert_int_equal(lt_cfi_index__shift(rows, 1, 1), LT_CFI_INDEX_MIN_SHIFT);
 	assert_int_equal(lt_cfi_index__build(rows, 0, 6, 0, idx, 8), 0);
+	/* no room left: no index (the walker then searches all rows) */
+	assert_int_equal(lt_cfi_index__build(rows, 5, lt_cfi_index__shift(rows, 5, 0), 0, idx, 0),
+			 0);
 	/* slices of 64 bytes from 0x1000: 0x1000, 0x1040, 0x1080, 0x10c0, 0x1100 */
 	assert_int_equal(lt_cfi_index__build(rows, 5, 6, 10, idx, 8), 5);
 	assert_int_equal(idx[0].lo, 10);
