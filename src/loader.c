@@ -187,7 +187,10 @@ static void lt_cfi_index_module(struct lt_bpf *b, struct lt_cfi_module *slot,
 	slot->idx_count = lt_cfi_index__build(rows, n, shift, b->rows_used,
 					      b->index + b->index_used, room);
 	b->index_used += slot->idx_count;
-	lt_debug("unwind index: %u slices of %llu bytes", slot->idx_count, 1ull << shift);
+	if (slot->idx_count)
+		lt_debug("unwind index: %u slices of %llu bytes", slot->idx_count, 1ull << shift);
+	else
+		lt_debug("no room left for an unwind index: all rows are searched");
 }
 
 /* Widen the walker's span of modules with tables to hold m, before m is published (a
