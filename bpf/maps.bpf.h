@@ -113,9 +113,11 @@ LT_MAP(struct {
 }, cfi_index);
 
 /* A copy of part of the user stack being walked (bpf/unwind.bpf.h): one bulk read serves
- * the loads of several frames. */
+ * the loads of several frames. owner is the thread whose walk filled it: uprobe programs
+ * can be preempted, and another thread's walk on the same CPU may refill it meanwhile. */
 #define LT_STACK_WINDOW 1024
 struct lt_stack_window {
+	__u64 owner;
 	__u8 bytes[LT_STACK_WINDOW];
 };
 LT_MAP(struct {

@@ -9,18 +9,20 @@
 #include "maps.bpf.h"
 #include "v8frames.bpf.h"
 
-/* Which part of the user stack the per-CPU window holds. */
+/* Which part of the user stack the per-CPU window holds for this walk. */
 struct lt_window_pos {
 	__u64 base;  /* user address of the window's first byte */
 	__u32 len;   /* bytes that hold a copy (0: none) */
-	__u32 pad;
+	__u32 tid;   /* the walking thread: the window's owner while it holds our copy */
 };
 
 struct lt_unwind_state {
 	__u64 pc, sp, bp;
 	__u64 hash;
 	struct lt_stack *out;
-	struct lt_window_pos win;  /* kept apart: passed to a global function */
+	/* Apart from the rest: a global function that is given it may write all of it,
+	 * which the verifier would hold against the pointer in out. */
+	struct lt_window_pos win;
 	__u32 mod;       /* cfi_modules slot of the last pc found in a table: tried first */
 	__u32 nr;
 	bool done;
@@ -128,6 +130,24 @@ static __always_inline bool lt_read(__u64 *dst, __u64 addr)
 	return bpf_probe_read_user(dst, sizeof(*dst), (const void *)addr) == 0;
 }
 
+/* The word at off in the window, if the window still holds this walk's copy. The owner is
+ * checked after the load: a walk that preempted ours and refilled the window in between
+ * has changed it by then. */
+static __always_inline bool lt_window_word(const struct lt_stack_window *w, __u32 tid, __u64 off,
+					   __u64 *dst)
+{
+	__u64 v;
+
+	if (off > LT_STACK_WINDOW - 8)
+		return false;
+	/* volatile: the compiler keeps the two loads in this order */
+	v = *(volatile const __u64 *)(w->bytes + off);
+	if (*(volatile const __u64 *)&w->owner != tid)
+		return false;
+	*dst = v;
+	return true;
+}
+
 /* *dst = the user word at addr, from the window when it holds it; returns 0 or -EFAULT.
  * The walk goes toward higher addresses, so a load past the window moves the window there
  * (one bulk read serves the next frames too): LT_STACK_WINDOW bytes, or up to the end of
@@ -149,23 +169,22 @@ __noinline int lt_stack_load(struct lt_window_pos *pos, __u64 addr, __u64 *dst)
 	if (!w || addr < pos->base)
 		goto single;
 	off = addr - pos->base;
-	if (off >= pos->len || pos->len - off < 8) {
-		pos->base = addr;
-		pos->len = 0;
-		off = 0;
-		if (!bpf_probe_read_user(w->bytes, LT_STACK_WINDOW, (const void *)addr)) {
-			pos->len = LT_STACK_WINDOW;
-		} else {
-			len = 4096 - (addr & 4095);
-			if (len < LT_STACK_WINDOW &&
-			    !bpf_probe_read_user(w->bytes, len, (const void *)addr))
-				pos->len = len;
-		}
-	}
-	if (off <= LT_STACK_WINDOW - 8 && pos->len >= off + 8) {
-		*dst = *(__u64 *)(w->bytes + off);
+	if (off < pos->len && pos->len - off >= 8 && lt_window_word(w, pos->tid, off, dst))
 		return 0;
+	/* Past the window, or the window was taken over: fill it from addr. */
+	pos->base = addr;
+	pos->len = 0;
+	w->owner = pos->tid;
+	if (!bpf_probe_read_user(w->bytes, LT_STACK_WINDOW, (const void *)addr)) {
+		pos->len = LT_STACK_WINDOW;
+	} else {
+		len = 4096 - (addr & 4095);
+		if (len < LT_STACK_WINDOW &&
+		    !bpf_probe_read_user(w->bytes, len, (const void *)addr))
+			pos->len = len;
 	}
+	if (pos->len >= 8 && lt_window_word(w, pos->tid, 0, dst))
+		return 0;
 single:
 	return bpf_probe_read_user(dst, sizeof(*dst), (const void *)addr) ? -14 : 0;
 }
@@ -178,13 +197,10 @@ static __always_inline bool lt_load(struct lt_unwind_state *st, __u64 *dst, __u6
 	__u64 off = addr - st->win.base;
 	__u32 zero = 0;
 
-	if (addr >= st->win.base && off < st->win.len && st->win.len - off >= 8 &&
-	    off <= LT_STACK_WINDOW - 8) {
+	if (addr >= st->win.base && off < st->win.len && st->win.len - off >= 8) {
 		w = bpf_map_lookup_elem(&stack_window, &zero);
-		if (w) {
-			*dst = *(__u64 *)(w->bytes + off);
+		if (w && lt_window_word(w, st->win.tid, off, dst))
 			return true;
-		}
 	}
 	return lt_stack_load(&st->win, addr, dst) == 0;
 }
@@ -287,6 +303,7 @@ static __always_inline __u64 lt_capture_stack(__u64 pc, __u64 sp, __u64 bp, bool
 	st.pc = pc;
 	st.sp = sp;
 	st.bp = bp;
+	st.win.tid = (__u32)bpf_get_current_pid_tgid();
 	if (in_syscall)
 		lt_skip_syscall_wrapper(&st);
 	st.hash = 0xcbf29ce484222325ULL;
