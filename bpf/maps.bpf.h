@@ -111,6 +111,38 @@ LT_MAP(struct {
 }, cfi_modules);
 
 LT_MAP(struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct lt_cfi_span);
+}, cfi_span);
+
+/* Slice index of each module's rows (struct lt_cfi_module idx_*), written by userspace
+ * through mmap. */
+LT_MAP(struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__type(key, __u32);
+	__type(value, struct lt_cfi_slice);
+}, cfi_index);
+
+/* A copy of part of the user stack being walked (bpf/unwind.bpf.h): one bulk read serves
+ * the loads of several frames. owner is the thread whose walk filled it: uprobe programs
+ * can be preempted, and another thread's walk on the same CPU may refill it meanwhile. */
+#define LT_STACK_WINDOW 1024
+struct lt_stack_window {
+	__u64 owner;
+	__u8 bytes[LT_STACK_WINDOW];
+};
+LT_MAP(struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct lt_stack_window);
+}, stack_window);
+
+LT_MAP(struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 256 * 1024);
 }, events);

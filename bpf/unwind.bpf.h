@@ -9,56 +9,120 @@
 #include "maps.bpf.h"
 #include "v8frames.bpf.h"
 
+/* Which part of the user stack the per-CPU window holds for this walk. */
+struct lt_window_pos {
+	__u64 base;  /* user address of the window's first byte */
+	__u32 len;   /* bytes that hold a copy (0: none) */
+	__u32 tid;   /* the walking thread: the window's owner while it holds our copy */
+};
+
 struct lt_unwind_state {
 	__u64 pc, sp, bp;
 	__u64 hash;
 	struct lt_stack *out;
+	/* Apart from the rest: a global function that is given it may write all of it,
+	 * which the verifier would hold against the pointer in out. */
+	struct lt_window_pos win;
+	__u32 mod;       /* cfi_modules slot of the last pc found in a table: tried first */
 	__u32 nr;
 	bool done;
 	bool error;
 	bool v8;  /* the target has V8 frames to name: looked up once per stack */
 };
 
-/* Row in effect for pc, or NULL when pc is in no module with a table. */
-static __always_inline struct lt_cfi_row *lt_cfi_find(__u64 pc)
+/* The module with a table whose range holds pc, or NULL. Consecutive frames are mostly in
+ * one module (libc calling libc, a program calling itself), so *hint is tried first. */
+static __always_inline struct lt_cfi_module *lt_cfi_module_of(__u64 pc, __u32 *hint)
 {
-	struct lt_cfi_module *m = NULL;
-	__u32 i, lo, hi, n;
+	struct lt_cfi_module *c;
+	struct lt_cfi_span *span;
+	__u32 i, k = 0;
 
+	span = bpf_map_lookup_elem(&cfi_span, &k);
+	if (!span || pc < span->start || pc >= span->end)
+		return NULL;
+	k = *hint;
+	c = bpf_map_lookup_elem(&cfi_modules, &k);
+	if (c && pc >= c->start && pc < c->end)
+		return c;
 	for (i = 0; i < LT_MAX_CFI_MODULES; i++) {
-		__u32 k = i;
-		struct lt_cfi_module *c = bpf_map_lookup_elem(&cfi_modules, &k);
-
+		k = i;
+		c = bpf_map_lookup_elem(&cfi_modules, &k);
 		if (!c || !c->end)
 			return NULL;
 		if (pc >= c->start && pc < c->end) {
-			m = c;
-			break;
+			*hint = i;
+			return c;
 		}
 	}
-	if (!m || !m->count)
-		return NULL;
+	return NULL;
+}
 
-	/* Last row with row.pc <= pc within [first, first + count). */
+/* Index in `cfi_rows` of the row in effect for pc, plus one; 0 when pc is in no module
+ * with a table. A global function, so that the verifier checks its searches once rather
+ * than in every state of the walker's loop; defined in the object that defines the maps. */
+#ifndef LT_DEFINE_MAPS
+extern __u32 lt_cfi_row_of(__u64 pc, __u32 *hint);
+#else
+__noinline __u32 lt_cfi_row_of(__u64 pc, __u32 *hint)
+{
+	struct lt_cfi_module *m;
+	struct lt_cfi_slice *s;
+	struct lt_cfi_row *r;
+	__u32 i, lo, n, k, h = 0;
+
+	if (!hint)
+		return 0;
+	h = *hint;
+	m = lt_cfi_module_of(pc, &h);
+	*hint = h;
+	if (!m || !m->count)
+		return 0;
+
+	/* Last row with row.pc <= pc within [first, first + count): only among the rows of
+	 * pc's slice of text when the module has an index. */
 	__u32 rel = (__u32)(pc - m->bias);
 	lo = m->first;
 	n = m->count;
+	if (m->idx_count) {
+		if (rel < m->idx_base)
+			return 0;
+		k = (__u64)(rel - m->idx_base) >> (m->idx_shift & 63);
+		if (k >= m->idx_count)
+			k = m->idx_count - 1;
+		k += m->idx_first;
+		s = bpf_map_lookup_elem(&cfi_index, &k);
+		if (!s)
+			return 0;
+		lo = s->lo;
+		n = s->hi - s->lo + 1;
+	}
 	for (i = 0; i < LT_CFI_SEARCH_STEPS && n > 1; i++) {
 		__u32 half = n / 2, mid = lo + half;
-		struct lt_cfi_row *r = bpf_map_lookup_elem(&cfi_rows, &mid);
 
+		r = bpf_map_lookup_elem(&cfi_rows, &mid);
 		if (!r)
-			return NULL;
+			return 0;
 		if (r->pc <= rel)
 			lo = mid;
 		n -= half;
 	}
-	hi = lo;
-	struct lt_cfi_row *row = bpf_map_lookup_elem(&cfi_rows, &hi);
+	r = bpf_map_lookup_elem(&cfi_rows, &lo);
+	if (!r || r->pc > rel)
+		return 0;
+	return lo + 1;
+}
+#endif
 
-	if (!row || row->pc > rel)
+/* Row in effect for pc, or NULL when pc is in no module with a table. */
+static __always_inline struct lt_cfi_row *lt_cfi_find(__u64 pc, __u32 *hint)
+{
+	__u32 k = lt_cfi_row_of(pc, hint);
+
+	if (!k)
 		return NULL;
-	return row;
+	k--;
+	return bpf_map_lookup_elem(&cfi_rows, &k);
 }
 
 static __always_inline bool lt_read(__u64 *dst, __u64 addr)
@@ -66,11 +130,86 @@ static __always_inline bool lt_read(__u64 *dst, __u64 addr)
 	return bpf_probe_read_user(dst, sizeof(*dst), (const void *)addr) == 0;
 }
 
+/* The word at off in the window, if the window still holds this walk's copy. The owner is
+ * checked after the load: a walk that preempted ours and refilled the window in between
+ * has changed it by then. */
+static __always_inline bool lt_window_word(const struct lt_stack_window *w, __u32 tid, __u64 off,
+					   __u64 *dst)
+{
+	__u64 v;
+
+	if (off > LT_STACK_WINDOW - 8)
+		return false;
+	/* volatile: the compiler keeps the two loads in this order */
+	v = *(volatile const __u64 *)(w->bytes + off);
+	if (*(volatile const __u64 *)&w->owner != tid)
+		return false;
+	*dst = v;
+	return true;
+}
+
+/* *dst = the user word at addr, from the window when it holds it; returns 0 or -EFAULT.
+ * The walk goes toward higher addresses, so a load past the window moves the window there
+ * (one bulk read serves the next frames too): LT_STACK_WINDOW bytes, or up to the end of
+ * addr's page when the whole would run past the end of the stack's mapping. A load below
+ * the window, or one no window can hold, reads on its own. A global function: the
+ * verifier checks its paths once, not in every state of the walker's loop. */
+#ifndef LT_DEFINE_MAPS
+extern int lt_stack_load(struct lt_window_pos *pos, __u64 addr, __u64 *dst);
+#else
+__noinline int lt_stack_load(struct lt_window_pos *pos, __u64 addr, __u64 *dst)
+{
+	struct lt_stack_window *w;
+	__u32 zero = 0, len;
+	__u64 off;
+
+	if (!pos || !dst)
+		return -14 /* EFAULT */;
+	w = bpf_map_lookup_elem(&stack_window, &zero);
+	if (!w || addr < pos->base)
+		goto single;
+	off = addr - pos->base;
+	if (off < pos->len && pos->len - off >= 8 && lt_window_word(w, pos->tid, off, dst))
+		return 0;
+	/* Past the window, or the window was taken over: fill it from addr. */
+	pos->base = addr;
+	pos->len = 0;
+	w->owner = pos->tid;
+	if (!bpf_probe_read_user(w->bytes, LT_STACK_WINDOW, (const void *)addr)) {
+		pos->len = LT_STACK_WINDOW;
+	} else {
+		len = 4096 - (addr & 4095);
+		if (len < LT_STACK_WINDOW &&
+		    !bpf_probe_read_user(w->bytes, len, (const void *)addr))
+			pos->len = len;
+	}
+	if (pos->len >= 8 && lt_window_word(w, pos->tid, 0, dst))
+		return 0;
+single:
+	return bpf_probe_read_user(dst, sizeof(*dst), (const void *)addr) ? -14 : 0;
+}
+#endif
+
+/* The user word at addr: a load the window holds is served here, without the call. */
+static __always_inline bool lt_load(struct lt_unwind_state *st, __u64 *dst, __u64 addr)
+{
+	struct lt_stack_window *w;
+	__u64 off = addr - st->win.base;
+	__u32 zero = 0;
+
+	if (addr >= st->win.base && off < st->win.len && st->win.len - off >= 8) {
+		w = bpf_map_lookup_elem(&stack_window, &zero);
+		if (w && lt_window_word(w, st->win.tid, off, dst))
+			return true;
+	}
+	return lt_stack_load(&st->win, addr, dst) == 0;
+}
+
 /* One frame: record pc, then compute the caller's pc, sp and bp. */
 static int lt_unwind_step(__u32 idx, struct lt_unwind_state *st)
 {
 	struct lt_cfi_row *row;
-	__u64 cfa, ra, bp, frame[2], ip;
+	__u64 cfa, ra, bp, ip;
 
 	if (st->pc == 0 || st->done)
 		return 1;
@@ -84,7 +223,7 @@ static int lt_unwind_step(__u32 idx, struct lt_unwind_state *st)
 	st->hash = (st->hash ^ ip) * 0x100000001b3ULL;
 	st->hash ^= st->hash >> 29;
 
-	row = lt_cfi_find(st->pc);
+	row = lt_cfi_find(st->pc, &st->mod);
 	if (row && row->cfa_reg == LT_CFA_END) {
 		st->done = true;
 		return 1;
@@ -96,13 +235,16 @@ static int lt_unwind_step(__u32 idx, struct lt_unwind_state *st)
 			cfa = st->bp + row->cfa_off;
 		else
 			cfa = st->sp + 8 + ((st->pc & 15) >= 11 ? 8 : 0);
-		if (!lt_read(&ra, cfa - 8))
+		/* The saved rbp normally lies below the return address: load it first, so
+		 * that a window moved by the first load holds the second. */
+		bp = st->bp;
+		if (row->rbp_off8 < 0 && !lt_load(st, &bp, cfa + 8 * (__s64)row->rbp_off8))
 			goto fail;
-		if (row->rbp_off8) {
-			if (!lt_read(&bp, cfa + 8 * (__s64)row->rbp_off8))
-				goto fail;
-			st->bp = bp;
-		}
+		if (!lt_load(st, &ra, cfa - 8))
+			goto fail;
+		if (row->rbp_off8 > 0 && !lt_load(st, &bp, cfa + 8 * (__s64)row->rbp_off8))
+			goto fail;
+		st->bp = bp;
 		st->sp = cfa;
 		st->pc = ra;
 		return 0;
@@ -115,14 +257,13 @@ static int lt_unwind_step(__u32 idx, struct lt_unwind_state *st)
 	}
 	if ((st->bp & 7) || st->bp < st->sp)
 		goto fail;
-	/* Saved bp and return address are adjacent: one read. The saved bp may be
-	 * anything when the caller keeps no frame pointer (libc calling main): only a
-	 * frame-pointer step from it checks it, through bp >= sp above. */
-	if (bpf_probe_read_user(frame, sizeof(frame), (const void *)st->bp))
+	/* The saved bp may be anything when the caller keeps no frame pointer (libc calling
+	 * main): only a frame-pointer step from it checks it, through bp >= sp above. */
+	if (!lt_load(st, &bp, st->bp) || !lt_load(st, &ra, st->bp + 8))
 		goto fail;
 	st->sp = st->bp + 16;
-	st->bp = frame[0];
-	st->pc = frame[1];
+	st->bp = bp;
+	st->pc = ra;
 	return 0;
 fail:
 	st->error = true;
@@ -133,17 +274,17 @@ fail:
 /* A syscall made through a libc wrapper stops in a frameless leaf (CFA = rsp + 8 all
  * along): start from its caller, as the allocator probes do. Code that makes the
  * syscall itself keeps its frame. */
-static __always_inline void lt_skip_syscall_wrapper(__u64 *pc, __u64 *sp)
+static __always_inline void lt_skip_syscall_wrapper(struct lt_unwind_state *st)
 {
-	struct lt_cfi_row *row = lt_cfi_find(*pc);
+	struct lt_cfi_row *row = lt_cfi_find(st->pc, &st->mod);
 	__u64 ra;
 
 	if (!row || row->cfa_reg != LT_CFA_RSP || row->cfa_off != 8)
 		return;
-	if (!lt_read(&ra, *sp))
+	if (!lt_read(&ra, st->sp))
 		return;
-	*pc = ra;
-	*sp += 8;
+	st->pc = ra;
+	st->sp += 8;
 }
 
 /* Capture the user stack starting at (pc, sp, bp) and return its id in `stacks`, or 0
@@ -160,11 +301,12 @@ static __always_inline __u64 lt_capture_stack(__u64 pc, __u64 sp, __u64 bp, bool
 	st.out = bpf_map_lookup_elem(&stack_scratch, &zero);
 	if (!st.out)
 		return 0;
-	if (in_syscall)
-		lt_skip_syscall_wrapper(&pc, &sp);
 	st.pc = pc;
 	st.sp = sp;
 	st.bp = bp;
+	st.win.tid = (__u32)bpf_get_current_pid_tgid();
+	if (in_syscall)
+		lt_skip_syscall_wrapper(&st);
 	st.hash = 0xcbf29ce484222325ULL;
 	v8 = bpf_map_lookup_elem(&v8_config, &zero);
 	st.v8 = v8 && v8->enabled;

@@ -119,13 +119,32 @@ struct lt_cfi_row {
 
 /* A mapped module that has rows in the `cfi_rows` map. The walker finds the module
  * whose [start, end) holds the pc, then searches rows [first, first + count) for
- * pc - bias. */
+ * pc - bias: only between two entries of the module's slice index when it has one. */
 struct lt_cfi_module {
 	__u64 start;  /* runtime address range of the executable mapping */
 	__u64 end;
 	__u64 bias;   /* runtime address = ELF vaddr + bias */
 	__u32 first;
 	__u32 count;
+	__u32 idx_first;  /* its slices in `cfi_index`: [idx_first, idx_first + idx_count) */
+	__u32 idx_count;  /* 0: no index, search all rows */
+	__u32 idx_base;   /* ELF vaddr where slice 0 starts (the first row's pc) */
+	__u32 idx_shift;  /* slice k: [idx_base + (k << idx_shift), + (1 << idx_shift)) */
+};
+
+/* Value of the `cfi_span` map: the lowest start and highest end of the modules in
+ * `cfi_modules`. A pc outside (the main program and JIT code of Node, for instance) is
+ * in no module with a table, known without looking at each. Only ever widened. */
+struct lt_cfi_span {
+	__u64 start;
+	__u64 end;
+};
+
+/* Value of the `cfi_index` map: the row in effect at any pc of a slice of a module's text
+ * is one of the rows [lo, hi] (indices into `cfi_rows`). The last slice runs to the end. */
+struct lt_cfi_slice {
+	__u32 lo;
+	__u32 hi;
 };
 
 /* Ring buffer events, for the rare ones that need ordering in userspace. */

@@ -19,6 +19,9 @@ struct lt_bpf {
 	__u32 cfi_skipped;             /* modules left to frame pointers (table too big) */
 	bool session;                  /* allocator probes go through lt_alloc_session links */
 	bool fd_multi;                 /* descriptor wrapper probes go through uprobe_multi links */
+	struct lt_cfi_slice *index;    /* mmap of the cfi_index map */
+	__u32 index_used;              /* its slices given to modules */
+	struct lt_cfi_span span;       /* what the cfi_span map holds */
 };
 
 /* Check the kernel can run us, open and load the BPF object for pid. */

@@ -15,10 +15,13 @@
 #include "uprobe_multi.h"
 #include "alloc_table.h"
 #include "cfi.h"
+#include "cfi_index.h"
 #include "log.h"
 
 #define LT_CFI_ROWS_CAP (1u << 20)       /* 8 MiB of rows for all modules */
 #define LT_CFI_MODULE_MAX_ROWS (1u << 19) /* a bigger module keeps frame pointers */
+#define LT_CFI_INDEX_CAP (1u << 17)       /* 1 MiB of slices for all modules */
+#define LT_CFI_INDEX_MODULE_MAX (1u << 14) /* libc: 128-byte slices, libstdc++: 256 */
 
 int lt_log_level;
 
@@ -118,6 +121,7 @@ struct lt_bpf *lt_bpf__load(const struct lt_config *cfg, int pid)
 	bpf_map__set_max_entries(b->skel->maps.stacks, cfg->max_stacks);
 	bpf_map__set_max_entries(b->skel->maps.heap_totals, cfg->max_stacks + 1);
 	bpf_map__set_max_entries(b->skel->maps.cfi_rows, b->rows_cap);
+	bpf_map__set_max_entries(b->skel->maps.cfi_index, LT_CFI_INDEX_CAP);
 
 	err = leaktrace_bpf__load(b->skel);
 	if (err) {
@@ -139,7 +143,9 @@ struct lt_bpf *lt_bpf__load(const struct lt_config *cfg, int pid)
 		       MAP_SHARED, bpf_map__fd(b->skel->maps.cfi_rows), 0);
 	b->mods = mmap(NULL, LT_MAX_CFI_MODULES * sizeof(*b->mods), PROT_READ | PROT_WRITE,
 		       MAP_SHARED, bpf_map__fd(b->skel->maps.cfi_modules), 0);
-	if (b->rows == MAP_FAILED || b->mods == MAP_FAILED) {
+	b->index = mmap(NULL, LT_CFI_INDEX_CAP * sizeof(*b->index), PROT_READ | PROT_WRITE,
+			MAP_SHARED, bpf_map__fd(b->skel->maps.cfi_index), 0);
+	if (b->rows == MAP_FAILED || b->mods == MAP_FAILED || b->index == MAP_FAILED) {
 		err = -errno;
 		lt_err("cannot map the unwind tables: %s", strerror(errno));
 		goto cleanup;
@@ -189,6 +195,47 @@ static struct lt_cfi_module *lt_cfi_free_slot(struct lt_bpf *b)
 	return NULL;
 }
 
+/* The slice index of a module whose rows go to b->rows_used onward: the finest slices
+ * that fit in LT_CFI_INDEX_MODULE_MAX, or in what is left. A module that finds no room
+ * keeps the search over all its rows. */
+static void lt_cfi_index_module(struct lt_bpf *b, struct lt_cfi_module *slot,
+				const struct lt_cfi_row *rows, size_t n)
+{
+	size_t room = LT_CFI_INDEX_CAP - b->index_used;
+	__u32 shift;
+
+	if (room > LT_CFI_INDEX_MODULE_MAX)
+		room = LT_CFI_INDEX_MODULE_MAX;
+	shift = lt_cfi_index__shift(rows, n, room);
+	slot->idx_first = b->index_used;
+	slot->idx_base = rows[0].pc;
+	slot->idx_shift = shift;
+	slot->idx_count = lt_cfi_index__build(rows, n, shift, b->rows_used,
+					      b->index + b->index_used, room);
+	b->index_used += slot->idx_count;
+	if (slot->idx_count)
+		lt_debug("unwind index: %u slices of %llu bytes", slot->idx_count, 1ull << shift);
+	else
+		lt_debug("no room left for an unwind index: all rows are searched");
+}
+
+/* Widen the walker's span of modules with tables to hold m, before m is published (a
+ * walker reading the span half updated still sees at least the old span). */
+static int lt_cfi_widen_span(struct lt_bpf *b, const struct lt_module *m)
+{
+	__u32 zero = 0;
+
+	if (b->span.end && m->start >= b->span.start && m->end <= b->span.end)
+		return 0;
+	if (!b->span.end || m->start < b->span.start)
+		b->span.start = m->start;
+	if (m->end > b->span.end)
+		b->span.end = m->end;
+	if (bpf_map_update_elem(bpf_map__fd(b->skel->maps.cfi_span), &zero, &b->span, BPF_ANY))
+		return -errno;
+	return 0;
+}
+
 int lt_bpf__add_cfi(struct lt_bpf *b, const struct lt_modules *mods)
 {
 	for (size_t i = 0; i < mods->n && b->nmods < LT_MAX_CFI_MODULES; i++) {
@@ -218,8 +265,13 @@ int lt_bpf__add_cfi(struct lt_bpf *b, const struct lt_modules *mods)
 		if (!slot)
 			goto next;
 		memcpy(b->rows + b->rows_used, rows, n * sizeof(*rows));
-		/* Rows first, then the module entry that makes the walker use them; `end`
-		 * last, since the walker takes a zero end for an empty slot. */
+		lt_cfi_index_module(b, slot, rows, n);
+		if (lt_cfi_widen_span(b, m)) {
+			lt_debug("unwind table for %s: cannot widen the span", m->path);
+			goto next;
+		}
+		/* Rows and index first, then the module entry that makes the walker use
+		 * them; `end` last, since the walker takes a zero end for an empty slot. */
 		__sync_synchronize();
 		slot->first = b->rows_used;
 		slot->count = n;
@@ -312,6 +364,8 @@ void lt_bpf__destroy(struct lt_bpf *b)
 		munmap(b->rows, (size_t)b->rows_cap * sizeof(*b->rows));
 	if (b->mods && b->mods != MAP_FAILED)
 		munmap(b->mods, LT_MAX_CFI_MODULES * sizeof(*b->mods));
+	if (b->index && b->index != MAP_FAILED)
+		munmap(b->index, LT_CFI_INDEX_CAP * sizeof(*b->index));
 	leaktrace_bpf__destroy(b->skel);
 	free(b);
 }

@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "cfi.h"
+#include "cfi_index.h"
 
 #define LIBC_FALLBACK "/lib/x86_64-linux-gnu/libc.so.6"
 
@@ -370,6 +371,99 @@ static void test_libc_lookup_matches_linear_scan(void **state)
 	}
 }
 
+/* The slice index finds the same row as the whole-table search, at every row edge and
+ * between, with rows placed at an offset in the shared table as the loader places them. */
+static void check_index_matches(const struct lt_cfi_row *rows, size_t n, size_t max_entries,
+				__u32 first_row)
+{
+	__u32 shift = lt_cfi_index__shift(rows, n, max_entries);
+	struct lt_cfi_slice *idx = calloc(max_entries, sizeof(*idx));
+	size_t nidx, widest = 0;
+	__u64 x = 99;
+
+	assert_non_null(idx);
+	nidx = lt_cfi_index__build(rows, n, shift, first_row, idx, max_entries);
+	assert_true(nidx > 0 && nidx <= max_entries);
+	/* the finest slices that fit: one step finer would not */
+	assert_true(shift == LT_CFI_INDEX_MIN_SHIFT ||
+		    ((rows[n - 1].pc - rows[0].pc) >> (shift - 1)) + 1 > max_entries);
+	assert_int_equal(lt_cfi_index__build(rows, n, shift, first_row, idx, nidx - 1), 0);
+	for (size_t k = 0; k < nidx; k++) {
+		assert_true(idx[k].lo >= first_row && idx[k].lo <= idx[k].hi);
+		assert_true(idx[k].hi < first_row + n);
+		if (k + 1 < nidx)
+			assert_int_equal(idx[k].hi, idx[k + 1].lo);
+		if (idx[k].hi - idx[k].lo + 1 > widest)
+			widest = idx[k].hi - idx[k].lo + 1;
+	}
+	assert_int_equal(idx[nidx - 1].hi, first_row + n - 1);
+	print_message("%zu rows, %zu index entries of %u bytes, at most %zu rows a slice\n", n,
+		      nidx, 1u << shift, widest);
+
+	assert_null(lt_cfi_index__lookup(rows, n, idx, nidx, shift, first_row, rows[0].pc - 1));
+	for (size_t i = 0; i < 3 * n + 20000; i++) {
+		__u64 pc;
+
+		if (i < 3 * n) {
+			pc = rows[i / 3].pc + (__u64)(i % 3) - 1;
+		} else {
+			x = x * 6364136223846793005ull + 1442695040888963407ull;
+			pc = rows[0].pc + (x >> 33) % (rows[n - 1].pc - rows[0].pc + 4096);
+		}
+		if (pc < rows[0].pc)
+			continue;
+		assert_ptr_equal(lt_cfi_index__lookup(rows, n, idx, nidx, shift, first_row, pc),
+				 lt_cfi__lookup(rows, n, pc));
+	}
+	free(idx);
+}
+
+static void test_libc_index_matches_search(void **state)
+{
+	struct libc_table *t = *state;
+
+	check_index_matches(t->rows, t->nrows, 16384, 0);
+	/* a coarse index (many rows a slice), and one slice for the whole module */
+	check_index_matches(t->rows, t->nrows, 64, 123456);
+	check_index_matches(t->rows, t->nrows, 1, 7);
+}
+
+static void test_index_edges(void **state)
+{
+	const struct lt_cfi_row rows[] = {
+		{ .pc = 0x1000, .cfa_reg = LT_CFA_NONE },
+		{ .pc = 0x1010, .cfa_reg = LT_CFA_RSP, .cfa_off = 8 },
+		{ .pc = 0x1011, .cfa_reg = LT_CFA_RSP, .cfa_off = 16 },
+		{ .pc = 0x10c0, .cfa_reg = LT_CFA_RSP, .cfa_off = 8 },
+		{ .pc = 0x1100, .cfa_reg = LT_CFA_NONE },
+	};
+	struct lt_cfi_slice idx[8];
+
+	assert_int_equal(lt_cfi_index__shift(rows, 5, 1000), LT_CFI_INDEX_MIN_SHIFT);
+	assert_int_equal(lt_cfi_index__shift(rows, 5, 2), 8);
+	assert_int_equal(lt_cfi_index__shift(rows, 1, 1), LT_CFI_INDEX_MIN_SHIFT);
+	assert_int_equal(lt_cfi_index__build(rows, 0, 6, 0, idx, 8), 0);
+	/* no room left: no index (the walker then searches all rows) */
+	assert_int_equal(lt_cfi_index__build(rows, 5, lt_cfi_index__shift(rows, 5, 0), 0, idx, 0),
+			 0);
+	/* slices of 64 bytes from 0x1000: 0x1000, 0x1040, 0x1080, 0x10c0, 0x1100 */
+	assert_int_equal(lt_cfi_index__build(rows, 5, 6, 10, idx, 8), 5);
+	assert_int_equal(idx[0].lo, 10);
+	assert_int_equal(idx[0].hi, 12);
+	assert_int_equal(idx[1].lo, 12);
+	assert_int_equal(idx[2].lo, 12);
+	assert_int_equal(idx[2].hi, 13);
+	assert_int_equal(idx[3].lo, 13);
+	assert_int_equal(idx[4].lo, 14);
+	assert_int_equal(idx[4].hi, 14);
+	assert_ptr_equal(lt_cfi_index__lookup(rows, 5, idx, 5, 6, 10, 0x1050), &rows[2]);
+	assert_ptr_equal(lt_cfi_index__lookup(rows, 5, idx, 5, 6, 10, 0x10bf), &rows[2]);
+	assert_ptr_equal(lt_cfi_index__lookup(rows, 5, idx, 5, 6, 10, 0x10c0), &rows[3]);
+	assert_ptr_equal(lt_cfi_index__lookup(rows, 5, idx, 5, 6, 10, 0x7fffffff), &rows[4]);
+	assert_null(lt_cfi_index__lookup(rows, 5, idx, 5, 6, 10, 0xfff));
+	assert_null(lt_cfi_index__lookup(rows, 5, idx, 0, 6, 10, 0x1050));
+}
+
 static void test_malloc_entry(void **state)
 {
 	struct libc_table *t = *state;
@@ -490,6 +584,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_libc_matches_libdw),
 		cmocka_unit_test(test_libc_lookup_matches_linear_scan),
+		cmocka_unit_test(test_libc_index_matches_search),
+		cmocka_unit_test(test_index_edges),
 		cmocka_unit_test(test_malloc_entry),
 		cmocka_unit_test(test_frame_pointer_function),
 		cmocka_unit_test(test_lookup_edges),
