@@ -205,6 +205,24 @@ static __always_inline bool lt_load(struct lt_unwind_state *st, __u64 *dst, __u6
 	return lt_stack_load(&st->win, addr, dst) == 0;
 }
 
+/* What stands for a frame in V8 code (see lt_v8_name_frame), or 0 for its pc. */
+static __always_inline __u64 lt_js_frame(struct lt_unwind_state *st)
+{
+	struct lt_v8_config *c;
+	__u64 fn, context;
+	__u32 zero = 0;
+
+	c = bpf_map_lookup_elem(&v8_config, &zero);
+	if (!c || !c->enabled || !st->bp || !lt_v8_in_code(c, st->pc))
+		return 0;
+	/* [fp-16] function, [fp-8] context: below the saved bp and return address that the
+	 * walk loads next, so loaded first, and the window they bring holds those too. */
+	if (!lt_load(st, &fn, st->bp + c->off_fp_function) ||
+	    !lt_load(st, &context, st->bp + c->off_fp_function + 8))
+		return 0;
+	return lt_v8_name_frame(fn, context);
+}
+
 /* One frame: record pc, then compute the caller's pc, sp and bp. */
 static int lt_unwind_step(__u32 idx, struct lt_unwind_state *st)
 {
@@ -217,7 +235,7 @@ static int lt_unwind_step(__u32 idx, struct lt_unwind_state *st)
 		return 1;
 	/* A JS frame is stored as its function's name: interpreted frames all share one pc
 	 * (the interpreter's), and JIT code moves. The walk itself goes on from the pc. */
-	ip = st->v8 ? lt_v8_name_frame(st->pc, st->bp) ?: st->pc : st->pc;
+	ip = st->v8 ? lt_js_frame(st) ?: st->pc : st->pc;
 	st->out->ips[st->nr & (LT_MAX_FRAMES - 1)] = ip;
 	st->nr++;
 	st->hash = (st->hash ^ ip) * 0x100000001b3ULL;

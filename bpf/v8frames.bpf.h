@@ -155,32 +155,32 @@ static __always_inline __u64 lt_v8_hash_name(const struct lt_js_name *n)
 	return h;
 }
 
-/* The tagged value standing for the JS frame at (pc, fp), or 0 to keep the pc (not a JS
- * frame, or one that could not be named: counted). A global function, so that the
- * verifier checks it once rather than in every state of the walker's loop; defined in
- * the object that defines the maps, linked into the others. */
+/* The tagged value standing for the JS frame of a frame in V8 code whose function and
+ * context slots hold fn and context, or 0 to keep the pc (not a JS frame, or one that
+ * could not be named: counted). The walker reads the two slots, from its copy of the
+ * stack. A global function, so that the verifier checks it once rather than in every
+ * state of the walker's loop; defined in the object that defines the maps, linked into
+ * the others. */
 #ifndef LT_DEFINE_MAPS
-extern __u64 lt_v8_name_frame(__u64 pc, __u64 fp);
+extern __u64 lt_v8_name_frame(__u64 fn, __u64 context);
 #else
-__noinline __u64 lt_v8_name_frame(__u64 pc, __u64 fp)
+__noinline __u64 lt_v8_name_frame(__u64 fn, __u64 context)
 {
 	struct lt_js_cache_key key;
 	struct lt_v8_config *c;
 	struct lt_js_name *n;
-	__u64 slot[2], str, sname, tag, *hit, nosi, script;
+	__u64 str, sname, tag, *hit, nosi, script;
 	__u32 zero = 0;
 	int len;
 	long err;
 
 	c = bpf_map_lookup_elem(&v8_config, &zero);
-	if (!c || !c->enabled || !fp || !lt_v8_in_code(c, pc))
+	if (!c || !c->enabled)
 		return 0;
-	/* [fp-16] function, [fp-8] context; typed frames (stubs, entry, exit) keep a Smi
-	 * frame-type marker at [fp-8] instead */
-	if (!lt_v8_get(slot, sizeof(slot), fp + c->off_fp_function))
-		return 0;
-	key.fn = slot[0];
-	if (!lt_v8_is_obj(key.fn) || !lt_v8_is_obj(slot[1]) ||
+	/* Typed frames (stubs, entry, exit) keep a Smi frame-type marker where a JS frame
+	 * keeps its context. */
+	key.fn = fn;
+	if (!lt_v8_is_obj(key.fn) || !lt_v8_is_obj(context) ||
 	    !lt_v8_get(&key.sfi, sizeof(key.sfi), key.fn - 1 + c->off_fn_shared))
 		return 0;
 	hit = bpf_map_lookup_elem(&js_frame_cache, &key);
