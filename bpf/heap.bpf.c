@@ -104,8 +104,10 @@ static __always_inline void lt_totals_add(__u64 stack_id, __s64 bytes, __s64 cou
 	__sync_fetch_and_add(&tot->count, count);
 }
 
-/* Forget a block; returns false if it was not tracked. */
-static __always_inline bool lt_untrack(__u64 addr, struct lt_alloc *saved)
+/* Forget a block, saving it in *saved when given; returns 1 if it was tracked. A global
+ * function, like lt_record below: the verifier checks the table's loops once, not in
+ * every program and call site. */
+__noinline int lt_forget(__u64 addr, struct lt_alloc *saved)
 {
 	struct lt_alloc_bucket *b;
 	struct lt_alloc a;
@@ -113,26 +115,29 @@ static __always_inline bool lt_untrack(__u64 addr, struct lt_alloc *saved)
 
 	b = lt_alloc_find(addr, &s);
 	if (!b || s >= LT_ALLOC_SLOTS)
-		return false;
+		return 0;
 	a = b->blocks[s];
 	lt_alloc_release(b, s);
 	if (saved)
 		*saved = a;
 	lt_totals_add(a.stack_id, -(__s64)a.size, -1);
-	return true;
+	return 1;
 }
 
 /* Record a block (again, for a failed realloc's old one). */
-static __always_inline void lt_track_block(__u64 addr, const struct lt_alloc *a)
+__noinline int lt_record(__u64 addr, struct lt_alloc *a)
 {
+	if (!a)
+		return 0;
 	/* A block still recorded at this address was freed where we could not see it
 	 * (rare): drop it before recording the new one. */
-	lt_untrack(addr, NULL);
+	lt_forget(addr, NULL);
 	if (!lt_alloc_insert(addr, a)) {
 		lt_count_loss(LT_LOSS_ALLOC_MAP_FULL);
-		return;
+		return 0;
 	}
 	lt_totals_add(a->stack_id, a->size, 1);
+	return 1;
 }
 
 static __always_inline void lt_track(struct pt_regs *ctx, __u64 addr, __u64 size)
@@ -146,7 +151,7 @@ static __always_inline void lt_track(struct pt_regs *ctx, __u64 addr, __u64 size
 	a.stack_id = lt_capture_stack(PT_REGS_IP(ctx), PT_REGS_SP(ctx), ctx->bp, false);
 	a.size = size;
 	a.ts_ns = bpf_ktime_get_ns();
-	lt_track_block(addr, &a);
+	lt_record(addr, &a);
 }
 
 /* Note an allocator call in its thread. Returns LT_SKIP_RETURN when the call's return
@@ -197,7 +202,7 @@ static __always_inline int lt_enter(struct pt_regs *ctx, enum lt_alloc_fn fn, __
 	 * address from malloc before our return probe runs: forget it now, restore it if
 	 * realloc fails. Only the outermost call counts (realloc(NULL) calls malloc). */
 	if ((fn == LT_FN_REALLOC || fn == LT_FN_REALLOCARRAY) && d == 0 && a0) {
-		if (lt_untrack(a0, &c->old)) {
+		if (lt_forget(a0, &c->old)) {
 			c->have_old = 1;
 			c->old_addr = a0;
 		} else if (!sample_bytes) {
@@ -213,7 +218,7 @@ static __always_inline int lt_enter(struct pt_regs *ctx, enum lt_alloc_fn fn, __
 
 static __always_inline int lt_return(struct pt_regs *ctx, enum lt_alloc_fn fn)
 {
-	__u64 ret = PT_REGS_RC(ctx), entry_sp = PT_REGS_SP(ctx) - 8, size, ptr;
+	__u64 ret = PT_REGS_RC(ctx), entry_sp = PT_REGS_SP(ctx) - 8, size, addr;
 	struct lt_thread *t;
 	struct lt_call *c;
 	__u32 d;
@@ -240,41 +245,42 @@ static __always_inline int lt_return(struct pt_regs *ctx, enum lt_alloc_fn fn)
 	if (!c->record) {
 		/* unsampled realloc: only a failure matters, to give the old block back */
 		if (!ret && c->have_old && lt_request_size(fn, c->args[0], c->args[1], 0))
-			lt_track_block(c->old_addr, &c->old);
+			lt_record(c->old_addr, &c->old);
 		return 0;
 	}
 
+	/* One call of lt_track, so that the stack walk is inlined once per program. */
+	addr = ret;
 	switch (fn) {
 	case LT_FN_MALLOC:
 	case LT_FN_VALLOC:
-		lt_track(ctx, ret, c->args[0]);
+		size = c->args[0];
 		break;
 	case LT_FN_PVALLOC:
-		lt_track(ctx, ret, (c->args[0] + 4095) & ~4095ULL);
+		size = (c->args[0] + 4095) & ~4095ULL;
 		break;
 	case LT_FN_CALLOC:
-		lt_track(ctx, ret, c->args[0] * c->args[1]);
+		size = c->args[0] * c->args[1];
 		break;
 	case LT_FN_ALIGNED_ALLOC:
-		lt_track(ctx, ret, c->args[1]);
+		size = c->args[1];
 		break;
 	case LT_FN_REALLOC:
 	case LT_FN_REALLOCARRAY:
 		size = fn == LT_FN_REALLOC ? c->args[1] : c->args[1] * c->args[2];
-		if (ret) {
-			lt_track(ctx, ret, size);
-		} else if (size && c->have_old) {
-			/* failed: the old block is still the caller's */
-			lt_track_block(c->old_addr, &c->old);
-		}
+		if (!ret && size && c->have_old)
+			lt_record(c->old_addr, &c->old); /* failed: still the caller's */
 		break;
 	case LT_FN_POSIX_MEMALIGN:
-		if (ret == 0 && !bpf_probe_read_user(&ptr, sizeof(ptr), (void *)c->args[0]))
-			lt_track(ctx, ptr, c->args[2]);
+		size = c->args[2];
+		addr = 0;
+		if (ret == 0 && bpf_probe_read_user(&addr, sizeof(addr), (void *)c->args[0]))
+			addr = 0;
 		break;
 	default:
-		break;
+		return 0;
 	}
+	lt_track(ctx, addr, size);
 	return 0;
 }
 
@@ -393,7 +399,7 @@ static __always_inline int lt_free(struct pt_regs *ctx, __u64 ptr)
 
 	if (!lt_is_target() || !ptr)
 		return 0;
-	if (lt_untrack(ptr, NULL))
+	if (lt_forget(ptr, NULL))
 		return 0;
 	/* Under sampling most blocks were never recorded: not a loss. Nor is a block that
 	 * realloc(p, 0) frees through free: realloc's entry has already forgotten it. */
