@@ -197,6 +197,9 @@ static int lt_attach_multi(struct lt_attach *a, const char *path,
 	for (size_t i = 0; i < a->nprobes; i++) {
 		if (!have[i])
 			continue;
+		/* a uprobe_multi link runs one program: the family must have only one */
+		if (!a->session && strcmp(a->probes[i].entry_prog, a->probes[0].entry_prog))
+			return -EINVAL;
 		offsets[n] = sites[i].file_offset;
 		cookies[n] = a->session ? LT_COOKIE(a->probes[i].fn, sites[i].sp_adjust) :
 					  sites[i].sp_adjust;
