@@ -31,7 +31,13 @@ endif
 # heap.bpf.c defines the shared maps (LT_DEFINE_MAPS): the BPF linker needs it first.
 BPF_SRCS := bpf/heap.bpf.c $(filter-out bpf/heap.bpf.c,$(wildcard bpf/*.bpf.c))
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.bpf.o,$(BPF_SRCS))
+# The object is linked once per prototype of the session kfunc (bpf/heap.bpf.c): the
+# skeleton is generated from the first; the loader swaps in the ELF of the others.
+BPF_VARIANTS := ctx nosess
+BPF_VARIANT_ctx := 2
+BPF_VARIANT_nosess := 0
 SKEL := $(OUTPUT)/leaktrace.skel.h
+SKEL_VARIANTS := $(patsubst %,$(OUTPUT)/leaktrace.%.skel.h,$(BPF_VARIANTS))
 SRCS := $(wildcard src/*.c)
 OBJS := $(patsubst src/%.c,$(OUTPUT)/src/%.o,$(SRCS))
 # Objects that use the BPF skeleton; unit tests link everything else (no root, no BPF).
@@ -50,6 +56,7 @@ TARGET_NOFP_CFLAGS := -g -O2 -fomit-frame-pointer -pthread
 
 .PHONY: all clean check unit integration demo install deps bench
 .DELETE_ON_ERROR:
+.SECONDARY:
 
 all: leaktrace
 
@@ -67,7 +74,15 @@ $(OUTPUT)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) include/leaktrace.h $(OUT
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
+$(OUTPUT)/bpf/heap.%.bpf.o: bpf/heap.bpf.c $(wildcard bpf/*.h) include/leaktrace.h $(OUTPUT)/vmlinux.h | $(OUTPUT)/bpf
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -DLT_SESSION_KFUNC=$(BPF_VARIANT_$*) -c $< -o $@
+
 $(OUTPUT)/leaktrace.bpf.o: $(BPF_OBJS)
+	$(call msg,BPFLINK,$@)
+	$(Q)$(BPFTOOL) gen object $@ $^
+
+$(OUTPUT)/leaktrace.%.bpf.o: $(OUTPUT)/bpf/heap.%.bpf.o $(filter-out %/heap.bpf.o,$(BPF_OBJS))
 	$(call msg,BPFLINK,$@)
 	$(Q)$(BPFTOOL) gen object $@ $^
 
@@ -75,7 +90,11 @@ $(SKEL): $(OUTPUT)/leaktrace.bpf.o
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name leaktrace_bpf > $@
 
-$(filter $(BPF_USERS),$(OBJS)): $(SKEL)
+$(OUTPUT)/leaktrace.%.skel.h: $(OUTPUT)/leaktrace.%.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name leaktrace_bpf_$* > $@
+
+$(filter $(BPF_USERS),$(OBJS)): $(SKEL) $(SKEL_VARIANTS)
 
 $(OUTPUT)/src/%.o: src/%.c $(wildcard include/*.h) | $(OUTPUT)/src
 	$(call msg,CC,$@)
@@ -85,9 +104,12 @@ leaktrace: $(OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -lstdc++ -o $@
 
+$(OUTPUT)/tests/unit/test_load_family: $(OUTPUT)/leaktrace.bpf.o
+
 $(OUTPUT)/tests/unit/%: tests/unit/%.c $(LIB_OBJS) | $(OUTPUT)/tests/unit
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Itests/unit $< $(LIB_OBJS) $(LDLIBS) -lstdc++ -lcmocka -o $@
+	$(Q)$(CC) $(CFLAGS) -Itests/unit -DLT_BPF_OBJECT='"$(OUTPUT)/leaktrace.bpf.o"' $< \
+		$(LIB_OBJS) $(LDLIBS) -lstdc++ -lcmocka -o $@
 
 $(OUTPUT)/targets/%_nofp: tests/targets/%_nofp.c $(wildcard tests/targets/*.h) | $(OUTPUT)/targets
 	$(call msg,CC,$@)

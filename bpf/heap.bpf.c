@@ -15,8 +15,20 @@
 char LICENSE[] SEC("license") = "GPL";
 
 /* Only in session programs (the loader sets their attach type): whether this run is
- * the function's return. */
+ * the function's return. The kfunc gained a ctx argument in 7.x and libbpf refuses a
+ * whole object whose extern does not match the kernel's prototype, even __weak, so the
+ * object is built once per prototype (LT_SESSION_KFUNC) and the loader picks the one
+ * the running kernel's BTF matches: 0 none (no session program), 1 (void), 2 (ctx). */
+#ifndef LT_SESSION_KFUNC
+#define LT_SESSION_KFUNC 1
+#endif
+#if LT_SESSION_KFUNC == 1
 extern bool bpf_session_is_return(void) __ksym __weak;
+#define lt_session_is_return(ctx) bpf_session_is_return()
+#elif LT_SESSION_KFUNC == 2
+extern bool bpf_session_is_return(void *ctx) __ksym __weak;
+#define lt_session_is_return(ctx) bpf_session_is_return(ctx)
+#endif
 
 /* What an entry program tells a session link: run the return program, or not. */
 #define LT_RUN_RETURN 0
@@ -221,7 +233,7 @@ static __always_inline int lt_return(struct pt_regs *ctx, enum lt_alloc_fn fn)
 	__u64 ret = PT_REGS_RC(ctx), entry_sp = PT_REGS_SP(ctx) - 8, size, addr;
 	struct lt_thread *t;
 	struct lt_call *c;
-	__u32 d;
+	__u32 d, slot;
 
 	if (!lt_is_target())
 		return 0;
@@ -236,7 +248,11 @@ static __always_inline int lt_return(struct pt_regs *ctx, enum lt_alloc_fn fn)
 		t->depth = d - 1;
 		return 0;
 	}
-	c = &t->calls[(d - 1) & (LT_MAX_NEST - 1)];
+	/* clang knows d is 1..LT_MAX_NEST here and drops the mask; the 6.1 and 6.12
+	 * verifiers do not carry that bound over to d - 1, so the mask must stay. */
+	slot = d - 1;
+	barrier_var(slot);
+	c = &t->calls[slot & (LT_MAX_NEST - 1)];
 	if (c->sp != entry_sp || c->fn != fn)
 		return 0; /* not ours: the entry was missed */
 	t->depth = d - 1;
@@ -424,9 +440,10 @@ int BPF_KPROBE(uprobe_free, __u64 ptr)
 SEC("uprobe")
 int lt_alloc_session(struct pt_regs *ctx)
 {
+#if LT_SESSION_KFUNC
 	enum lt_alloc_fn fn = LT_COOKIE_FN(bpf_get_attach_cookie(ctx));
 
-	if (bpf_session_is_return()) {
+	if (lt_session_is_return(ctx)) {
 		lt_return(ctx, fn);
 		return 0;
 	}
@@ -437,4 +454,7 @@ int lt_alloc_session(struct pt_regs *ctx)
 	if (fn >= LT_FN__MAX)
 		return LT_SKIP_RETURN;
 	return lt_enter(ctx, fn, PT_REGS_PARM1(ctx), PT_REGS_PARM2(ctx), PT_REGS_PARM3(ctx));
+#else
+	return LT_SKIP_RETURN; /* never loaded: this kernel has no session kfunc we know */
+#endif
 }

@@ -5,6 +5,7 @@
 
 #include <linux/types.h>
 #include "config.h"
+#include "load_family.h"
 #include "leaktrace.h"
 #include "procmaps.h"
 
@@ -22,10 +23,17 @@ struct lt_bpf {
 	struct lt_cfi_slice *index;    /* mmap of the cfi_index map */
 	__u32 index_used;              /* its slices given to modules */
 	struct lt_cfi_span span;       /* what the cfi_span map holds */
+	bool family_off[LT_LOAD__MAX]; /* traced, but the kernel refused its programs */
+	char family_why[LT_LOAD__MAX][256];
 };
 
-/* Check the kernel can run us, open and load the BPF object for pid. */
+/* Check the kernel can run us, open and load the BPF object for pid: the programs of the
+ * families cfg traces. A family whose programs the kernel refuses is left out (said on
+ * stderr, see lt_bpf__family_off_reason) while the others load. */
 struct lt_bpf *lt_bpf__load(const struct lt_config *cfg, int pid);
+bool lt_bpf__family_loaded(const struct lt_bpf *b, enum lt_load_family f);
+/* Why a traced family is not loaded; NULL when it is (or was not asked for). */
+const char *lt_bpf__family_off_reason(const struct lt_bpf *b, enum lt_load_family f);
 /* Give the stack walker unwind tables for modules it does not have yet. */
 int lt_bpf__add_cfi(struct lt_bpf *b, const struct lt_modules *mods);
 /* Attach the tracepoint programs (mmap family, exec, exit). */

@@ -116,6 +116,8 @@ struct lt_report_socks {
 	size_t ncw;
 };
 
+#define LT_REPORT_MAX_NOT_LOADED 8
+
 struct lt_report {
 	int pid;
 	const char *comm;          /* target command name, may be NULL */
@@ -131,6 +133,12 @@ struct lt_report {
 	struct lt_report_socks socks;
 	bool memory_traced;        /* heap or mmap traced: folded output is in bytes */
 	const struct lt_gc_report *gc;  /* V8 garbage collections (gc_trend.h); NULL: no section */
+	/* families asked for whose programs this kernel refused */
+	struct {
+		const char *family;     /* the -t word(s) */
+		const char *reason;
+	} not_loaded[LT_REPORT_MAX_NOT_LOADED];
+	size_t n_not_loaded;
 };
 
 /* Stable names of loss reasons, used as JSON keys and in text. */

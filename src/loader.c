@@ -1,16 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Loads the BPF object: checks what the kernel offers, sizes maps from the config,
- * fills the stack walker's unwind tables, reads the loss counters. */
+/* Loads the BPF object: the build that matches the kernel, only the families traced,
+ * maps sized from the config; fills the stack walker's unwind tables, reads the loss
+ * counters. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/mman.h>
-#include <sys/mount.h>
 #include <bpf/libbpf.h>
 #include <bpf/bpf.h>
 
 #include "leaktrace.skel.h"
+#include "leaktrace.ctx.skel.h"
+#include "leaktrace.nosess.skel.h"
+#include "bpf_log.h"
+#include "kernel.h"
 #include "loader.h"
 #include "uprobe_multi.h"
 #include "alloc_table.h"
@@ -23,122 +27,238 @@
 #define LT_CFI_INDEX_CAP (1u << 17)       /* 1 MiB of slices for all modules */
 #define LT_CFI_INDEX_MODULE_MAX (1u << 14) /* libc: 128-byte slices, libstdc++: 256 */
 
-int lt_log_level;
-
-static int lt_libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+static bool lt_family_wanted(const struct lt_config *cfg, enum lt_load_family f)
 {
-	if (level == LIBBPF_DEBUG && lt_log_level < 2)
-		return 0;
-	if (level == LIBBPF_INFO && lt_log_level < 1)
-		return 0;
-	return vfprintf(stderr, fmt, ap);
+	switch (f) {
+	case LT_LOAD_CORE:
+		return true;
+	case LT_LOAD_HEAP:
+		return cfg->trace_heap;
+	case LT_LOAD_MMAP:
+		return cfg->trace_mmap;
+	case LT_LOAD_FD:
+		return cfg->trace_fd || cfg->trace_sock;
+	case LT_LOAD_GC:
+		return cfg->trace_gc;
+	default:
+		return false;
+	}
 }
 
-/* Tracepoints are found through tracefs, which a minimal system may not mount. */
-static int lt_ensure_tracefs(void)
+/* The ELF of the build whose session kfunc matches the kernel (see heap.bpf.c). The
+ * skeleton is the first build's; the others have the same programs, maps and globals. */
+static struct leaktrace_bpf *lt_skel_open(enum lt_session_kfunc kf)
 {
-	if (!access("/sys/kernel/tracing/events", R_OK) ||
-	    !access("/sys/kernel/debug/tracing/events", R_OK))
-		return 0;
-	if (mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL)) {
-		lt_err("tracefs is not mounted and mounting it on /sys/kernel/tracing failed: %s",
-		       strerror(errno));
-		return -errno;
+	struct leaktrace_bpf *obj = calloc(1, sizeof(*obj));
+	int err;
+
+	if (!obj)
+		return NULL;
+	err = leaktrace_bpf__create_skeleton(obj);
+	if (!err) {
+		struct bpf_object_skeleton *s = obj->skeleton;
+
+		if (kf == LT_SESSION_KFUNC_CTX)
+			s->data = (void *)leaktrace_bpf_ctx__elf_bytes(&s->data_sz);
+		else if (kf == LT_SESSION_KFUNC_NONE)
+			s->data = (void *)leaktrace_bpf_nosess__elf_bytes(&s->data_sz);
+		err = bpf_object__open_skeleton(s, NULL);
 	}
-	lt_debug("mounted tracefs on /sys/kernel/tracing");
-	return 0;
+	if (err) {
+		leaktrace_bpf__destroy(obj);
+		errno = -err;
+		return NULL;
+	}
+	return obj;
 }
 
-static int lt_check_kernel(void)
+static int lt_set_max_entries(struct bpf_map *map, __u32 n, const char *option)
 {
-	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
-		lt_err("this kernel has no BTF (/sys/kernel/btf/vmlinux): CO-RE programs cannot load");
-		return -ENOTSUP;
+	int err = bpf_map__set_max_entries(map, n);
+
+	if (err)
+		lt_err("cannot size map %s to %u entries (%s): %s", bpf_map__name(map), n, option,
+		       strerror(-err));
+	return err;
+}
+
+/* Everything set between open and load: globals, program types, which programs load,
+ * map sizes. */
+static int lt_bpf_configure(struct lt_bpf *b, const struct lt_config *cfg, int pid,
+			    __u32 buckets)
+{
+	struct leaktrace_bpf *s = b->skel;
+	struct bpf_program *prog;
+	int err;
+
+	s->rodata->target_tgid = pid;
+	s->rodata->pause_on_exec_map = cfg->argv != NULL;
+	s->rodata->probe_floor = cfg->probe_floor;
+	s->rodata->sample_bytes = cfg->sample_bytes;
+	s->rodata->alloc_bucket_mask = buckets - 1;
+	bpf_object__for_each_program(prog, s->obj) {
+		enum lt_load_family f = lt_load_family__of_prog(bpf_program__name(prog));
+		bool load = lt_family_wanted(cfg, f) && !b->family_off[f];
+
+		if (prog == s->progs.lt_alloc_session)
+			load = load && b->session;
+		err = bpf_program__set_autoload(prog, load);
+		if (err)
+			return err;
 	}
-	if (access("/sys/bus/event_source/devices/uprobe/type", R_OK)) {
-		lt_err("this kernel has no uprobes (CONFIG_UPROBES)");
-		return -ENOTSUP;
+	/* One session link per module where the kernel has them: an unsampled call then
+	 * costs one trap instead of two, and detaching waits once per module, not per probe. */
+	if (b->session) {
+		err = lt_uprobe_multi__set_type(s->progs.lt_alloc_session, true);
+		if (err) {
+			lt_err("cannot prepare the allocator session program: %s", strerror(-err));
+			return err;
+		}
 	}
-	return lt_ensure_tracefs();
+	/* The descriptor wrappers' entry probes on one uprobe_multi link per module: one
+	 * detach instead of 26, each of which waits for the kernel. */
+	if (b->fd_multi) {
+		err = lt_uprobe_multi__set_type(s->progs.uprobe_fd_entry, false);
+		if (err) {
+			lt_err("cannot prepare the descriptor probe program: %s", strerror(-err));
+			return err;
+		}
+	}
+	err = lt_set_max_entries(s->maps.allocs, buckets, "--max-allocs");
+	err = err ?: lt_set_max_entries(s->maps.stacks, cfg->max_stacks, "--max-stacks");
+	err = err ?: lt_set_max_entries(s->maps.heap_totals, cfg->max_stacks + 1, "--max-stacks");
+	err = err ?: lt_set_max_entries(s->maps.cfi_rows, b->rows_cap, "unwind rows");
+	err = err ?: lt_set_max_entries(s->maps.cfi_index, LT_CFI_INDEX_CAP, "unwind index");
+	return err;
+}
+
+static void lt_load_failed(int err, const struct lt_config *cfg, __u32 buckets)
+{
+	const char *why = lt_bpf_log__last_warning();
+
+	if (err == -EPERM)
+		lt_err("loading BPF programs was refused (%s): run as root or with "
+		       "CAP_BPF and CAP_PERFMON", strerror(-err));
+	else if (err == -ENOMEM || err == -E2BIG)
+		lt_err("cannot load the BPF programs: %s (maps need %u MiB for --max-allocs %u "
+		       "and --max-stacks %u; smaller limits may fit)",
+		       strerror(-err),
+		       (unsigned)((__u64)buckets * sizeof(struct lt_alloc_bucket) >> 20),
+		       cfg->max_allocs, cfg->max_stacks);
+	else
+		lt_err("cannot load the BPF programs on kernel %s: %s%s%s (-v prints libbpf's log)",
+		       lt_kernel__release(), strerror(-err), why ? ": " : "", why ? why : "");
+}
+
+/* A program the verifier refused: its family is not traced (said once, with the
+ * complaint), unless it only needs another attach mechanism. Returns false when the
+ * rejection is fatal. */
+static bool lt_load_refused(struct lt_bpf *b, const struct lt_config *cfg, const char *prog)
+{
+	const char *why = lt_bpf_log__complaint();
+	enum lt_load_family f = lt_load_family__of_prog(prog);
+	bool any = false;
+
+	if (!why)
+		why = "no verifier log";
+	if (!strcmp(prog, "lt_alloc_session") && b->session) {
+		lt_warn("kernel %s refused the uprobe session program (%s): classic probes instead",
+			lt_kernel__release(), why);
+		b->session = false;
+		return true;
+	}
+	if (!strcmp(prog, "uprobe_fd_entry") && b->fd_multi) {
+		lt_warn("kernel %s refused the uprobe_multi descriptor program (%s): classic "
+			"probes instead", lt_kernel__release(), why);
+		b->fd_multi = false;
+		return true;
+	}
+	snprintf(b->family_why[f], sizeof(b->family_why[f]),
+		 "kernel %s refused program %s: %s", lt_kernel__release(), prog, why);
+	if (f == LT_LOAD_CORE) {
+		lt_err("%s (-v prints the verifier log)", b->family_why[f]);
+		return false;
+	}
+	b->family_off[f] = true;
+	for (int k = LT_LOAD_CORE + 1; k < LT_LOAD__MAX; k++)
+		any |= lt_family_wanted(cfg, k) && !b->family_off[k];
+	if (any)
+		lt_warn("%s not traced: %s (-v prints the verifier log)", lt_load_family__name(f),
+			b->family_why[f]);
+	else
+		lt_err("cannot trace %s: %s (-v prints the verifier log)", lt_load_family__name(f),
+		       b->family_why[f]);
+	return any;
+}
+
+bool lt_bpf__family_loaded(const struct lt_bpf *b, enum lt_load_family f)
+{
+	return !b->family_off[f];
+}
+
+const char *lt_bpf__family_off_reason(const struct lt_bpf *b, enum lt_load_family f)
+{
+	return b->family_off[f] ? b->family_why[f] : NULL;
 }
 
 struct lt_bpf *lt_bpf__load(const struct lt_config *cfg, int pid)
 {
+	enum lt_session_kfunc kf;
 	struct lt_bpf *b;
 	__u32 buckets;
 	int err;
 
-	libbpf_set_print(lt_libbpf_print);
-	err = lt_check_kernel();
+	lt_bpf_log__init();
+	err = lt_kernel__check();
 	if (err) {
 		errno = -err;
+		return NULL;
+	}
+	buckets = lt_alloc_table__buckets(cfg->max_allocs);
+	if (!buckets) {
+		lt_err("--max-allocs %u is more than one block table can hold (at most %llu)",
+		       cfg->max_allocs, (unsigned long long)lt_alloc_table__max_allocs());
+		errno = E2BIG;
 		return NULL;
 	}
 	b = calloc(1, sizeof(*b));
 	if (!b)
 		return NULL;
-	b->skel = leaktrace_bpf__open();
-	if (!b->skel) {
-		err = -errno;
-		lt_err("cannot open the BPF object: %s", strerror(errno));
-		goto cleanup;
-	}
-	b->skel->rodata->target_tgid = pid;
-	b->skel->rodata->pause_on_exec_map = cfg->argv != NULL;
-	b->skel->rodata->probe_floor = cfg->probe_floor;
-	b->skel->rodata->sample_bytes = cfg->sample_bytes;
-	/* One session link per module where the kernel has them: an unsampled call then
-	 * costs one trap instead of two, and detaching waits once per module, not per probe. */
-	b->session = !cfg->classic_probes && lt_uprobe_multi__has_session();
-	if (b->session)
-		err = lt_uprobe_multi__set_type(b->skel->progs.lt_alloc_session, true);
-	else
-		err = bpf_program__set_autoload(b->skel->progs.lt_alloc_session, false);
-	if (err) {
-		lt_err("cannot prepare the allocator session program: %s", strerror(-err));
-		goto cleanup;
-	}
-	/* The descriptor wrappers' entry probes on one uprobe_multi link per module: one
-	 * detach instead of 26, each of which waits for the kernel. */
+	kf = lt_kernel__session_kfunc();
+	b->session = !cfg->classic_probes && kf != LT_SESSION_KFUNC_NONE &&
+		     lt_uprobe_multi__has_session();
 	b->fd_multi = !cfg->classic_probes && lt_uprobe_multi__has_multi();
-	if (b->fd_multi) {
-		err = lt_uprobe_multi__set_type(b->skel->progs.uprobe_fd_entry, false);
-		if (err) {
-			lt_err("cannot prepare the descriptor probe program: %s", strerror(-err));
+	b->rows_cap = LT_CFI_ROWS_CAP;
+	/* A refused program costs one more open and load: its family goes, the rest stays. */
+	for (int attempt = 0; attempt <= LT_LOAD__MAX + 2; attempt++) {
+		const char *prog;
+
+		b->skel = lt_skel_open(kf);
+		if (!b->skel) {
+			err = -errno;
+			lt_err("cannot open the BPF object: %s", strerror(errno));
 			goto cleanup;
 		}
+		err = lt_bpf_configure(b, cfg, pid, buckets);
+		if (err)
+			goto cleanup;
+		lt_bpf_log__start();
+		err = leaktrace_bpf__load(b->skel);
+		lt_bpf_log__stop();
+		if (!err)
+			break;
+		prog = lt_bpf_log__failed_prog();
+		if (!prog || (err != -EACCES && err != -EINVAL && err != -E2BIG)) {
+			lt_load_failed(err, cfg, buckets);
+			goto cleanup;
+		}
+		if (!lt_load_refused(b, cfg, prog))
+			goto cleanup;
+		leaktrace_bpf__destroy(b->skel);
+		b->skel = NULL;
 	}
-	buckets = lt_alloc_table__buckets(cfg->max_allocs);
-	if (!buckets) {
-		err = -E2BIG;
-		lt_err("--max-allocs %u is more than one block table can hold (at most %llu)",
-		       cfg->max_allocs, (unsigned long long)lt_alloc_table__max_allocs());
+	if (err)
 		goto cleanup;
-	}
-	b->skel->rodata->alloc_bucket_mask = buckets - 1;
-	b->rows_cap = LT_CFI_ROWS_CAP;
-	bpf_map__set_max_entries(b->skel->maps.allocs, buckets);
-	bpf_map__set_max_entries(b->skel->maps.stacks, cfg->max_stacks);
-	bpf_map__set_max_entries(b->skel->maps.heap_totals, cfg->max_stacks + 1);
-	bpf_map__set_max_entries(b->skel->maps.cfi_rows, b->rows_cap);
-	bpf_map__set_max_entries(b->skel->maps.cfi_index, LT_CFI_INDEX_CAP);
-
-	err = leaktrace_bpf__load(b->skel);
-	if (err) {
-		if (err == -EPERM || err == -EACCES)
-			lt_err("loading BPF programs was refused (%s): run as root or with "
-			       "CAP_BPF and CAP_PERFMON", strerror(-err));
-		else if (err == -ENOMEM || err == -E2BIG)
-			lt_err("cannot load the BPF programs: %s (maps need %u MiB for "
-			       "--max-allocs %u; a smaller --max-allocs or --max-stacks may fit)",
-			       strerror(-err),
-			       (unsigned)((__u64)buckets * sizeof(struct lt_alloc_bucket) >> 20),
-			       cfg->max_allocs);
-		else
-			lt_err("cannot load the BPF programs: %s (run with -vv for libbpf's log)",
-			       strerror(-err));
-		goto cleanup;
-	}
 	b->rows = mmap(NULL, (size_t)b->rows_cap * sizeof(*b->rows), PROT_READ | PROT_WRITE,
 		       MAP_SHARED, bpf_map__fd(b->skel->maps.cfi_rows), 0);
 	b->mods = mmap(NULL, LT_MAX_CFI_MODULES * sizeof(*b->mods), PROT_READ | PROT_WRITE,
@@ -153,7 +273,7 @@ struct lt_bpf *lt_bpf__load(const struct lt_config *cfg, int pid)
 	return b;
 cleanup:
 	lt_bpf__destroy(b);
-	errno = -err;
+	errno = err ? -err : EINVAL;
 	return NULL;
 }
 

@@ -330,6 +330,15 @@ int lt_output__json(FILE *f, const struct lt_report *r)
 		put_socks(f, r);
 	if (r->gc)
 		put_gc(f, r->gc);
+	fputs(",\"not_loaded\":[", f);
+	for (size_t k = 0; k < r->n_not_loaded; k++) {
+		fputs(k ? ",{\"family\":" : "{\"family\":", f);
+		put_string(f, r->not_loaded[k].family);
+		fputs(",\"reason\":", f);
+		put_string(f, r->not_loaded[k].reason);
+		fputc('}', f);
+	}
+	fputc(']', f);
 	fputs(",\"lost\":{", f);
 	for (i = 0; i < LT_LOSS__MAX; i++)
 		fprintf(f, "%s\"%s\":%llu", i ? "," : "", lt_loss__name(i),

@@ -297,6 +297,14 @@ static void write_gc(FILE *f, const struct lt_gc_report *gc)
 		finite_or_zero(gc->total_pause_ms), finite_or_zero(gc->max_pause_ms));
 }
 
+static bool not_loaded(const struct lt_report *r, const char *family)
+{
+	for (size_t k = 0; k < r->n_not_loaded; k++)
+		if (!strcmp(r->not_loaded[k].family, family))
+			return true;
+	return false;
+}
+
 int lt_output__text(FILE *f, const struct lt_report *r, int top_n)
 {
 	/* a negative N means no limit */
@@ -324,11 +332,22 @@ int lt_output__text(FILE *f, const struct lt_report *r, int top_n)
 			"and counts are estimates\n",
 			human_bytes(r->sample_bytes, buf, sizeof(buf)));
 	}
+	for (size_t k = 0; k < r->n_not_loaded; k++) {
+		fprintf(f, "%s: not traced: ", r->not_loaded[k].family);
+		put_clean(f, r->not_loaded[k].reason);
+		fputc('\n', f);
+	}
 	if (r->memory_traced || !r->fds.traced) { /* -t fd alone: descriptors only */
-		write_totals(f, r, &r->heap, &heap_words);
-		write_totals(f, r, &r->mmap, &mmap_words);
-		write_top(f, r, &r->heap, top, &heap_words);
-		write_top(f, r, &r->mmap, top, &mmap_words);
+		bool heap = !not_loaded(r, "heap"), mmap = !not_loaded(r, "mmap");
+
+		if (heap)
+			write_totals(f, r, &r->heap, &heap_words);
+		if (mmap)
+			write_totals(f, r, &r->mmap, &mmap_words);
+		if (heap)
+			write_top(f, r, &r->heap, top, &heap_words);
+		if (mmap)
+			write_top(f, r, &r->mmap, top, &mmap_words);
 	}
 	if (r->fds.traced)
 		write_fds(f, &r->fds, top);

@@ -31,7 +31,8 @@
 #include "v8_detect.h"
 
 struct lt_session {
-	const struct lt_config *cfg;
+	const struct lt_config *cfg;     /* &run */
+	struct lt_config run;            /* the user's, less the families the kernel refused */
 	struct lt_target target;
 	struct lt_bpf *bpf;
 	struct lt_attach *attach;
@@ -303,6 +304,13 @@ struct lt_session *lt_session__start(const struct lt_config *cfg)
 		err = -errno;
 		goto fail;
 	}
+	s->run = *cfg;
+	s->run.trace_heap &= lt_bpf__family_loaded(s->bpf, LT_LOAD_HEAP);
+	s->run.trace_mmap &= lt_bpf__family_loaded(s->bpf, LT_LOAD_MMAP);
+	s->run.trace_gc &= lt_bpf__family_loaded(s->bpf, LT_LOAD_GC);
+	if (!lt_bpf__family_loaded(s->bpf, LT_LOAD_FD))
+		s->run.trace_fd = s->run.trace_sock = false;
+	cfg = s->cfg = &s->run;
 	s->mmaps = lt_mmap_track__new();
 	s->js_names = lt_js_names__new(bpf_map__fd(s->bpf->skel->maps.js_names));
 	s->attach = lt_attach__new(s->bpf, s->target.pid, cfg->verbose);
@@ -444,6 +452,16 @@ int lt_session__report(struct lt_session *s, FILE *out, bool final)
 	/* events already in the ring buffer belong to this report */
 	ring_buffer__consume(s->rb);
 	r.target_exited = lt_target__exited(&s->target);
+	for (int f = LT_LOAD_CORE + 1; f < LT_LOAD__MAX; f++) {
+		const char *why = lt_bpf__family_off_reason(s->bpf, f);
+
+		if (why && r.n_not_loaded < LT_REPORT_MAX_NOT_LOADED) {
+			r.not_loaded[r.n_not_loaded].family = lt_load_family__name(f);
+			r.not_loaded[r.n_not_loaded++].reason = why;
+		}
+		if (why && f == LT_LOAD_GC)
+			gc.off_reason = why;
+	}
 	lt_debug("reading the maps");
 	err = lt_snapshot__take(s->bpf, cfg->trace_mmap ? s->mmaps : NULL, &o, &r);
 	lt_debug("read %zu heap and %zu mmap stacks", r.heap.n, r.mmap.n);

@@ -198,8 +198,14 @@ bool lt_target__exited(struct lt_target *t)
 
 void lt_target__close(struct lt_target *t)
 {
-	if (t->go_fd >= 0)
+	if (t->go_fd >= 0) {
+		/* Never released: the child sees the pipe close and exits without running
+		 * the command (lt_target__spawn). */
 		close(t->go_fd);
+		t->go_fd = -1;
+		if (t->launched && waitpid(t->pid, &t->status, 0) == t->pid)
+			t->exited = true;
+	}
 	if (t->err_fd >= 0)
 		close(t->err_fd);
 	if (t->pidfd >= 0)

@@ -327,7 +327,7 @@ static const char json_small_expected[] =
 	"{\"symbol\":null,\"module\":null,\"file\":null,\"line\":null,\"addr\":\"0x1234\","
 	"\"offset\":null,\"module_offset\":null,\"js\":false}],"
 	"\"unwind_error\":true,\"stack_id\":\"0x1\"}]},"
-	"\"lost\":{\"alloc_map_full\":0,\"stack_map_full\":0,\"stack_unwind_failed\":0,"
+	"\"not_loaded\":[],\"lost\":{\"alloc_map_full\":0,\"stack_map_full\":0,\"stack_unwind_failed\":0,"
 	"\"stack_truncated\":0,\"return_probe_missed\":0,\"unknown_free\":3,"
 	"\"nesting_too_deep\":0,\"totals_map_full\":0,\"ringbuf_full\":0,"
 	"\"thread_map_full\":0,\"fd_close_missed\":0,\"sock_map_full\":0,"

@@ -146,7 +146,7 @@ static void test_json_gc_object(void **state)
 	make_report(&r, &gc);
 	CAPTURE(out, lt_output__json(f, &r));
 	/* after mmap, before lost */
-	lost = strstr(out, ",\"lost\":{");
+	lost = strstr(out, ",\"not_loaded\":[],\"lost\":{");
 	assert_non_null(lost);
 	*lost = '\0';
 	assert_non_null(strstr(out, "\"stacks\":[]}" /* mmap */));
@@ -173,7 +173,7 @@ static void test_json_gc_off(void **state)
 		"\"other_isolate_mark_compacts\":0,"
 		"\"live_after_mark_compact_trend_bytes_per_s\":0.000,"
 		"\"live_after_mark_compact_trend_r2\":0.000,\"rss_trend_bytes_per_s\":0.000,"
-		"\"rss_trend_r2\":0.000,\"verdict\":\"unknown\",\"summary\":null},\"lost\":"));
+		"\"rss_trend_r2\":0.000,\"verdict\":\"unknown\",\"summary\":null},\"not_loaded\":[],\"lost\":"));
 	free(out);
 }
 
