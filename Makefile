@@ -12,10 +12,14 @@ PKG_CONFIG ?= pkg-config
 VERSION := 0.1.0
 
 PKGS := libbpf libelf libdw zlib capstone
+# CFLAGS and EXTRA_CFLAGS are the user's (make CFLAGS='-O1 -fsanitize=address' works); the
+# flags the build needs are added in LT_CFLAGS, never overridden by a command line.
 CFLAGS ?= -g -O2
-CFLAGS += -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
-	  -std=gnu11 -D_GNU_SOURCE -DLT_VERSION='"$(VERSION)"' \
-	  -Iinclude -I$(OUTPUT) $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+SRC_DIRS := src $(patsubst %/,%,$(sort $(dir $(wildcard src/*/*.c))))
+LT_CFLAGS := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
+	     -std=gnu11 -D_GNU_SOURCE -DLT_VERSION='"$(VERSION)"' -MMD -MP \
+	     -Iinclude -I$(OUTPUT) $(addprefix -I,$(SRC_DIRS)) \
+	     $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null) $(CFLAGS) $(EXTRA_CFLAGS)
 LDLIBS += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lpthread
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 -Wall -Werror -Wno-unused-function \
 	      -Iinclude -I$(OUTPUT) -Ibpf
@@ -38,12 +42,13 @@ BPF_VARIANT_ctx := 2
 BPF_VARIANT_nosess := 0
 SKEL := $(OUTPUT)/leaktrace.skel.h
 SKEL_VARIANTS := $(patsubst %,$(OUTPUT)/leaktrace.%.skel.h,$(BPF_VARIANTS))
-SRCS := $(wildcard src/*.c)
+SRCS := $(wildcard src/*.c src/*/*.c)
 OBJS := $(patsubst src/%.c,$(OUTPUT)/src/%.o,$(SRCS))
-# Objects that use the BPF skeleton; unit tests link everything else (no root, no BPF).
-BPF_USERS := $(patsubst %,$(OUTPUT)/src/%.o,main loader attach snapshot session fd_attach fd_trace v8gc)
-LIB_OBJS := $(filter-out $(BPF_USERS),$(OBJS))
-UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+# Objects that use the BPF skeleton (they include it); unit tests link everything else
+# (no root, no BPF).
+BPF_USERS := $(patsubst src/%.c,$(OUTPUT)/src/%.o,$(shell grep -l 'leaktrace.skel.h' $(SRCS)))
+LIB_OBJS := $(filter-out $(BPF_USERS) $(OUTPUT)/src/main.o,$(OBJS))
+UNIT_SRCS := $(wildcard tests/unit/test_*.c tests/unit/*/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/tests/unit/%,$(UNIT_SRCS))
 TARGET_C := $(wildcard tests/targets/*.c)
 TARGET_CXX := $(wildcard tests/targets/*.cc)
@@ -63,7 +68,7 @@ all: leaktrace
 deps:
 	$(Q)tools/install-deps.sh --if-missing
 
-$(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/src $(OUTPUT)/tests/unit $(OUTPUT)/targets:
+$(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/targets:
 	$(Q)mkdir -p $@
 
 $(OUTPUT)/vmlinux.h: | $(OUTPUT)
@@ -96,19 +101,21 @@ $(OUTPUT)/leaktrace.%.skel.h: $(OUTPUT)/leaktrace.%.bpf.o
 
 $(filter $(BPF_USERS),$(OBJS)): $(SKEL) $(SKEL_VARIANTS)
 
-$(OUTPUT)/src/%.o: src/%.c $(wildcard include/*.h) | $(OUTPUT)/src
+$(OUTPUT)/src/%.o: src/%.c
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(LT_CFLAGS) -c $< -o $@
 
 leaktrace: $(OBJS)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $^ $(LDLIBS) -lstdc++ -o $@
+	$(Q)$(CC) $(LT_CFLAGS) $^ $(LDLIBS) -lstdc++ -o $@
 
-$(OUTPUT)/tests/unit/test_load_family: $(OUTPUT)/leaktrace.bpf.o
+$(OUTPUT)/tests/unit/probe/test_load_family: $(OUTPUT)/leaktrace.bpf.o
 
-$(OUTPUT)/tests/unit/%: tests/unit/%.c $(LIB_OBJS) | $(OUTPUT)/tests/unit
+$(OUTPUT)/tests/unit/%: tests/unit/%.c $(LIB_OBJS)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -Itests/unit -DLT_BPF_OBJECT='"$(OUTPUT)/leaktrace.bpf.o"' $< \
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(LT_CFLAGS) -Itests/unit -DLT_BPF_OBJECT='"$(OUTPUT)/leaktrace.bpf.o"' $< \
 		$(LIB_OBJS) $(LDLIBS) -lstdc++ -lcmocka -o $@
 
 $(OUTPUT)/targets/%_nofp: tests/targets/%_nofp.c $(wildcard tests/targets/*.h) | $(OUTPUT)/targets
@@ -131,7 +138,8 @@ unit: $(UNIT_BINS)
 integration: leaktrace $(TARGET_BINS)
 	$(Q)tests/integration/run.sh
 
-check: deps
+# check builds and tests what is installed; `make deps check` installs first (.ci/run, README).
+check:
 	$(Q)$(MAKE) --no-print-directory all targets $(UNIT_BINS)
 	$(Q)$(MAKE) --no-print-directory unit
 	$(Q)$(MAKE) --no-print-directory integration
@@ -152,3 +160,5 @@ install: leaktrace
 clean:
 	$(call msg,CLEAN,)
 	$(Q)rm -rf $(OUTPUT) leaktrace
+
+-include $(OBJS:.o=.d) $(UNIT_BINS:=.d)

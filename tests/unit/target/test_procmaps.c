@@ -454,7 +454,7 @@ int main(int argc, char **argv)
 	};
 	const char *slash = strrchr(__FILE__, '/');
 
-	snprintf(fixture_dir, sizeof(fixture_dir), "%.*s/fixtures",
+	snprintf(fixture_dir, sizeof(fixture_dir), "%.*s/../fixtures",
 		 slash ? (int)(slash - __FILE__) : 1, slash ? __FILE__ : ".");
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -168,7 +168,7 @@ int main(int argc, char **argv)
 	};
 	const char *slash = strrchr(__FILE__, '/');
 
-	snprintf(fixture_dir, sizeof(fixture_dir), "%.*s/fixtures",
+	snprintf(fixture_dir, sizeof(fixture_dir), "%.*s/../fixtures",
 		 slash ? (int)(slash - __FILE__) : 1, slash ? __FILE__ : ".");
 	/* keep the fake functions referenced */
 	if (argc > 99)
