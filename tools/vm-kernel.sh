@@ -118,8 +118,15 @@ fetch() { # NAME[/SUITE] or NAME=VERSION -> path of the .deb
 }
 # Follow exact-version dependencies: metapackage -> linux-image-V -> (newer kernels, split)
 # linux-binary-V, linux-modules-V. The kernel is /boot/vmlinuz-V or /usr/lib/modules/V/vmlinuz.
-debs=("$(fetch "$pkg")") i=0 deb=
-while [ $i -lt ${#debs[@]} ]; do
+# The answer is kept until the lists are next refreshed (saves 2-3 s of apt per run).
+memo=$apt/resolved.${pkg//\//_}
+debs=() i=0 deb=''
+if [ "$memo" -nt "$apt/stamp" ] && mapfile -t debs < "$memo" && ls "${debs[@]}" >/dev/null 2>&1; then
+	i=${#debs[@]}
+else
+	debs=("$(fetch "$pkg")")
+fi
+while [ "$i" -lt ${#debs[@]} ]; do
 	for dep in $(dpkg-deb -f "${debs[$i]}" Depends | tr , '\n' |
 		sed -n 's/^ *\(linux-\(image\|binary\|modules\)-[^ ]*\) *(= *\([^)]*\)).*/\1=\3/p'); do
 		f=$(fetch "$dep")
@@ -131,6 +138,7 @@ for d in "${debs[@]}"; do
 	dpkg-deb -c "$d" 2>/dev/null | grep -qE '/boot/vmlinuz-|/modules/[^/]+/vmlinuz$' && { deb=$d; break; }
 done
 [ -n "$deb" ] || die "no kernel image in ${debs[*]##*/}"
+printf '%s\n' "${debs[@]}" > "$memo"
 kdir=$cache/kernels/$(basename "$deb" .deb)
 
 # --- kernel + initramfs, prepared once per package version -------------------------------
