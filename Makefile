@@ -109,6 +109,11 @@ unit: $(UNIT_BINS)
 integration: leaktrace $(TARGET_BINS)
 	$(Q)tests/integration/run.sh
 
+# The integration suite under Debian's kernels, each in a QEMU guest (docs/kernels.md).
+.PHONY: check-kernels
+check-kernels: all targets
+	$(Q)tools/check-kernels.sh
+
 check: deps
 	$(Q)$(MAKE) --no-print-directory all targets $(UNIT_BINS)
 	$(Q)$(MAKE) --no-print-directory unit
