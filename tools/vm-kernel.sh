@@ -54,6 +54,7 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT; trap 'exit 143' TERM
+trap 'exit 125' ERR # until the boot, any failure means the command did not run
 
 # --- host tools (Debian packages) -------------------------------------------------------
 bb=$(command -v busybox || true)
@@ -117,28 +118,32 @@ fetch() { # NAME[/SUITE] or NAME=VERSION -> path of the .deb
 	echo "$cache/debs/$f"
 }
 # Follow exact-version dependencies: metapackage -> linux-image-V -> (newer kernels, split)
-# linux-binary-V, linux-modules-V. The kernel is /boot/vmlinuz-V or /usr/lib/modules/V/vmlinuz.
-# The answer is kept until the lists are next refreshed (saves 2-3 s of apt per run).
+# linux-binary-V, linux-modules-V, linux-base-V (config, modules.builtin). The kernel is
+# /boot/vmlinuz-V or /usr/lib/modules/V/vmlinuz.
+# The answer (the kernel's .deb first) is kept until the lists are next refreshed: listing a
+# 100 MB .deb and asking apt cost 2-3 s per run.
 memo=$apt/resolved.${pkg//\//_}
-debs=() i=0 deb=''
+debs=() deb=''
 if [ "$memo" -nt "$apt/stamp" ] && mapfile -t debs < "$memo" && ls "${debs[@]}" >/dev/null 2>&1; then
-	i=${#debs[@]}
+	deb=${debs[0]}
 else
-	debs=("$(fetch "$pkg")")
-fi
-while [ "$i" -lt ${#debs[@]} ]; do
-	for dep in $(dpkg-deb -f "${debs[$i]}" Depends | tr , '\n' |
-		sed -n 's/^ *\(linux-\(image\|binary\|modules\)-[^ ]*\) *(= *\([^)]*\)).*/\1=\3/p'); do
-		f=$(fetch "$dep")
-		case " ${debs[*]} " in *" $f "*) ;; *) debs+=("$f") ;; esac
+	debs=("$(fetch "$pkg")") i=0
+	while [ "$i" -lt ${#debs[@]} ]; do
+		for dep in $(dpkg-deb -f "${debs[$i]}" Depends | tr , '\n' |
+			sed -n 's/^ *\(linux-\(image\|binary\|modules\|base\)-[^ ]*\) *(= *\([^)]*\)).*/\1=\3/p'); do
+			f=$(fetch "$dep")
+			case " ${debs[*]} " in *" $f "*) ;; *) debs+=("$f") ;; esac
+		done
+		i=$((i + 1))
 	done
-	i=$((i + 1))
-done
-for d in "${debs[@]}"; do
-	dpkg-deb -c "$d" 2>/dev/null | grep -qE '/boot/vmlinuz-|/modules/[^/]+/vmlinuz$' && { deb=$d; break; }
-done
-[ -n "$deb" ] || die "no kernel image in ${debs[*]##*/}"
-printf '%s\n' "${debs[@]}" > "$memo"
+	for d in "${debs[@]}"; do
+		dpkg-deb -c "$d" 2>/dev/null | grep -qE '/boot/vmlinuz-|/modules/[^/]+/vmlinuz$' && { deb=$d; break; }
+	done
+	[ -n "$deb" ] || die "no kernel image in ${debs[*]##*/}"
+	rest=(); for d in "${debs[@]}"; do [ "$d" = "$deb" ] || rest+=("$d"); done
+	debs=("$deb" "${rest[@]}")
+	printf '%s\n' "${debs[@]}" > "$memo"
+fi
 kdir=$cache/kernels/$(basename "$deb" .deb)
 
 # --- kernel + initramfs, prepared once per package version -------------------------------
@@ -150,9 +155,9 @@ prepare() {
 	case $kz in */boot/*) kver=${kz##*/vmlinuz-} ;; *) kver=$(basename "$(dirname "$kz")") ;; esac
 	md=$(ls -d "$x"/lib/modules/"$kver" "$x"/usr/lib/modules/"$kver" 2>/dev/null | head -1)
 	[ -d "$md" ] || die "no modules for $kver in ${debs[*]##*/}"
-	mkdir -p "$kdir.new"
-	cp "$kz" "$kdir.new/vmlinuz"
-	echo "$kver" > "$kdir.new/version"
+	mkdir -p "$x/k"
+	cp "$kz" "$x/k/vmlinuz"
+	echo "$kver" > "$x/k/version"
 	# The uncompressed vmlinux boots through its PVH entry: no emulated decompression.
 	if grep -qs '^CONFIG_PVH=y' "$x/boot/config-$kver" "$md/config"; then
 		local magic dec off
@@ -164,10 +169,10 @@ prepare() {
 			esac
 			command -v "$c" >/dev/null || continue
 			for off in $(LC_ALL=C grep -aboF "$magic" "$kz" | head -3 | cut -d: -f1); do
-				tail -c +$((off + 1)) "$kz" | "${dec[@]}" > "$kdir.new/vmlinux" 2>/dev/null || true
-				[ "$(head -c 4 "$kdir.new/vmlinux" | od -An -tx1 | tr -d ' ')" = 7f454c46 ] && break 2
+				tail -c +$((off + 1)) "$kz" | "${dec[@]}" > "$x/k/vmlinux" 2>/dev/null || true
+				[ "$(head -c 4 "$x/k/vmlinux" | od -An -tx1 | tr -d ' ')" = 7f454c46 ] && break 2
 			done
-			rm -f "$kdir.new/vmlinux"
+			rm -f "$x/k/vmlinux"
 		done
 	fi
 	st=$x/initramfs
@@ -226,16 +231,16 @@ mv /share/rc.new /share/rc
 sync; poweroff -f
 EOF
 	chmod 755 "$st/init"
-	(cd "$st" && find . | "$bb" cpio -o -H newc 2>/dev/null) | gzip -1 > "$kdir.new/initrd"
-	rm -rf "$kdir" "$x" && mv "$kdir.new" "$kdir"
-	x=
+	(cd "$st" && find . | "$bb" cpio -o -H newc 2>/dev/null) | gzip -1 > "$x/k/initrd"
+	rm -rf "$kdir" && mv "$x/k" "$kdir" && rm -rf "$x"
+	x=''
 }
 if [ ! -s "$kdir/initrd" ]; then
 	say "preparing $(basename "$deb")"
-	rm -rf "$kdir.new"
 	prepare
 fi
 flock -u 9; exec 9>&-
+trap - ERR
 kver=$(cat "$kdir/version")
 kernel=$kdir/vmlinuz boot=bzImage
 [ ! -s "$kdir/vmlinux" ] || kernel=$kdir/vmlinux boot=PVH
