@@ -43,12 +43,12 @@ for k in "${kernels[@]}"; do
 	esac
 	[ $rc = 0 ] || bad=1
 	echo "   kernel ${rel:-?}: ${sum:-no summary line}; $verdict; ${secs} s; log $log"
-	grep -E '^FAIL ' "$log" | head -20 | sed 's/^/   /'
+	grep -E '^FAIL ' "$log" | head -20 | cut -c1-200 | sed 's/^/   /'
 	[ -n "$sum" ] || tail -n 15 "$log" | sed 's/^/   | /'
-	rows+=("$(printf '%-38s %-18s %-34s %-12s %5s s' "$k" "${rel:-?}" "${sum:-no summary}" "$verdict" "$secs")")
+	rows+=("$(printf '%-38s %-20s %-34s %-12s %5s s' "$k" "${rel:-?}" "${sum:-no summary}" "$verdict" "$secs")")
 done
 
 echo
-printf '%-38s %-18s %-34s %-12s %7s\n' package release suite result time
+printf '%-38s %-20s %-34s %-12s %7s\n' package release suite result time
 printf '%s\n' "${rows[@]}"
 exit $bad
