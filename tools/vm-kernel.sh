@@ -85,16 +85,21 @@ eval "$(apt-config shell SL Dir::Etc::sourcelist/f SP Dir::Etc::sourceparts/d)"
 for f in "$SL" "$SP"*.list "$SP"*.sources; do [ -f "$f" ] && cp "$f" "$apt/parts.new/"; done
 # shellcheck disable=SC2016 # apt's own $(...) format
 targets() { apt-get indextargets --no-release-info --format '$(RELEASE) $(REPO_URI)' 'Identifier: Packages'; }
-if [ -n "$suite" ] && ! targets | grep -q "^$suite "; then
-	# shellcheck disable=SC1091
-	codename=$(. /etc/os-release && echo "$VERSION_CODENAME")
-	uri=${LT_VM_MIRROR:-$(targets | awk -v c="$codename" '$1 == c { print $2; exit }')}
-	[ -n "$uri" ] || die "cannot tell this machine's Debian archive: set LT_VM_MIRROR"
-	echo "deb $uri $suite main" > "$apt/parts.new/zz-$suite.list"
+fresh=$(find "$apt/stamp" -mmin -360 2>/dev/null || true)
+# (apt-get indextargets takes a second: asked again only when the lists are refreshed)
+if [ -n "$suite" ] && { [ -z "$fresh" ] || [ ! -e "$apt/extra" ]; }; then
+	: > "$apt/extra"
+	if ! targets | grep -q "^$suite "; then
+		# shellcheck disable=SC1091
+		codename=$(. /etc/os-release && echo "$VERSION_CODENAME")
+		uri=${LT_VM_MIRROR:-$(targets | awk -v c="$codename" '$1 == c { print $2; exit }')}
+		[ -n "$uri" ] || die "cannot tell this machine's Debian archive: set LT_VM_MIRROR"
+		echo "deb $uri $suite main" > "$apt/extra"
+	fi
 fi
+[ ! -s "$apt/extra" ] || cp "$apt/extra" "$apt/parts.new/zz-$suite.list"
 # Lists are refreshed when the sources change or are older than 6 h; Packages indexes only.
-if ! diff -r "$apt/parts.new" "$apt/parts" >/dev/null 2>&1 ||
-	[ -z "$(find "$apt/stamp" -mmin -360 2>/dev/null)" ]; then
+if [ -z "$fresh" ] || ! diff -r "$apt/parts.new" "$apt/parts" >/dev/null 2>&1; then
 	rm -rf "$apt/parts" && mv "$apt/parts.new" "$apt/parts" && : > "$apt/sources.list"
 	only=()
 	for t in $(apt-config dump | sed -n 's/^Acquire::IndexTargets::deb::\([^: ]*\) "";$/\1/p'); do
