@@ -138,6 +138,11 @@ unit: $(UNIT_BINS)
 integration: leaktrace $(TARGET_BINS)
 	$(Q)tests/integration/run.sh
 
+# The integration suite under Debian's kernels, each in a QEMU guest (docs/kernels.md).
+.PHONY: check-kernels
+check-kernels: all targets
+	$(Q)tools/check-kernels.sh
+
 # check builds and tests what is installed; `make deps check` installs first (.ci/run, README).
 check:
 	$(Q)$(MAKE) --no-print-directory all targets $(UNIT_BINS)

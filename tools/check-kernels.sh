@@ -1,0 +1,54 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# check-kernels.sh [FILTER...]: runs tests/integration/run.sh under each kernel of a list,
+# one after the other, each in a QEMU guest (tools/vm-kernel.sh). FILTERs go to run.sh.
+# Needs root and a built tree (make all targets).
+#
+#   LT_KERNELS        kernel packages, space-separated (default: Debian 12's stock kernel,
+#                     bookworm-backports and trixie-backports, see below)
+#   LT_KERNEL_TIMEOUT seconds per kernel, boot included (default 1800)
+#   LT_VM_OPTS        extra vm-kernel.sh options, e.g. "-c 2 -m 4096"
+#
+# Per kernel: the release seen inside, the suite's summary line and the wall time; the full
+# log goes to build/kernels/NAME.log (NAME: the package, '/' as '_'). A table ends the run.
+# Exit status: 0 when every kernel passed, 1 otherwise.
+set -u
+repo=$(cd "$(dirname "$0")/.." && pwd)
+cd "$repo" || exit 1
+read -ra kernels <<<"${LT_KERNELS:-linux-image-amd64 linux-image-amd64/bookworm-backports linux-image-amd64/trixie-backports}"
+read -ra vmopts <<<"${LT_VM_OPTS:-}"
+logs=build/kernels
+mkdir -p "$logs"
+[ ${#kernels[@]} -gt 0 ] || { echo "check-kernels: LT_KERNELS is empty" >&2; exit 1; }
+
+rows=() bad=0
+for k in "${kernels[@]}"; do
+	log=$logs/${k//\//_}.log
+	echo "== $k"
+	t0=$(date +%s)
+	# The release goes first in the log; the suite's words are passed through unchanged.
+	# shellcheck disable=SC2016 # expanded in the guest
+	tools/vm-kernel.sh -t "${LT_KERNEL_TIMEOUT:-1800}" "${vmopts[@]}" "$k" -- \
+		sh -c 'echo "kernel: $(uname -r)"; exec tests/integration/run.sh "$@"' run.sh "$@" \
+		> "$log" 2>&1
+	rc=$?
+	secs=$(($(date +%s) - t0))
+	rel=$(sed -n 's/^kernel: //p' "$log" | head -1)
+	sum=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -1)
+	case $rc in
+	0) verdict=ok ;;
+	124) verdict="timed out" ;;
+	125) verdict="no boot" ;;
+	*) verdict="failed ($rc)" ;;
+	esac
+	[ $rc = 0 ] || bad=1
+	echo "   kernel ${rel:-?}: ${sum:-no summary line}; $verdict; ${secs} s; log $log"
+	grep -E '^FAIL ' "$log" | head -20 | cut -c1-200 | sed 's/^/   /'
+	[ -n "$sum" ] || tail -n 15 "$log" | sed 's/^/   | /'
+	rows+=("$(printf '%-38s %-20s %-34s %-12s %5s s' "$k" "${rel:-?}" "${sum:-no summary}" "$verdict" "$secs")")
+done
+
+echo
+printf '%-38s %-20s %-34s %-12s %7s\n' package release suite result time
+printf '%s\n' "${rows[@]}"
+exit $bad
