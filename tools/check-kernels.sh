@@ -21,7 +21,7 @@ logs=build/kernels
 mkdir -p "$logs"
 [ ${#kernels[@]} -gt 0 ] || { echo "check-kernels: LT_KERNELS is empty" >&2; exit 1; }
 
-rows=() bad=0
+rows=() bad=0 tp=0 tf=0 ts=0
 for k in "${kernels[@]}"; do
 	log=$logs/${k//\//_}.log
 	echo "== $k"
@@ -42,6 +42,9 @@ for k in "${kernels[@]}"; do
 	*) verdict="failed ($rc)" ;;
 	esac
 	[ $rc = 0 ] || bad=1
+	read -r p f s <<<"$(echo "$sum" | sed -E 's/^([0-9]+) passed, ([0-9]+) failed(, ([0-9]+) skipped)?.*/\1 \2 \4/')"
+	tp=$((tp + ${p:-0})) tf=$((tf + ${f:-0})) ts=$((ts + ${s:-0}))
+	[ -n "$sum" ] || tf=$((tf + 1))
 	echo "   kernel ${rel:-?}: ${sum:-no summary line}; $verdict; ${secs} s; log $log"
 	grep -E '^FAIL ' "$log" | head -20 | cut -c1-200 | sed 's/^/   /'
 	[ -n "$sum" ] || tail -n 15 "$log" | sed 's/^/   | /'
@@ -51,4 +54,6 @@ done
 echo
 printf '%-38s %-20s %-34s %-12s %7s\n' package release suite result time
 printf '%s\n' "${rows[@]}"
+# one closing line for every kernel together: a kernel without a summary counts as a failure
+echo "kernels: $tp passed, $tf failed, $ts skipped"
 exit $bad
