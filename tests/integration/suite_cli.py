@@ -144,8 +144,8 @@ def test_duration_flag():
 def test_interval_reports():
     run = scenario("interval")
     run.final()
-    if len(run.reports) < 2:
-        raise Fail("%d reports for INTERVAL 1 COUNT 2" % len(run.reports))
+    if len(run.reports) != 2:
+        raise Fail("%d reports for INTERVAL 1 COUNT 2, expected 2" % len(run.reports))
     if any(r.get("final") for r in run.reports[:-1]):
         raise Fail("a report before the last one says final")
     if run.reports[-1].get("final") is not True:
@@ -203,8 +203,10 @@ def test_error_bad_format():
 
 @test
 def test_error_launch_missing_program():
-    one_line_error([LEAKTRACE, "-f", "json", "--", "/nonexistent/leaktrace-test-prog"],
-                   "leaktrace -- /nonexistent/...")
+    prog = "/nonexistent/leaktrace-test-prog"
+    _, line = one_line_error([LEAKTRACE, "-f", "json", "--", prog], "leaktrace -- /nonexistent/...")
+    if prog not in line:
+        raise Fail("error does not name the program: %s" % line)
 
 
 @test

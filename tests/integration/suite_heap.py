@@ -61,6 +61,8 @@ def test_heap_report_shape():
                         raise Fail("frame without %s: %r" % (key, f))
                 if not re.fullmatch(r"0x[0-9a-f]+", str(f["addr"])):
                     raise Fail("frame addr %r is not 0x-hex" % f["addr"])
+    if not rep["heap"]["stacks"]:
+        raise Fail("heap.stacks is empty: no stack to check the shape of")
     for key in ("unknown_free", "alloc_map_full"):
         if not isinstance(rep["lost"].get(key), int):
             raise Fail("lost.%s missing" % key)
