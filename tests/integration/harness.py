@@ -134,19 +134,28 @@ def tail(text, n=5):
     return " | ".join(lines[-n:]) if lines else "(nothing)"
 
 
+def target_argv(name, mode):
+    """The command of a C target in build/targets (tests/targets/target.h's protocol)."""
+    path = os.path.join(TARGETS, name)
+    if not os.access(path, os.X_OK):
+        raise Fail("target %s not built (make targets)" % path)
+    return [path, mode]
+
+
 class Target:
-    def __init__(self, name, mode="wait"):
-        path = os.path.join(TARGETS, name)
-        if not os.access(path, os.X_OK):
-            raise Fail("target %s not built (make targets)" % path)
+    """A target started and waited on until it prints "ready PID". argv defaults to the C
+    target name in build/targets; go_sig is the signal that starts its work."""
+
+    def __init__(self, name, mode="wait", argv=None, go_sig=signal.SIGUSR1):
         self.name = name
-        self.proc = spawn([path, mode])
+        self.go_sig = go_sig
+        self.proc = spawn(argv or target_argv(name, mode))
         i = self.proc.out.wait_for(lambda l: l.startswith("ready "), STEP_TIMEOUT,
                                    "%s ready" % name)
         self.pid = int(self.proc.out.lines[i].split()[1])
 
     def go(self):
-        os.kill(self.pid, signal.SIGUSR1)
+        os.kill(self.pid, self.go_sig)
 
     def wait_done(self):
         return read_truth(self.proc.out, self.name)
@@ -167,6 +176,11 @@ def read_truth(lines, name):
     i = lines.wait_for(lambda l: l.startswith("{\"target\""), STEP_TIMEOUT, "%s truth" % name)
     lines.wait_for(lambda l: l == "done", STEP_TIMEOUT, "%s done" % name, i)
     return json.loads(lines.lines[i])
+
+
+def read_truth_into(run, lines, name):
+    """The default truth reader of attach_run and launch_run: the C targets' truth line."""
+    run.truth = read_truth(lines, name)
 
 
 def bpf_ids_of(pid):
@@ -216,6 +230,7 @@ class Run:
     def __init__(self):
         self.pid = None        # the target's
         self.truth = None
+        self.trace = []        # what a JS target's --trace-gc printed (suite_v8gc)
         self.reports = []
         self.raw = ""
         self.rc = None
@@ -259,22 +274,28 @@ def read_output(run, out, fmt="json"):
 
 
 def attach_run(target, fmt="json", extra=(), stop_sig=signal.SIGINT, mode="wait",
-               self_stop=False):
+               self_stop=False, argv=None, go_sig=signal.SIGUSR1, truth=read_truth_into,
+               again=True):
     """Start target, attach leaktrace -p, let the target work, stop leaktrace (or let it stop
-    by itself when self_stop), and collect what came out."""
+    by itself when self_stop), and collect what came out.
+
+    The target is a C target in build/targets unless argv gives its command; go_sig starts
+    its work; truth(run, lines, target) reads what it printed about itself into run. In mode
+    wait and with again, the target is signalled once more after leaktrace has exited and
+    must print "alive" (run.target_again)."""
     check_budget()
     run = Run()
     t0 = time.monotonic()
     out = tmp_path("%s-%s-%d.out" % (target, fmt, len(_procs)))
     tgt = tr = None
     try:
-        tgt = Target(target, mode)
+        tgt = Target(target, mode, argv, go_sig)
         run.pid = tgt.pid
         tr = spawn([LEAKTRACE, "-p", str(tgt.pid), "-f", fmt, "-o", out] + list(extra))
         tr.err.wait_for(lambda l: "attached" in l, ATTACH_TIMEOUT, "leaktrace attached")
         run.held = bpf_ids_of(tr.pid)
         tgt.go()
-        run.truth = tgt.wait_done()
+        truth(run, tgt.proc.out, target)
         if mode == "exit":
             wait_proc(tgt.proc, STEP_TIMEOUT, "target exit")
         if not self_stop:
@@ -284,18 +305,17 @@ def attach_run(target, fmt="json", extra=(), stop_sig=signal.SIGINT, mode="wait"
         tr.err.wait_eof(5)
         run.stderr = tr.err.text()
         run.after = bpftool_ids()
-        if mode == "wait":
-            run.target_alive_after = tgt.alive()
-            if run.target_alive_after:
-                n = len(tgt.proc.out.lines)
-                tgt.go()
-                try:
-                    tgt.proc.out.wait_for(lambda l: l == "alive", STEP_TIMEOUT, "target alive", n)
-                    run.target_again = True
-                except Fail:
-                    run.target_again = False
+        run.target_alive_after = tgt.alive()
+        if mode == "wait" and again and run.target_alive_after:
+            n = len(tgt.proc.out.lines)
+            tgt.go()
+            try:
+                tgt.proc.out.wait_for(lambda l: l == "alive", STEP_TIMEOUT, "target alive", n)
+                run.target_again = True
+            except Fail:
+                run.target_again = False
         read_output(run, out, fmt)
-    except Fail as e:
+    except (Fail, OSError) as e:
         run.error = str(e)
         if tr is not None:
             run.stderr = tr.err.text()
@@ -311,23 +331,27 @@ def attach_run(target, fmt="json", extra=(), stop_sig=signal.SIGINT, mode="wait"
     return run
 
 
-def launch_run(target, fmt="json", extra=()):
-    """leaktrace [opts] -- target: traced from its start, final report when it exits. The
-    target still waits for SIGUSR1 after "ready" so that the held BPF objects can be read."""
+def launch_run(target, fmt="json", extra=(), argv=None, go_sig=signal.SIGUSR1,
+               truth=read_truth_into):
+    """leaktrace [opts] -- target: traced from its start, final report when it exits. A C
+    target still waits for go_sig after "ready" so that the held BPF objects can be read;
+    with go_sig None none is sent (a target that starts at once). argv and truth as in
+    attach_run."""
     check_budget()
     run = Run()
     t0 = time.monotonic()
     out = tmp_path("launch-%s-%d.out" % (target, len(_procs)))
     tr = None
     try:
-        path = os.path.join(TARGETS, target)
-        tr = spawn([LEAKTRACE, "-f", fmt, "-o", out] + list(extra) + ["--", path, "exit"])
+        argv = argv or [os.path.join(TARGETS, target), "exit"]
+        tr = spawn([LEAKTRACE, "-f", fmt, "-o", out] + list(extra) + ["--"] + list(argv))
         i = tr.out.wait_for(lambda l: l.startswith("ready "), ATTACH_TIMEOUT,
                             "launched %s ready" % target)
         pid = run.pid = int(tr.out.lines[i].split()[1])
         run.held = bpf_ids_of(tr.pid)
-        os.kill(pid, signal.SIGUSR1)
-        run.truth = read_truth(tr.out, target)
+        if go_sig:
+            os.kill(pid, go_sig)
+        truth(run, tr.out, target)
         run.rc = wait_proc(tr, EXIT_TIMEOUT, "leaktrace after the launched target exited")
         tr.err.wait_eof(5)
         run.stderr = tr.err.text()

@@ -16,9 +16,9 @@ fi
 if [ "$(id -u)" != 0 ]; then
 	if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
 		exec sudo -n env LEAKTRACE="${LEAKTRACE:-}" LT_TARGETS="${LT_TARGETS:-}" \
-			LT_VERBOSE="${LT_VERBOSE:-}" "$py" "$here/test_leaktrace.py" "$@"
+			LT_VERBOSE="${LT_VERBOSE:-}" "$py" "$here/run.py" "$@"
 	fi
 	echo "run.sh: not root and no passwordless sudo: every test is skipped" >&2
 fi
 export PYTHONDONTWRITEBYTECODE=1
-exec "$py" "$here/test_leaktrace.py" "$@"
+exec "$py" "$here/run.py" "$@"

@@ -5,7 +5,6 @@ not), and the report's collections are compared with what V8 printed at the same
 Node 18, 20, 22 and 24 come from the npm registry (tools/fetch-node.sh); when it cannot be
 reached those tests are skipped with the reason."""
 
-import itertools
 import json
 import os
 import re
@@ -13,15 +12,14 @@ import shutil
 import signal
 import subprocess
 
-from harness import (LEAKTRACE, REPO, STEP_TIMEOUT, ATTACH_TIMEOUT, EXIT_TIMEOUT, Fail, Run,
-                     Skip, check_budget, log, read_output, spawn, tail, tmp_path, wait_proc)
+from harness import (LEAKTRACE, REPO, STEP_TIMEOUT, Fail, Skip, attach_run, check_budget,
+                     launch_run, spawn, tail, wait_proc)
 from registry import scenario, scenarios, test
 
 JS_TARGETS = os.path.join(REPO, "tests", "targets")
 NODE_CACHE = os.environ.get("LT_NODE_CACHE") or os.path.join(REPO, "build", "node")
 NODE_VERSIONS = ("18", "20", "22", "24")
 MIB = 1 << 20
-_run_ids = itertools.count(1)
 
 # "[pid:0x...]   123 ms: Mark-Compact 4.0 (6.4) -> 3.3 (7.4) MB, [pooled: 0 MB, ]6.32 / 0.00 ms
 #  (average mu = ...) testing; GC in old space requested"
@@ -98,80 +96,31 @@ def js_argv(node, target, variant, mode):
             variant, mode]
 
 
-def read_js_truth(lines, what):
-    """The truth line and the --trace-gc lines between "go" and it."""
+def read_js_truth(run, lines, what):
+    """The truth line into run.truth, and the --trace-gc lines between "go" and it into
+    run.trace (harness.attach_run/launch_run's truth reader for the JS targets)."""
     go = lines.wait_for(lambda l: l == "go", STEP_TIMEOUT, "%s go" % what)
     i = lines.wait_for(lambda l: l.startswith("{\"target\""), STEP_TIMEOUT, "%s truth" % what, go)
     lines.wait_for(lambda l: l == "done", STEP_TIMEOUT, "%s done" % what, i)
-    return json.loads(lines.lines[i]), parse_trace_gc(lines.lines[go + 1:i])
+    run.truth = json.loads(lines.lines[i])
+    run.trace = parse_trace_gc(lines.lines[go + 1:i])
 
 
 def js_attach_run(target, variant, node=None, fmt="json", extra=("-t", "gc"), mode="wait"):
     """node TARGET VARIANT MODE (wait, or hold: the target keeps what it opened); leaktrace
     -p attaches; SIGUSR2 starts the work; SIGINT ends the trace once the target printed its
-    truth."""
-    check_budget()
-    run = Run()
-    run.trace = []
-    out = tmp_path("%s-%s-%d.out" % (target, variant, next(_run_ids)))
-    tgt = tr = None
-    try:
-        node = node or system_node()
-        tgt = spawn(js_argv(node, target, variant, mode))
-        i = tgt.out.wait_for(lambda l: l.startswith("ready "), STEP_TIMEOUT, "%s ready" % target)
-        run.pid = int(tgt.out.lines[i].split()[1])
-        tr = spawn([LEAKTRACE, "-p", str(run.pid), "-f", fmt, "-o", out] + list(extra))
-        tr.err.wait_for(lambda l: "attached" in l, ATTACH_TIMEOUT, "leaktrace attached")
-        os.kill(run.pid, signal.SIGUSR2)
-        run.truth, run.trace = read_js_truth(tgt.out, target)
-        tr.send_signal(signal.SIGINT)
-        run.rc = wait_proc(tr, EXIT_TIMEOUT, "leaktrace after SIGINT")
-        tr.err.wait_eof(5)
-        run.stderr = tr.err.text()
-        run.target_alive_after = tgt.poll() is None
-        read_output(run, out, fmt)
-    except (Fail, OSError) as e:
-        run.error = str(e)
-        if tr is not None:
-            run.stderr = tr.err.text()
-            run.error += "; leaktrace stderr: " + tail(run.stderr)
-    finally:
-        for p in (tr, tgt):
-            if p is not None and p.poll() is None:
-                p.kill()
-                p.wait(5)
-    log("%s %s: rc %s" % (target, variant, run.rc))
-    return run
+    truth. The JS targets do not answer a second signal: no "alive" check."""
+    argv = js_argv(node or system_node(), target, variant, mode)
+    return attach_run(target, fmt=fmt, extra=extra, mode=mode, argv=argv,
+                      go_sig=signal.SIGUSR2, truth=read_js_truth, again=False)
 
 
 def js_launch_run(target, variant, extra=("-t", "gc")):
     """leaktrace -- node TARGET VARIANT launch: probes attached when node maps its code; the
-    target's output (with --trace-gc) comes through leaktrace's stdout."""
-    check_budget()
-    run = Run()
-    run.trace = []
-    out = tmp_path("launch-%s-%s-%d.out" % (target, variant, next(_run_ids)))
-    tr = None
-    try:
-        tr = spawn([LEAKTRACE, "-f", "json", "-o", out] + list(extra) + ["--"] +
-                   js_argv(system_node(), target, variant, "launch"))
-        i = tr.out.wait_for(lambda l: l.startswith("ready "), ATTACH_TIMEOUT,
-                            "launched %s ready" % target)
-        run.pid = int(tr.out.lines[i].split()[1])
-        run.truth, run.trace = read_js_truth(tr.out, target)
-        run.rc = wait_proc(tr, EXIT_TIMEOUT, "leaktrace after the launched target exited")
-        tr.err.wait_eof(5)
-        run.stderr = tr.err.text()
-        read_output(run, out)
-    except (Fail, OSError) as e:
-        run.error = str(e)
-        if tr is not None:
-            run.error += "; leaktrace stderr: " + tail(tr.err.text())
-    finally:
-        if tr is not None and tr.poll() is None:
-            tr.kill()
-            tr.wait(5)
-    return run
+    target starts at once, and its output (with --trace-gc) comes through leaktrace's
+    stdout."""
+    return launch_run(target, extra=extra, argv=js_argv(system_node(), target, variant, "launch"),
+                      go_sig=None, truth=read_js_truth)
 
 
 scenarios({

@@ -13,18 +13,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include "output.h"
-
-#define MIB (1024 * 1024)
-
-/* Writes with fn into a memory buffer; the caller frees the result. */
-#define CAPTURE(buf, call)                                                                    \
-	do {                                                                                  \
-		size_t len_;                                                                  \
-		FILE *f = open_memstream(&(buf), &len_);                                      \
-		assert_non_null(f);                                                           \
-		assert_int_equal((call), 0);                                                  \
-		assert_int_equal(fclose(f), 0);                                               \
-	} while (0)
+#include "fixtures/report.h"
 
 static struct lt_sym frames_a[] = {
 	{ .addr = 0x40115a, .symbol = "leak_small", .sym_off = 0x1a,

@@ -10,17 +10,7 @@
 #include <cmocka.h>
 #include "output.h"
 #include "gc_trend.h"
-
-#define MIB (1024 * 1024)
-
-#define CAPTURE(buf, call)                                                                    \
-	do {                                                                                  \
-		size_t len_;                                                                  \
-		FILE *f = open_memstream(&(buf), &len_);                                      \
-		assert_non_null(f);                                                           \
-		assert_int_equal((call), 0);                                                  \
-		assert_int_equal(fclose(f), 0);                                               \
-	} while (0)
+#include "fixtures/report.h"
 
 static struct lt_gc_collection cols[] = {
 	{ .t_s = 0.5, .pause_ms = 1.25, .live_before = 4 * MIB, .live_after = 3 * MIB,

@@ -1,0 +1,81 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0
+"""Attaches the real leaktrace to the targets in build/targets and checks its reports against
+what each target says it leaked. Needs root. Python standard library only.
+
+The tests live in the suite files beside this one (suite_*.py), which register them on
+import. Prints "PASS name", "FAIL name: why" or "SKIP name: why" per test and ends with
+"N passed, N failed[, N skipped]". Arguments are substrings selecting tests by name.
+Environment: LEAKTRACE (binary), LT_TARGETS (folder of targets), LT_VERBOSE=1.
+"""
+
+import os
+import signal
+import sys
+import traceback
+
+sys.dont_write_bytecode = True  # no __pycache__ left in the source tree by a root run
+
+from harness import LEAKTRACE, Fail, Skip, check_budget, cleanup, kill_all
+from registry import TESTS
+
+
+def main(argv):
+    os.environ.pop("LD_PRELOAD", None)
+    selected = [(n, f) for n, f in TESTS if not argv[1:] or any(a in n for a in argv[1:])]
+    passed = failed = skipped = 0
+    if os.geteuid() != 0:
+        for name, _ in selected:
+            print("SKIP %s: needs root" % name)
+        print("0 passed, 0 failed, %d skipped" % len(selected))
+        return 0
+    if not os.access(LEAKTRACE, os.X_OK):
+        print("FAIL setup: %s not built" % LEAKTRACE)
+        print("0 passed, 1 failed")
+        return 1
+    for name, fn in selected:
+        try:
+            check_budget()
+            fn()
+            print("PASS %s" % name, flush=True)
+            passed += 1
+        except Skip as e:
+            print("SKIP %s: %s" % (name, e), flush=True)
+            skipped += 1
+        except Fail as e:
+            print("FAIL %s: %s" % (name, e), flush=True)
+            failed += 1
+        except Exception as e:  # a bug in the test itself still ends as one FAIL line
+            where = traceback.extract_tb(e.__traceback__)[-1]
+            print("FAIL %s: test error %s: %s (line %d)" % (name, type(e).__name__, e,
+                                                             where.lineno), flush=True)
+            failed += 1
+    summary = "%d passed, %d failed" % (passed, failed)
+    if skipped:
+        summary += ", %d skipped" % skipped
+    print(summary)
+    return 1 if failed else 0
+
+
+def load_suites():
+    """The suite files (suite_*.py next to this one) register their tests on import."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    for name in sorted(os.listdir(here)):
+        if name.startswith("suite_") and name.endswith(".py"):
+            __import__(name[:-3])
+
+
+def on_signal(sig, frame):
+    kill_all()
+    sys.exit(128 + sig)
+
+
+if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGHUP, on_signal)
+    try:
+        load_suites()
+        rc = main(sys.argv)
+    finally:
+        cleanup()
+    sys.exit(rc)

@@ -1,0 +1,234 @@
+# SPDX-License-Identifier: GPL-2.0
+"""The command-line suite: the text and folded formats, the -d, INTERVAL COUNT and --min-age
+flags, and the errors a user sees (one line on stderr, a non-zero exit)."""
+
+import os
+import re
+import shutil
+import subprocess
+
+from checks import check_leak, describe_section, leak_by_fn, sym_is, truth_total
+from harness import (LEAKTRACE, Fail, Skip, Target, attach_run, check_budget, spawn, tail,
+                     tmp_path, wait_proc)
+from registry import scenario, scenarios, test
+
+scenarios({
+    "text": lambda: attach_run("heap_leaks", fmt="text", extra=["-n", "100"]),
+    "folded": lambda: attach_run("heap_leaks", fmt="folded"),
+    "folded_mmap": lambda: attach_run("mmap_leaks", fmt="folded"),
+    "duration": lambda: attach_run("heap_leaks", extra=["-d", "3"], self_stop=True),
+    "interval": lambda: attach_run("heap_leaks", extra=["1", "2"], self_stop=True),
+    "min_age": lambda: attach_run("heap_leaks", extra=["--min-age", "3600"]),
+})
+
+
+# ---- tests ----
+
+@test
+def test_format_text():
+    run = scenario("text")
+    if run.error:
+        raise Fail(run.error)
+    if run.rc != 0:
+        raise Fail("exit code %s; stderr: %s" % (run.rc, tail(run.stderr)))
+    text = run.raw
+    missing = [l["fn"] for l in run.truth["leaks"] if l["fn"] not in text]
+    if missing:
+        raise Fail("functions missing from the text report: %s" % missing)
+    nbytes, count = truth_total(run.truth)
+    if not re.search(r"\b%d\b" % count, text):
+        raise Fail("total count %d not in the text report" % count)
+    if not text_mentions_bytes(text, nbytes):
+        raise Fail("total %d bytes not in the text report (in any unit)" % nbytes)
+    small = leak_by_fn(run.truth, "leak_malloc")["bytes"]
+    if not text_mentions_bytes(text, small):
+        raise Fail("leak_malloc's %d bytes not in the text report" % small)
+
+
+def text_mentions_bytes(text, n):
+    """Whether text shows n bytes: as digits (maybe grouped) or rounded in B/KiB/MiB/KB/MB."""
+    plain = re.sub(r"(?<=\d)[,_'](?=\d{3}\b)", "", text)
+    if re.search(r"(?<![\d.])%d(?![\d.])" % n, plain):
+        return True
+    units = {"B": 1, "KiB": 1024, "MiB": 1 << 20, "GiB": 1 << 30, "KB": 1000, "kB": 1000,
+             "MB": 1000000, "K": 1024, "M": 1 << 20}
+    for num, unit in re.findall(r"(\d+(?:\.\d+)?)\s*(KiB|MiB|GiB|KB|kB|MB|B|K|M)\b", text):
+        digits = len(num.split(".")[1]) if "." in num else 0
+        if abs(float(num) * units[unit] - n) <= 0.5 * 10 ** -digits * units[unit]:
+            return True
+    return False
+
+
+def parse_folded(raw):
+    rows = []
+    for n, line in enumerate(raw.splitlines()):
+        if not line.strip():
+            continue
+        m = re.fullmatch(r"(.+) (\d+)", line)
+        if not m:
+            raise Fail("folded line %d does not parse as 'frames bytes': %.200s" % (n + 1, line))
+        rows.append((m.group(1).split(";"), int(m.group(2))))
+    return rows
+
+
+def folded_sum(rows, fn):
+    return sum(b for frames, b in rows if frames and sym_is(frames[-1], fn))
+
+
+@test
+def test_format_folded():
+    run = scenario("folded")
+    if run.error or run.rc != 0:
+        raise Fail(run.error or "exit code %s; stderr: %s" % (run.rc, tail(run.stderr)))
+    rows = parse_folded(run.raw)
+    heap = [(f, b) for f, b in rows if f[0] != "[mmap]"]
+    nbytes, _ = truth_total(run.truth)
+    if sum(b for _, b in heap) != nbytes:
+        raise Fail("heap lines sum to %d, the target leaked %d" % (sum(b for _, b in heap), nbytes))
+    for leak in run.truth["leaks"]:
+        if leak["via"]:
+            continue
+        got = folded_sum(rows, leak["fn"])
+        if got != leak["bytes"]:
+            raise Fail("lines ending in %s sum to %d, expected %d" % (leak["fn"], got,
+                                                                       leak["bytes"]))
+    for frames, _ in heap:
+        if frames[-1] == "leak_malloc" and "main" not in frames:
+            raise Fail("leak_malloc line without main (root first?): %s" % ";".join(frames))
+
+
+@test
+def test_format_folded_mmap():
+    run = scenario("folded_mmap")
+    if run.error or run.rc != 0:
+        raise Fail(run.error or "exit code %s; stderr: %s" % (run.rc, tail(run.stderr)))
+    rows = parse_folded(run.raw)
+    for leak in run.truth["leaks"]:
+        lines = [(f, b) for f, b in rows if any(sym_is(x, leak["fn"]) for x in f)]
+        if not lines or any(f[0] != "[mmap]" for f, _ in lines):
+            raise Fail("%s: lines %s, expected rooted at [mmap]" %
+                       (leak["fn"], [";".join(f) for f, _ in lines][:3]))
+        if sum(b for _, b in lines) != leak["bytes"]:
+            raise Fail("%s: %d bytes, expected %d" % (leak["fn"], sum(b for _, b in lines),
+                                                       leak["bytes"]))
+
+
+@test
+def test_format_folded_flamegraph():
+    tool = shutil.which("flamegraph.pl") or shutil.which("inferno-flamegraph")
+    if not tool:
+        raise Skip("flamegraph.pl not installed (no Debian package)")
+    run = scenario("folded")
+    if run.error:
+        raise Fail(run.error)
+    src = tmp_path("heap.folded")
+    with open(src, "w") as f:
+        f.write(run.raw)
+    r = subprocess.run([tool, "--countname=bytes", src], capture_output=True, timeout=60)
+    if r.returncode != 0 or b"<svg" not in r.stdout or b"leak_malloc" not in r.stdout:
+        raise Fail("%s failed: rc %d, %s" % (tool, r.returncode, tail(r.stderr.decode())))
+
+
+@test
+def test_duration_flag():
+    run = scenario("duration")
+    rep = run.final()
+    if rep.get("final") is not True:
+        raise Fail("final=%r" % rep.get("final"))
+    if not 2.0 <= rep.get("duration_s", 0) <= 10:
+        raise Fail("-d 3 gave duration_s %r" % rep.get("duration_s"))
+    check_leak(rep, leak_by_fn(run.truth, "leak_malloc"))
+
+
+@test
+def test_interval_reports():
+    run = scenario("interval")
+    run.final()
+    if len(run.reports) != 2:
+        raise Fail("%d reports for INTERVAL 1 COUNT 2, expected 2" % len(run.reports))
+    if any(r.get("final") for r in run.reports[:-1]):
+        raise Fail("a report before the last one says final")
+    if run.reports[-1].get("final") is not True:
+        raise Fail("last report is not final")
+
+
+@test
+def test_min_age():
+    run = scenario("min_age")
+    rep = run.final()
+    if rep["heap"]["stacks"] or rep["heap"]["bytes"] != 0:
+        raise Fail("--min-age 3600 still reports %s" % describe_section(rep["heap"]))
+
+
+def one_line_error(argv, what, timeout=15, **kw):
+    check_budget()
+    p = spawn(argv, **kw)
+    rc = wait_proc(p, timeout, what)
+    p.err.wait_eof(5)
+    p.out.wait_eof(5)
+    err = [l for l in p.err.lines if l.strip()]
+    if rc == 0:
+        raise Fail("%s: exit code 0" % what)
+    if rc < 0:
+        raise Fail("%s: killed by signal %d" % (what, -rc))
+    if len(err) != 1:
+        raise Fail("%s: %d lines on stderr, expected one: %s" %
+                   (what, len(err), tail("\n".join(err))))
+    return rc, err[0]
+
+
+def free_pid():
+    with open("/proc/sys/kernel/pid_max") as f:
+        pid_max = int(f.read())
+    for pid in range(pid_max - 1, 1, -1):
+        if not os.path.exists("/proc/%d" % pid):
+            return pid
+    raise Skip("no free pid")
+
+
+@test
+def test_error_no_such_pid():
+    pid = free_pid()
+    _, line = one_line_error([LEAKTRACE, "-p", str(pid)], "leaktrace -p %d" % pid)
+    if str(pid) not in line:
+        raise Fail("error does not name the pid: %s" % line)
+
+
+@test
+def test_error_bad_format():
+    _, line = one_line_error([LEAKTRACE, "-f", "xml", "-p", str(free_pid())], "leaktrace -f xml")
+    if "xml" not in line and "format" not in line:
+        raise Fail("error does not name the format: %s" % line)
+
+
+@test
+def test_error_launch_missing_program():
+    prog = "/nonexistent/leaktrace-test-prog"
+    _, line = one_line_error([LEAKTRACE, "-f", "json", "--", prog], "leaktrace -- /nonexistent/...")
+    if prog not in line:
+        raise Fail("error does not name the program: %s" % line)
+
+
+@test
+def test_error_not_root():
+    if not shutil.which("setpriv"):
+        raise Skip("setpriv not installed")
+    tgt = Target("heap_leaks")
+    try:
+        argv = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all",
+                LEAKTRACE, "-p", str(tgt.pid)]
+        p = subprocess.run(argv, capture_output=True, timeout=15)
+        err = [l for l in p.stderr.decode("utf-8", "replace").splitlines() if l.strip()]
+        if p.returncode in (126, 127) or (err and err[0].startswith("setpriv:")):
+            raise Skip("cannot run leaktrace as nobody: %s" % tail("\n".join(err)))
+        if p.returncode == 0:
+            raise Fail("exit code 0 as nobody")
+        if len(err) != 1:
+            raise Fail("%d lines on stderr, expected one: %s" % (len(err), tail("\n".join(err))))
+        if not tgt.alive():
+            raise Fail("target died")
+    except subprocess.TimeoutExpired:
+        raise Fail("leaktrace as nobody still running after 15 s") from None
+    finally:
+        tgt.stop()
+
