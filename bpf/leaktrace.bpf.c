@@ -41,6 +41,7 @@ const volatile __u32 alloc_bucket_mask = 0;
 /* Global functions keep default visibility: libbpf verifies a __hidden one as a static
  * subprogram, in the context of each call, which is what these exist to avoid. */
 
+/* unwind.bpf.h */
 __noinline __u32 lt_cfi_row_of(__u64 pc, __u32 *hint)
 {
 	struct lt_cfi_module *m;
@@ -90,6 +91,7 @@ __noinline __u32 lt_cfi_row_of(__u64 pc, __u32 *hint)
 	return lo + 1;
 }
 
+/* unwind.bpf.h */
 __noinline int lt_stack_load(struct lt_window_pos *pos, __u64 addr, __u64 *dst)
 {
 	struct lt_stack_window *w;
@@ -122,6 +124,7 @@ single:
 	return bpf_probe_read_user(dst, sizeof(*dst), (const void *)addr) ? -LT_EFAULT : 0;
 }
 
+/* v8frames.bpf.h */
 __noinline __u64 lt_v8_name_frame(__u64 fn, __u64 context)
 {
 	struct lt_js_cache_key key;

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Process lifecycle, loaded whatever is traced: an exec makes userspace re-read the
  * target's modules (and, in launch mode, stops the target until it has); the exit of the
- * target's main thread ends the session. Program names start with tp_sched_process_, which
- * the loader puts in no family (src/probe/load_family.c). */
+ * target's main thread ends the session. The tp_sched_process_ prefix puts them in the
+ * "core" family, which every session loads (src/probe/load_family.c). */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 
