@@ -32,8 +32,10 @@ Q = @
 msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
-# heap.bpf.c defines the shared maps (LT_DEFINE_MAPS): the BPF linker needs it first.
-BPF_SRCS := bpf/heap.bpf.c $(filter-out bpf/heap.bpf.c,$(wildcard bpf/*.bpf.c))
+# bpf/leaktrace.bpf.c defines what the others declare extern, and is linked first: the
+# linker of libbpf 1.1 (bpftool 7.1) leaves offset 0 in the .maps BTF of an extern map it
+# meets before the map's definition, and libbpf then fails to open the object.
+BPF_SRCS := bpf/leaktrace.bpf.c $(filter-out bpf/leaktrace.bpf.c,$(sort $(wildcard bpf/*.bpf.c)))
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.bpf.o,$(BPF_SRCS))
 # The object is linked once per prototype of the session kfunc (bpf/heap.bpf.c): the
 # skeleton is generated from the first; the loader swaps in the ELF of the others.
@@ -87,9 +89,11 @@ $(OUTPUT)/leaktrace.bpf.o: $(BPF_OBJS)
 	$(call msg,BPFLINK,$@)
 	$(Q)$(BPFTOOL) gen object $@ $^
 
-$(OUTPUT)/leaktrace.%.bpf.o: $(OUTPUT)/bpf/heap.%.bpf.o $(filter-out %/heap.bpf.o,$(BPF_OBJS))
+# The same objects in the same order but heap's, so that every variant has the skeleton's
+# layout of maps and globals.
+$(OUTPUT)/leaktrace.%.bpf.o: $(OUTPUT)/bpf/heap.%.bpf.o $(BPF_OBJS)
 	$(call msg,BPFLINK,$@)
-	$(Q)$(BPFTOOL) gen object $@ $^
+	$(Q)$(BPFTOOL) gen object $@ $(patsubst $(OUTPUT)/bpf/heap.bpf.o,$<,$(BPF_OBJS))
 
 $(SKEL): $(OUTPUT)/leaktrace.bpf.o
 	$(call msg,GEN-SKEL,$@)

@@ -9,9 +9,9 @@
 #include <bpf/bpf_endian.h>
 
 #include "maps.bpf.h"
+#include "events.bpf.h"
 #include "unwind.bpf.h"
 
-#define LT_EBADF 9
 #define LT_F_DUPFD 0
 #define LT_F_DUPFD_CLOEXEC 1030
 #define LT_AF_INET 2
@@ -19,10 +19,28 @@
 #define LT_IPPROTO_TCP 6
 #define LT_SOCK_STREAM 1
 
-static __always_inline struct pt_regs *lt_fd_user_regs(void)
-{
-	return (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
-}
+/* A libc wrapper entered by a thread: the stack taken there, waiting for the syscall's
+ * exit; sp tells whether that exit is still inside the call. */
+struct lt_fd_pending {
+	__u64 sp;
+	__u64 stack_id;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct lt_fd_pending);
+} fd_pending SEC(".maps");
+
+/* TCP sockets the target holds, keyed by struct sock *; userspace removes an entry when
+ * the last descriptor of its socket is closed. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, struct lt_sock);
+} fd_socks SEC(".maps");
 
 /* At the wrapper's first instruction the return address is at [rsp]: start the stack at
  * the caller, so that frames[0] is the function that asked for the descriptor. */
@@ -116,15 +134,9 @@ static __always_inline void lt_fd_emit_open(int fd, __u32 call, __u64 stack_id)
 
 	if (f && (call == LT_FDC_SOCKET || call == LT_FDC_ACCEPT || call == LT_FDC_ACCEPT4))
 		sk = lt_fd_register_sock(f);
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		lt_count_loss(LT_LOSS_RINGBUF_FULL);
+	e = LT_EVENT_NEW(lt_fd_event, LT_EV_FD_OPEN);
+	if (!e)
 		return;
-	}
-	__builtin_memset(e, 0, sizeof(*e));
-	e->type = LT_EV_FD_OPEN;
-	e->tid = (__u32)bpf_get_current_pid_tgid();
-	e->ts_ns = bpf_ktime_get_ns();
 	e->fd = fd;
 	e->call = call;
 	e->stack_id = stack_id;
@@ -135,16 +147,10 @@ static __always_inline void lt_fd_emit_open(int fd, __u32 call, __u64 stack_id)
 
 static __always_inline void lt_fd_emit_close(__u32 type, int fd, __u32 last, __u32 flags)
 {
-	struct lt_fd_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	struct lt_fd_event *e = LT_EVENT_NEW(lt_fd_event, type);
 
-	if (!e) {
-		lt_count_loss(LT_LOSS_RINGBUF_FULL);
+	if (!e)
 		return;
-	}
-	__builtin_memset(e, 0, sizeof(*e));
-	e->type = type;
-	e->tid = (__u32)bpf_get_current_pid_tgid();
-	e->ts_ns = bpf_ktime_get_ns();
 	e->fd = fd;
 	e->last = last;
 	e->flags = flags;
@@ -162,7 +168,7 @@ int tp_sys_exit_fd_new(struct trace_event_raw_sys_exit *ctx)
 
 	if (!lt_is_target())
 		return 0;
-	regs = lt_fd_user_regs();
+	regs = lt_user_regs();
 	/* taken even for a failed call, so that the wrapper's stack is not left pending */
 	stack_id = lt_fd_stack(regs);
 	if (ret < 0)
@@ -190,14 +196,14 @@ int tp_sys_exit_fd_pair(struct trace_event_raw_sys_exit *ctx)
 
 	if (!lt_is_target())
 		return 0;
-	regs = lt_fd_user_regs();
+	regs = lt_user_regs();
 	stack_id = lt_fd_stack(regs);
 	if (ctx->ret != 0)
 		return 0;
 	uptr = call == LT_FDC_SOCKETPAIR ? BPF_CORE_READ(regs, r10) : BPF_CORE_READ(regs, di);
 	if (bpf_probe_read_user(fds, sizeof(fds), (void *)uptr)) {
 		/* the pair exists but we cannot say which numbers: /proc tells at report */
-		lt_count_loss(LT_LOSS_RINGBUF_FULL);
+		lt_count_loss(LT_LOSS_FD_PAIR_UNREAD);
 		return 0;
 	}
 	lt_fd_emit_open(fds[0], call, stack_id);
@@ -211,7 +217,7 @@ int tp_sys_exit_close(struct trace_event_raw_sys_exit *ctx)
 {
 	if (!lt_is_target() || ctx->ret == -LT_EBADF)
 		return 0;
-	lt_fd_emit_close(LT_EV_FD_CLOSE, (int)BPF_CORE_READ(lt_fd_user_regs(), di), 0, 0);
+	lt_fd_emit_close(LT_EV_FD_CLOSE, (int)BPF_CORE_READ(lt_user_regs(), di), 0, 0);
 	return 0;
 }
 
@@ -222,7 +228,7 @@ int tp_sys_exit_close_range(struct trace_event_raw_sys_exit *ctx)
 
 	if (!lt_is_target() || ctx->ret != 0)
 		return 0;
-	regs = lt_fd_user_regs();
+	regs = lt_user_regs();
 	lt_fd_emit_close(LT_EV_FD_CLOSE_RANGE, (int)BPF_CORE_READ(regs, di),
 			 (__u32)BPF_CORE_READ(regs, si), (__u32)BPF_CORE_READ(regs, dx));
 	return 0;
@@ -240,15 +246,9 @@ int tp_sched_process_exec_fd(void *ctx)
 
 	if (!lt_is_target())
 		return 0;
-	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-	if (!e) {
-		lt_count_loss(LT_LOSS_RINGBUF_FULL);
+	e = LT_EVENT_NEW(lt_fd_exec_event, LT_EV_FD_EXEC);
+	if (!e)
 		return 0;
-	}
-	__builtin_memset(e, 0, sizeof(*e));
-	e->type = LT_EV_FD_EXEC;
-	e->tid = (__u32)bpf_get_current_pid_tgid();
-	e->ts_ns = bpf_ktime_get_ns();
 	bits = BPF_CORE_READ(task, files, fdt, open_fds);
 	max = BPF_CORE_READ(task, files, fdt, max_fds);
 	for (__u32 i = 0; i < LT_FD_EXEC_WORDS; i++) {

@@ -7,12 +7,9 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 
-#define LT_DEFINE_MAPS
 #include "maps.bpf.h"
 #include "alloc_table.bpf.h"
 #include "unwind.bpf.h"
-
-char LICENSE[] SEC("license") = "GPL";
 
 /* Only in session programs (the loader sets their attach type): whether this run is
  * the function's return. The kfunc gained a ctx argument in 7.x and libbpf refuses a
@@ -265,37 +262,18 @@ static __always_inline int lt_return(struct pt_regs *ctx, enum lt_alloc_fn fn)
 		return 0;
 	}
 
-	/* One call of lt_track, so that the stack walk is inlined once per program. */
+	if (fn >= LT_FN_FREE)
+		return 0;
+	size = lt_request_size(fn, c->args[0], c->args[1], c->args[2]);
 	addr = ret;
-	switch (fn) {
-	case LT_FN_MALLOC:
-	case LT_FN_VALLOC:
-		size = c->args[0];
-		break;
-	case LT_FN_PVALLOC:
-		size = (c->args[0] + 4095) & ~4095ULL;
-		break;
-	case LT_FN_CALLOC:
-		size = c->args[0] * c->args[1];
-		break;
-	case LT_FN_ALIGNED_ALLOC:
-		size = c->args[1];
-		break;
-	case LT_FN_REALLOC:
-	case LT_FN_REALLOCARRAY:
-		size = fn == LT_FN_REALLOC ? c->args[1] : c->args[1] * c->args[2];
-		if (!ret && size && c->have_old)
-			lt_record(c->old_addr, &c->old); /* failed: still the caller's */
-		break;
-	case LT_FN_POSIX_MEMALIGN:
-		size = c->args[2];
+	if ((fn == LT_FN_REALLOC || fn == LT_FN_REALLOCARRAY) && !ret && size && c->have_old)
+		lt_record(c->old_addr, &c->old); /* failed: still the caller's */
+	if (fn == LT_FN_POSIX_MEMALIGN) {
 		addr = 0;
 		if (ret == 0 && bpf_probe_read_user(&addr, sizeof(addr), (void *)c->args[0]))
 			addr = 0;
-		break;
-	default:
-		return 0;
 	}
+	/* One call of lt_track, so that the stack walk is inlined once per program. */
 	lt_track(ctx, addr, size);
 	return 0;
 }

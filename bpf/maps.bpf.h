@@ -1,19 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Maps and read-only configuration shared by every leaktrace BPF object. Defined once
- * (in heap.bpf.c, which sets LT_DEFINE_MAPS) and declared extern elsewhere; the BPF
- * static linker (bpftool gen object) joins them into one skeleton. */
+/* Maps and read-only configuration shared by the leaktrace BPF objects: their types and
+ * extern declarations. Each is defined once, in leaktrace.bpf.c; the BPF static linker
+ * (bpftool gen object) resolves the externs of the other objects to those. A map only one
+ * family touches lives in that family's .bpf.c. */
 #ifndef LT_MAPS_BPF_H
 #define LT_MAPS_BPF_H
 
 #include "leaktrace.h"
-
-#ifdef LT_DEFINE_MAPS
-#define LT_MAP(def, name) def name SEC(".maps")
-#define LT_RODATA(type, name) const volatile type name = 0
-#else
-#define LT_MAP(def, name) extern def name SEC(".maps")
-#define LT_RODATA(type, name) extern const volatile type name
-#endif
 
 /* One allocator call in flight in a thread. Calls nest (realloc -> malloc, malloc ->
  * mmap, reallocarray tail-calling realloc), so each thread keeps a small stack of them. */
@@ -36,49 +29,55 @@ struct lt_thread {
 /* Sizes are defaults; the loader sets the real ones before load. */
 /* Outstanding blocks: buckets of an open-addressing table (alloc_table.bpf.h). The
  * loader sizes it from --max-allocs and sets alloc_bucket_mask to match. */
-LT_MAP(struct {
+struct lt_allocs_map {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct lt_alloc_bucket);
-}, allocs);
+};
+extern struct lt_allocs_map allocs SEC(".maps");
 
-LT_MAP(struct {
+struct lt_stacks_map {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 16384);
 	__type(key, __u64);
 	__type(value, struct lt_stack);
-}, stacks);
+};
+extern struct lt_stacks_map stacks SEC(".maps");
 
-LT_MAP(struct {
+struct lt_heap_totals_map {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 16385);
 	__type(key, __u64);
 	__type(value, struct lt_totals);
-}, heap_totals);
+};
+extern struct lt_heap_totals_map heap_totals SEC(".maps");
 
 /* Per-thread state lives in the task itself: found without hashing, freed when the
  * thread exits, never full. */
-LT_MAP(struct {
+struct lt_threads_map {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, int);
 	__type(value, struct lt_thread);
-}, threads);
+};
+extern struct lt_threads_map threads SEC(".maps");
 
-LT_MAP(struct {
+struct lt_losses_map {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, LT_LOSS__MAX);
 	__type(key, __u32);
 	__type(value, __u64);
-}, losses);
+};
+extern struct lt_losses_map losses SEC(".maps");
 
-LT_MAP(struct {
+struct lt_stack_scratch_map {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct lt_stack);
-}, stack_scratch);
+};
+extern struct lt_stack_scratch_map stack_scratch SEC(".maps");
 
 /* Per CPU, ids of stacks already in `stacks` (a direct-mapped cache): most allocations
  * come from a few stacks, and a hash lookup costs more than the rest of storing one. */
@@ -86,46 +85,51 @@ LT_MAP(struct {
 struct lt_stack_known {
 	__u64 ids[LT_STACK_KNOWN];
 };
-LT_MAP(struct {
+struct lt_stack_known_map {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct lt_stack_known);
-}, stack_known);
+};
+extern struct lt_stack_known_map stack_known SEC(".maps");
 
 /* Unwind tables: rows of every module, written by userspace through mmap. */
-LT_MAP(struct {
+struct lt_cfi_rows_map {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
 	__uint(map_flags, BPF_F_MMAPABLE);
 	__type(key, __u32);
 	__type(value, struct lt_cfi_row);
-}, cfi_rows);
+};
+extern struct lt_cfi_rows_map cfi_rows SEC(".maps");
 
-LT_MAP(struct {
+struct lt_cfi_modules_map {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, LT_MAX_CFI_MODULES);
 	__uint(map_flags, BPF_F_MMAPABLE);
 	__type(key, __u32);
 	__type(value, struct lt_cfi_module);
-}, cfi_modules);
+};
+extern struct lt_cfi_modules_map cfi_modules SEC(".maps");
 
-LT_MAP(struct {
+struct lt_cfi_span_map {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct lt_cfi_span);
-}, cfi_span);
+};
+extern struct lt_cfi_span_map cfi_span SEC(".maps");
 
 /* Slice index of each module's rows (struct lt_cfi_module idx_*), written by userspace
  * through mmap. */
-LT_MAP(struct {
+struct lt_cfi_index_map {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
 	__uint(map_flags, BPF_F_MMAPABLE);
 	__type(key, __u32);
 	__type(value, struct lt_cfi_slice);
-}, cfi_index);
+};
+extern struct lt_cfi_index_map cfi_index SEC(".maps");
 
 /* A copy of part of the user stack being walked (bpf/unwind.bpf.h): one bulk read serves
  * the loads of several frames. owner is the thread whose walk filled it: uprobe programs
@@ -135,56 +139,38 @@ struct lt_stack_window {
 	__u64 owner;
 	__u8 bytes[LT_STACK_WINDOW];
 };
-LT_MAP(struct {
+struct lt_stack_window_map {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct lt_stack_window);
-}, stack_window);
+};
+extern struct lt_stack_window_map stack_window SEC(".maps");
 
-LT_MAP(struct {
+struct lt_events_map {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 256 * 1024);
-}, events);
-
-/* Descriptors (fd.bpf.c). A libc wrapper entered by a thread: the stack taken there,
- * waiting for the syscall's exit; sp tells whether that exit is still inside the call. */
-struct lt_fd_pending {
-	__u64 sp;
-	__u64 stack_id;
 };
+extern struct lt_events_map events SEC(".maps");
 
-LT_MAP(struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u32);
-	__type(value, struct lt_fd_pending);
-}, fd_pending);
-
-/* TCP sockets the target holds, keyed by struct sock *; userspace removes an entry when
- * the last descriptor of its socket is closed. */
-LT_MAP(struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 65536);
-	__type(key, __u64);
-	__type(value, struct lt_sock);
-}, fd_socks);
 /* V8 JS frame naming (v8frames.bpf.h): how to read V8 objects and where V8 code lives,
  * written by userspace once the V8 module is known (and again as code ranges change). */
-LT_MAP(struct {
+struct lt_v8_config_map {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct lt_v8_config);
-}, v8_config);
+};
+extern struct lt_v8_config_map v8_config SEC(".maps");
 
 /* Names of JS frames, keyed by the tagged value that stands for the frame in ips[]. */
-LT_MAP(struct {
+struct lt_js_names_map {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 16384);
 	__type(key, __u64);
 	__type(value, struct lt_js_name);
-}, js_names);
+};
+extern struct lt_js_names_map js_names SEC(".maps");
 
 /* (JSFunction, SharedFunctionInfo) addresses -> tagged name: a function seen before costs
  * two reads. The name belongs to the SharedFunctionInfo (closures share it); what would
@@ -193,31 +179,33 @@ LT_MAP(struct {
 struct lt_js_cache_key {
 	__u64 fn, sfi;
 };
-LT_MAP(struct {
+struct lt_js_frame_cache_map {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 4096);
 	__type(key, struct lt_js_cache_key);
 	__type(value, __u64);
-}, js_frame_cache);
+};
+extern struct lt_js_frame_cache_map js_frame_cache SEC(".maps");
 
-LT_MAP(struct {
+struct lt_js_scratch_map {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct lt_js_name);
-}, js_scratch);
+};
+extern struct lt_js_scratch_map js_scratch SEC(".maps");
 
-LT_RODATA(__u32, target_tgid);
+extern const volatile __u32 target_tgid;
 /* Launch mode only: stop the target when it maps new code until userspace has read its
  * modules (the process is ours and may exit before we could look otherwise). */
-LT_RODATA(__u32, pause_on_exec_map);
+extern const volatile __u32 pause_on_exec_map;
 /* --probe-floor: every program returns at once, to measure the cost of the traps. */
-LT_RODATA(__u32, probe_floor);
+extern const volatile __u32 probe_floor;
 /* --sample BYTES: record an allocation of size s with probability min(1, s / BYTES);
  * 0 records every allocation. */
-LT_RODATA(__u64, sample_bytes);
+extern const volatile __u64 sample_bytes;
 /* Buckets of `allocs` minus one (a power of two minus one). */
-LT_RODATA(__u32, alloc_bucket_mask);
+extern const volatile __u32 alloc_bucket_mask;
 
 static __always_inline void lt_count_loss(enum lt_loss loss)
 {

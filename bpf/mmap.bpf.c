@@ -1,16 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Anonymous mappings and process lifecycle through tracepoints: mmap, munmap, mremap
- * results go to userspace in order (interval arithmetic lives there); new executable
- * mappings and exec tell userspace to re-read the target's modules. */
+/* Anonymous mappings through tracepoints: mmap, munmap, mremap results go to userspace in
+ * order (interval arithmetic lives there); a new executable mapping tells userspace to
+ * re-read the target's modules. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 
 #include "maps.bpf.h"
+#include "events.bpf.h"
 #include "unwind.bpf.h"
 
-#define LT_SIGSTOP 19
 #define LT_PROT_EXEC 0x4
 #define LT_MAP_FIXED 0x10
 #define LT_MAP_ANONYMOUS 0x20
@@ -22,39 +22,6 @@ static __always_inline bool lt_in_allocator(void)
 	struct lt_thread *t = lt_thread_current();
 
 	return t && t->depth;
-}
-
-static __always_inline void lt_emit(__u32 type, __u64 addr, __u64 len, __u64 old_addr,
-				    __u64 old_len, __u64 stack_id)
-{
-	struct lt_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
-
-	if (!e) {
-		lt_count_loss(LT_LOSS_RINGBUF_FULL);
-		return;
-	}
-	e->type = type;
-	e->tid = (__u32)bpf_get_current_pid_tgid();
-	e->ts_ns = bpf_ktime_get_ns();
-	e->addr = addr;
-	e->len = len;
-	e->old_addr = old_addr;
-	e->old_len = old_len;
-	e->stack_id = stack_id;
-	bpf_ringbuf_submit(e, 0);
-}
-
-static __always_inline void lt_exec_mapped(__u64 addr, __u64 len)
-{
-	lt_emit(LT_EV_EXEC_MAP, addr, len, 0, 0, 0);
-	if (pause_on_exec_map)
-		bpf_send_signal(LT_SIGSTOP);
-}
-
-/* At a syscall exit the user registers still hold the call's arguments. */
-static __always_inline struct pt_regs *lt_user_regs(void)
-{
-	return (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
 }
 
 SEC("tracepoint/syscalls/sys_exit_mmap")
@@ -107,25 +74,5 @@ int tp_sys_exit_mremap(struct trace_event_raw_sys_exit *ctx)
 	regs = lt_user_regs();
 	lt_emit(LT_EV_MREMAP, ret, BPF_CORE_READ(regs, dx), BPF_CORE_READ(regs, di),
 		BPF_CORE_READ(regs, si), 0);
-	return 0;
-}
-
-SEC("tracepoint/sched/sched_process_exec")
-int tp_sched_process_exec(void *ctx)
-{
-	if (lt_is_target())
-		lt_exec_mapped(0, 0);
-	return 0;
-}
-
-SEC("tracepoint/sched/sched_process_exit")
-int tp_sched_process_exit(void *ctx)
-{
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-
-	if (!lt_is_target())
-		return 0;
-	if (tid == target_tgid)
-		lt_emit(LT_EV_EXIT, 0, 0, 0, 0, 0);
 	return 0;
 }

@@ -7,6 +7,7 @@
 #define LT_UNWIND_BPF_H
 
 #include "maps.bpf.h"
+#include "events.bpf.h"
 #include "v8frames.bpf.h"
 
 /* Which part of the user stack the per-CPU window holds for this walk. */
@@ -60,59 +61,8 @@ static __always_inline struct lt_cfi_module *lt_cfi_module_of(__u64 pc, __u32 *h
 
 /* Index in `cfi_rows` of the row in effect for pc, plus one; 0 when pc is in no module
  * with a table. A global function, so that the verifier checks its searches once rather
- * than in every state of the walker's loop; defined in the object that defines the maps. */
-#ifndef LT_DEFINE_MAPS
+ * than in every state of the walker's loop; defined in leaktrace.bpf.c. */
 extern __u32 lt_cfi_row_of(__u64 pc, __u32 *hint);
-#else
-__noinline __u32 lt_cfi_row_of(__u64 pc, __u32 *hint)
-{
-	struct lt_cfi_module *m;
-	struct lt_cfi_slice *s;
-	struct lt_cfi_row *r;
-	__u32 i, lo, n, k, h = 0;
-
-	if (!hint)
-		return 0;
-	h = *hint;
-	m = lt_cfi_module_of(pc, &h);
-	*hint = h;
-	if (!m || !m->count)
-		return 0;
-
-	/* Last row with row.pc <= pc within [first, first + count): only among the rows of
-	 * pc's slice of text when the module has an index. */
-	__u32 rel = (__u32)(pc - m->bias);
-	lo = m->first;
-	n = m->count;
-	if (m->idx_count) {
-		if (rel < m->idx_base)
-			return 0;
-		k = (__u64)(rel - m->idx_base) >> (m->idx_shift & 63);
-		if (k >= m->idx_count)
-			k = m->idx_count - 1;
-		k += m->idx_first;
-		s = bpf_map_lookup_elem(&cfi_index, &k);
-		if (!s)
-			return 0;
-		lo = s->lo;
-		n = s->hi - s->lo + 1;
-	}
-	for (i = 0; i < LT_CFI_SEARCH_STEPS && n > 1; i++) {
-		__u32 half = n / 2, mid = lo + half;
-
-		r = bpf_map_lookup_elem(&cfi_rows, &mid);
-		if (!r)
-			return 0;
-		if (r->pc <= rel)
-			lo = mid;
-		n -= half;
-	}
-	r = bpf_map_lookup_elem(&cfi_rows, &lo);
-	if (!r || r->pc > rel)
-		return 0;
-	return lo + 1;
-}
-#endif
 
 /* Row in effect for pc, or NULL when pc is in no module with a table. */
 static __always_inline struct lt_cfi_row *lt_cfi_find(__u64 pc, __u32 *hint)
@@ -152,43 +102,10 @@ static __always_inline bool lt_window_word(const struct lt_stack_window *w, __u3
  * The walk goes toward higher addresses, so a load past the window moves the window there
  * (one bulk read serves the next frames too): LT_STACK_WINDOW bytes, or up to the end of
  * addr's page when the whole would run past the end of the stack's mapping. A load below
- * the window, or one no window can hold, reads on its own. A global function: the
- * verifier checks its paths once, not in every state of the walker's loop. */
-#ifndef LT_DEFINE_MAPS
+ * the window, or one no window can hold, reads on its own. A global function (in
+ * leaktrace.bpf.c): the verifier checks its paths once, not in every state of the
+ * walker's loop. */
 extern int lt_stack_load(struct lt_window_pos *pos, __u64 addr, __u64 *dst);
-#else
-__noinline int lt_stack_load(struct lt_window_pos *pos, __u64 addr, __u64 *dst)
-{
-	struct lt_stack_window *w;
-	__u32 zero = 0, len;
-	__u64 off;
-
-	if (!pos || !dst)
-		return -14 /* EFAULT */;
-	w = bpf_map_lookup_elem(&stack_window, &zero);
-	if (!w || addr < pos->base)
-		goto single;
-	off = addr - pos->base;
-	if (off < pos->len && pos->len - off >= 8 && lt_window_word(w, pos->tid, off, dst))
-		return 0;
-	/* Past the window, or the window was taken over: fill it from addr. */
-	pos->base = addr;
-	pos->len = 0;
-	w->owner = pos->tid;
-	if (!bpf_probe_read_user(w->bytes, LT_STACK_WINDOW, (const void *)addr)) {
-		pos->len = LT_STACK_WINDOW;
-	} else {
-		len = 4096 - (addr & 4095);
-		if (len < LT_STACK_WINDOW &&
-		    !bpf_probe_read_user(w->bytes, len, (const void *)addr))
-			pos->len = len;
-	}
-	if (pos->len >= 8 && lt_window_word(w, pos->tid, 0, dst))
-		return 0;
-single:
-	return bpf_probe_read_user(dst, sizeof(*dst), (const void *)addr) ? -14 : 0;
-}
-#endif
 
 /* The user word at addr: a load the window holds is served here, without the call. */
 static __always_inline bool lt_load(struct lt_unwind_state *st, __u64 *dst, __u64 addr)
@@ -349,7 +266,7 @@ static __always_inline __u64 lt_capture_stack(__u64 pc, __u64 sp, __u64 bp, bool
 		return id;
 	if (!bpf_map_lookup_elem(&stacks, &id)) {
 		err = bpf_map_update_elem(&stacks, &id, st.out, BPF_NOEXIST);
-		if (err && err != -17 /* EEXIST */) {
+		if (err && err != -LT_EEXIST) {
 			lt_count_loss(LT_LOSS_STACK_MAP_FULL);
 			return 0;
 		}

@@ -31,6 +31,7 @@ enum lt_loss {
 	LT_LOSS_JS_NAME_MAP_FULL,    /* a JS frame's name not stored: js_names full (address kept) */
 	LT_LOSS_GC_RINGBUF_FULL,     /* a V8 GC event dropped: its ring buffer was full */
 	LT_LOSS_GC_RET_MISSED,       /* a V8 GC entry whose return probe never fired */
+	LT_LOSS_FD_PAIR_UNREAD,      /* pipe/socketpair result not readable at exit: no open events */
 	LT_LOSS__MAX,
 };
 
