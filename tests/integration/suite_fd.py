@@ -198,6 +198,13 @@ def test_fd_pair_unread_counted():
     ringbuf_full is not checked: on a loaded machine the consumer may really fall behind."""
     run = scenario("fd_pair_race")
     rep = run.final()
+    # A race: a run that happened not to hit it (an idle or emulated machine) is tried
+    # again, twice at most; a miscounted pair never shows as fd_pair_unread however often.
+    for _ in range(2):
+        if rep["lost"].get("fd_pair_unread"):
+            break
+        run = attach_run("fd_pair_race", extra=["-t", "fd"])
+        rep = run.final()
     if run.truth["pairs"] == 0 or run.truth["faulted"] == 0:
         raise Fail("the race did not run: %s" % run.truth)
     if not rep["lost"].get("fd_pair_unread"):
