@@ -11,6 +11,7 @@
 #include "leaktrace.skel.h"
 #include "alloc_table.h"
 #include "snapshot.h"
+#include "stackagg.h"
 #include "log.h"
 
 #define LT_BATCH 4096

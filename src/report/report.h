@@ -144,18 +144,6 @@ struct lt_report {
 /* Stable names of loss reasons, used as JSON keys and in text. */
 const char *lt_loss__name(enum lt_loss loss);
 
-/* Accumulates (stack, bytes, count, allocation time) records into a section. */
-struct lt_agg;
-struct lt_agg *lt_agg__new(void);
-int lt_agg__add(struct lt_agg *a, __u64 stack_id, __s64 bytes, __s64 count, __u64 ts_ns);
-/* Merge by stack, drop stacks with nothing outstanding, sort by bytes (largest first,
- * ties by count then stack id), and move the result into out. ages are now_ns - ts.
- * A record with ts_ns == 0 has an unknown time: a stack whose records all have it gets
- * oldest_age_s = -1. out is overwritten (free it first); the aggregator is emptied for reuse.
- * Only stack_id, bytes, count and oldest_age_s of each stack are filled in. */
-int lt_agg__finish(struct lt_agg *a, __u64 now_ns, struct lt_report_section *out);
-void lt_agg__free(struct lt_agg *a);
-
 /* Frees the stacks and their frames arrays, and zeroes s. */
 void lt_report_section__free(struct lt_report_section *s);
 

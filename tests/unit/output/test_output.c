@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include "output.h"
+#include "stackagg.h"
 
 #define MIB (1024 * 1024)
 
