@@ -88,7 +88,7 @@ struct lt_report_fds {
 					* stack, most first; `count` per stack, bytes 0 */
 	struct lt_report_fd_extra *extra;  /* sec.n entries, parallel to sec.stacks */
 	struct lt_report_fd_item *pre; /* open at attach and still open */
-	size_t npre;
+	size_t npre, pre_cap;
 	__s64 opened, closed;          /* since the previous report, every stack */
 };
 
@@ -110,10 +110,10 @@ struct lt_report_close_wait {
 struct lt_report_socks {
 	bool traced;
 	struct lt_report_peer *by_peer;    /* TCP sockets by peer, most first */
-	size_t n;
+	size_t n, by_peer_cap;
 	__s64 close_wait;
 	struct lt_report_close_wait *cw;   /* most first */
-	size_t ncw;
+	size_t ncw, cw_cap;
 };
 
 #define LT_REPORT_MAX_NOT_LOADED 8
