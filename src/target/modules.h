@@ -28,7 +28,8 @@ struct lt_modules {
  * files that cannot be opened or are not ELF are left out. Returns 0 or a negative errno. */
 int lt_modules__from_maps(int pid, const struct lt_maps *m, struct lt_modules *out);
 const struct lt_module *lt_modules__find(const struct lt_modules *mods, __u64 addr);
-const struct lt_module *lt_modules__by_name(const struct lt_modules *mods, const char *basename_prefix);
+const struct lt_module *lt_modules__by_name(const struct lt_modules *mods,
+					    const char *basename_prefix);
 void lt_modules__free(struct lt_modules *mods);
 
 #endif
