@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Unwind tables for the BPF stack walker: flattens a module's .eh_frame (or .debug_frame)
- * into the sorted struct lt_cfi_row array that the walker binary-searches. */
+ * into the sorted struct lt_cfi_row array that the walker binary-searches. cfi_fde.c finds
+ * the section and the FDE ranges; this file turns each FDE's CFI into rows. */
 
 /*
  * What a row means to the walker
