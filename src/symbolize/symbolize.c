@@ -85,7 +85,8 @@ static void sym_module__free(struct sym_module *sm)
 	free(sm);
 }
 
-/* By hand rather than LT_RANGE_FIND: mods holds pointers, retired modules keep their place. */
+/* By hand rather than LT_RANGE_FIND, which needs the intervals in the array: mods holds
+ * pointers to the modules. */
 static struct sym_module *find_module(const struct lt_symbolizer *s, __u64 addr)
 {
 	size_t lo = 0, hi = s->nmods;
