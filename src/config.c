@@ -34,13 +34,30 @@ struct parse_ctx {
 	bool trace_given;
 };
 
+/* What an option stores, and in which type, at its field of struct lt_config. */
+enum lt_opt_type {
+	LT_OPT_INT,      /* int, a decimal integer in [min, max] */
+	LT_OPT_U32,      /* __u32, a decimal integer in [min, max] */
+	LT_OPT_SECONDS,  /* double, a decimal number of seconds >= min */
+	LT_OPT_BYTES,    /* __u64, a byte count with K/M/G suffix in [min, max] */
+	LT_OPT_STRING,   /* const char *, not empty */
+	LT_OPT_FLAG,     /* bool, set */
+	LT_OPT_COUNTER,  /* int, incremented each time */
+	LT_OPT_CALL,     /* apply() does the rest */
+};
+
+/* One row per option (xdp-tools' params.h shape): it drives getopt_long, --help and the
+ * value's parsing. An option takes an argument exactly when it names one (arg_name). */
 struct lt_opt {
 	const char *name;
 	int val;
-	int has_arg;
 	const char *arg_name;
 	const char *help;
-	/* 0 to go on, 1 to stop successfully (help, version), < 0 on a bad value */
+	enum lt_opt_type type;
+	size_t field;          /* offsetof in struct lt_config; not LT_OPT_CALL */
+	long long min, max;
+	const char *bad;       /* the error for a value out of type or range */
+	/* LT_OPT_CALL: 0 to go on, 1 to stop successfully (help, version), < 0 on a bad value */
 	int (*apply)(struct parse_ctx *ctx, const char *arg);
 };
 
@@ -105,26 +122,6 @@ static int parse_int(const char *arg, long long min, long long max, long long *o
 	return 0;
 }
 
-static int apply_pid(struct parse_ctx *ctx, const char *arg)
-{
-	long long v;
-
-	if (parse_int(arg, 1, INT_MAX, &v))
-		return bad("bad PID", arg);
-	ctx->cfg->pid = (int)v;
-	return 0;
-}
-
-static int apply_duration(struct parse_ctx *ctx, const char *arg)
-{
-	double v;
-
-	if (parse_seconds(arg, &v) || v < 0)
-		return bad("bad duration (seconds >= 0)", arg);
-	ctx->cfg->duration_s = v;
-	return 0;
-}
-
 static int apply_format(struct parse_ctx *ctx, const char *arg)
 {
 	size_t i;
@@ -136,66 +133,6 @@ static int apply_format(struct parse_ctx *ctx, const char *arg)
 		}
 	}
 	return bad("unknown format (text, folded, json)", arg);
-}
-
-static int apply_output(struct parse_ctx *ctx, const char *arg)
-{
-	if (!*arg)
-		return bad("empty output file name", arg);
-	ctx->cfg->output = arg;
-	return 0;
-}
-
-static int apply_min_age(struct parse_ctx *ctx, const char *arg)
-{
-	double v;
-
-	if (parse_seconds(arg, &v) || v < 0)
-		return bad("bad minimum age (seconds >= 0)", arg);
-	ctx->cfg->min_age_s = v;
-	return 0;
-}
-
-static int apply_top(struct parse_ctx *ctx, const char *arg)
-{
-	long long v;
-
-	if (parse_int(arg, 0, INT_MAX, &v))
-		return bad("bad number of stacks (integer >= 0)", arg);
-	ctx->cfg->top_n = (int)v;
-	return 0;
-}
-
-static int apply_verbose(struct parse_ctx *ctx, const char *arg)
-{
-	ctx->cfg->verbose++;
-	return 0;
-}
-
-static int apply_max_allocs(struct parse_ctx *ctx, const char *arg)
-{
-	long long v;
-
-	if (parse_int(arg, 1, UINT32_MAX, &v))
-		return bad("bad --max-allocs (integer >= 1)", arg);
-	ctx->cfg->max_allocs = (__u32)v;
-	return 0;
-}
-
-static int apply_max_stacks(struct parse_ctx *ctx, const char *arg)
-{
-	long long v;
-
-	if (parse_int(arg, 1, UINT32_MAX, &v))
-		return bad("bad --max-stacks (integer >= 1)", arg);
-	ctx->cfg->max_stacks = (__u32)v;
-	return 0;
-}
-
-static int apply_probe_floor(struct parse_ctx *ctx, const char *arg)
-{
-	ctx->cfg->probe_floor = true;
-	return 0;
 }
 
 /* A byte count with an optional K, M or G suffix (powers of 1024). */
@@ -221,28 +158,6 @@ static int parse_bytes(const char *arg, unsigned long long *out)
 	if (*end || v > ULLONG_MAX / mult)
 		return -EINVAL;
 	*out = v * mult;
-	return 0;
-}
-
-static int apply_sample(struct parse_ctx *ctx, const char *arg)
-{
-	unsigned long long v;
-
-	if (parse_bytes(arg, &v) || v < 1 || v > LT_SAMPLE_MAX)
-		return bad("bad --sample (bytes, 1 to 4G, K/M/G suffixes)", arg);
-	ctx->cfg->sample_bytes = v;
-	return 0;
-}
-
-static int apply_classic_probes(struct parse_ctx *ctx, const char *arg)
-{
-	ctx->cfg->classic_probes = true;
-	return 0;
-}
-
-static int apply_no_js_names(struct parse_ctx *ctx, const char *arg)
-{
-	ctx->cfg->no_js_names = true;
 	return 0;
 }
 
@@ -301,43 +216,97 @@ static int apply_version(struct parse_ctx *ctx, const char *arg)
 	return 1;
 }
 
+#define LT_CFG(member) offsetof(struct lt_config, member)
+
 static const struct lt_opt opts[] = {
-	{ "pid", 'p', required_argument, "PID", "trace the running process PID", apply_pid },
-	{ "duration", 'd', required_argument, "SECONDS",
-	  "stop after SECONDS (default: until Ctrl-C or the target exits)", apply_duration },
-	{ "format", 'f', required_argument, "FORMAT", "text (default), folded or json",
-	  apply_format },
-	{ "output", 'o', required_argument, "FILE", "write reports to FILE instead of stdout",
-	  apply_output },
-	{ "min-age", OPT_MIN_AGE, required_argument, "SECONDS",
-	  "report only allocations at least SECONDS old", apply_min_age },
-	{ "top", 'n', required_argument, "N", "stacks shown per section in text (default 10)",
-	  apply_top },
-	{ "trace", 't', required_argument, "LIST",
-	  "comma list of what to trace (default: all kinds below)", apply_trace },
-	{ "max-allocs", OPT_MAX_ALLOCS, required_argument, "N",
-	  "outstanding allocations tracked at once (default 262144)", apply_max_allocs },
-	{ "max-stacks", OPT_MAX_STACKS, required_argument, "N",
-	  "distinct stacks stored (default 16384)", apply_max_stacks },
-	{ "probe-floor", OPT_PROBE_FLOOR, no_argument, NULL,
+	{ "pid", 'p', "PID", "trace the running process PID",
+	  LT_OPT_INT, LT_CFG(pid), 1, INT_MAX, "bad PID" },
+	{ "duration", 'd', "SECONDS",
+	  "stop after SECONDS (default: until Ctrl-C or the target exits)",
+	  LT_OPT_SECONDS, LT_CFG(duration_s), 0, 0, "bad duration (seconds >= 0)" },
+	{ "format", 'f', "FORMAT", "text (default), folded or json",
+	  LT_OPT_CALL, .apply = apply_format },
+	{ "output", 'o', "FILE", "write reports to FILE instead of stdout",
+	  LT_OPT_STRING, LT_CFG(output), .bad = "empty output file name" },
+	{ "min-age", OPT_MIN_AGE, "SECONDS", "report only allocations at least SECONDS old",
+	  LT_OPT_SECONDS, LT_CFG(min_age_s), 0, 0, "bad minimum age (seconds >= 0)" },
+	{ "top", 'n', "N", "stacks shown per section in text (default 10)",
+	  LT_OPT_INT, LT_CFG(top_n), 0, INT_MAX, "bad number of stacks (integer >= 0)" },
+	{ "trace", 't', "LIST", "comma list of what to trace (default: all kinds below)",
+	  LT_OPT_CALL, .apply = apply_trace },
+	{ "max-allocs", OPT_MAX_ALLOCS, "N",
+	  "outstanding allocations tracked at once (default 262144)",
+	  LT_OPT_U32, LT_CFG(max_allocs), 1, UINT32_MAX, "bad --max-allocs (integer >= 1)" },
+	{ "max-stacks", OPT_MAX_STACKS, "N", "distinct stacks stored (default 16384)",
+	  LT_OPT_U32, LT_CFG(max_stacks), 1, UINT32_MAX, "bad --max-stacks (integer >= 1)" },
+	{ "probe-floor", OPT_PROBE_FLOOR, NULL,
 	  "attach every probe where it would go, with programs that do nothing (to measure "
-	  "the cost of the traps alone; reports stay empty)", apply_probe_floor },
-	{ "sample", OPT_SAMPLE, required_argument, "BYTES",
+	  "the cost of the traps alone; reports stay empty)",
+	  LT_OPT_FLAG, LT_CFG(probe_floor) },
+	{ "sample", OPT_SAMPLE, "BYTES",
 	  "record about one allocation per BYTES allocated (K, M, G suffixes) and scale the "
-	  "totals: estimates, at a fraction of the cost", apply_sample },
-	{ "classic-probes", OPT_CLASSIC_PROBES, no_argument, NULL,
+	  "totals: estimates, at a fraction of the cost",
+	  LT_OPT_BYTES, LT_CFG(sample_bytes), 1, LT_SAMPLE_MAX,
+	  "bad --sample (bytes, 1 to 4G, K/M/G suffixes)" },
+	{ "classic-probes", OPT_CLASSIC_PROBES, NULL,
 	  "one uprobe and uretprobe per function even where the kernel has uprobe sessions",
-	  apply_classic_probes },
-	{ "no-js-names", OPT_NO_JS_NAMES, no_argument, NULL,
+	  LT_OPT_FLAG, LT_CFG(classic_probes) },
+	{ "no-js-names", OPT_NO_JS_NAMES, NULL,
 	  "do not name V8 JS frames from the process (Node.js); a perf map is still read",
-	  apply_no_js_names },
-	{ "verbose", 'v', no_argument, NULL, "more diagnostics on stderr; repeat for more",
-	  apply_verbose },
-	{ "help", 'h', no_argument, NULL, "show this help", apply_help },
-	{ "version", 'V', no_argument, NULL, "print the version", apply_version },
+	  LT_OPT_FLAG, LT_CFG(no_js_names) },
+	{ "verbose", 'v', NULL, "more diagnostics on stderr; repeat for more",
+	  LT_OPT_COUNTER, LT_CFG(verbose) },
+	{ "help", 'h', NULL, "show this help", LT_OPT_CALL, .apply = apply_help },
+	{ "version", 'V', NULL, "print the version", LT_OPT_CALL, .apply = apply_version },
 };
 
 #define N_OPTS (sizeof(opts) / sizeof(opts[0]))
+
+/* Parse arg as o's type into o's field of the configuration. */
+static int apply_opt(struct parse_ctx *ctx, const struct lt_opt *o, const char *arg)
+{
+	void *field = (char *)ctx->cfg + o->field;
+	unsigned long long bytes;
+	long long v;
+	double sec;
+
+	switch (o->type) {
+	case LT_OPT_INT:
+	case LT_OPT_U32:
+		if (parse_int(arg, o->min, o->max, &v))
+			return bad(o->bad, arg);
+		if (o->type == LT_OPT_INT)
+			*(int *)field = (int)v;
+		else
+			*(__u32 *)field = (__u32)v;
+		return 0;
+	case LT_OPT_SECONDS:
+		if (parse_seconds(arg, &sec) || sec < o->min)
+			return bad(o->bad, arg);
+		*(double *)field = sec;
+		return 0;
+	case LT_OPT_BYTES:
+		if (parse_bytes(arg, &bytes) || bytes < (unsigned long long)o->min ||
+		    bytes > (unsigned long long)o->max)
+			return bad(o->bad, arg);
+		*(__u64 *)field = bytes;
+		return 0;
+	case LT_OPT_STRING:
+		if (!*arg)
+			return bad(o->bad, arg);
+		*(const char **)field = arg;
+		return 0;
+	case LT_OPT_FLAG:
+		*(bool *)field = true;
+		return 0;
+	case LT_OPT_COUNTER:
+		(*(int *)field)++;
+		return 0;
+	case LT_OPT_CALL:
+		return o->apply(ctx, arg);
+	}
+	return -EINVAL;
+}
 
 static const struct lt_opt *opt_by_val(int val)
 {
@@ -418,6 +387,34 @@ static int apply_positional(struct lt_config *cfg, int nth, const char *arg)
 	return bad("unexpected argument (a command goes after \"--\")", arg);
 }
 
+/* getopt_long's '?' (unknown option, or a value given to one that takes none) or ':' (a
+ * missing argument), told as one line naming the option; given is the word it stopped at. */
+static int getopt_error(int c, const char *given)
+{
+	const struct lt_opt *o;
+
+	if (c == '?') {
+		/* glibc sets optopt for a long option given a value it does not take */
+		o = optopt ? opt_by_val(optopt) : NULL;
+		if (o && !strncmp(given, "--", 2))
+			fprintf(stderr, "leaktrace: option --%s takes no value\n", o->name);
+		else if (optopt && optopt < 256)
+			fprintf(stderr, "leaktrace: unknown option '-%c' (see --help)\n", optopt);
+		else
+			fprintf(stderr,
+				"leaktrace: unknown or ambiguous option '%s' (see --help)\n", given);
+		return -EINVAL;
+	}
+	o = opt_by_val(optopt);
+	if (o && o->val < 256)
+		fprintf(stderr, "leaktrace: option -%c/--%s needs an argument\n", o->val, o->name);
+	else if (o)
+		fprintf(stderr, "leaktrace: option --%s needs an argument\n", o->name);
+	else
+		fprintf(stderr, "leaktrace: option '%s' needs an argument\n", given);
+	return -EINVAL;
+}
+
 int lt_config__parse(int argc, char **argv, struct lt_config *cfg)
 {
 	struct option long_opts[N_OPTS + 1];
@@ -433,10 +430,12 @@ int lt_config__parse(int argc, char **argv, struct lt_config *cfg)
 	short_opts[n++] = '-';
 	short_opts[n++] = ':';
 	for (i = 0; i < N_OPTS; i++) {
-		long_opts[i] = (struct option){ opts[i].name, opts[i].has_arg, NULL, opts[i].val };
+		int has_arg = opts[i].arg_name ? required_argument : no_argument;
+
+		long_opts[i] = (struct option){ opts[i].name, has_arg, NULL, opts[i].val };
 		if (opts[i].val < 256) {
 			short_opts[n++] = (char)opts[i].val;
-			if (opts[i].has_arg == required_argument)
+			if (has_arg == required_argument)
 				short_opts[n++] = ':';
 		}
 	}
@@ -453,37 +452,12 @@ int lt_config__parse(int argc, char **argv, struct lt_config *cfg)
 				return err;
 			continue;
 		}
-		if (c == '?') {
-			/* glibc sets optopt for a long option given a value it does not take */
-			o = optopt ? opt_by_val(optopt) : NULL;
-			if (o && !strncmp(argv[optind - 1], "--", 2))
-				fprintf(stderr, "leaktrace: option --%s takes no value\n", o->name);
-			else if (optopt && optopt < 256)
-				fprintf(stderr, "leaktrace: unknown option '-%c' (see --help)\n",
-					optopt);
-			else
-				fprintf(stderr, "leaktrace: unknown or ambiguous option '%s' "
-						"(see --help)\n",
-					argv[optind - 1]);
-			return -EINVAL;
-		}
-		if (c == ':') {
-			o = opt_by_val(optopt);
-			if (o && o->val < 256)
-				fprintf(stderr, "leaktrace: option -%c/--%s needs an argument\n",
-					o->val, o->name);
-			else if (o)
-				fprintf(stderr, "leaktrace: option --%s needs an argument\n",
-					o->name);
-			else
-				fprintf(stderr, "leaktrace: option '%s' needs an argument\n",
-					argv[optind - 1]);
-			return -EINVAL;
-		}
+		if (c == '?' || c == ':')
+			return getopt_error(c, argv[optind - 1]);
 		o = opt_by_val(c);
 		if (!o)
 			return -EINVAL;
-		err = o->apply(&ctx, optarg);
+		err = apply_opt(&ctx, o, optarg);
 		if (err)
 			return err;
 	}

@@ -67,13 +67,67 @@ static FILE *lt_open_output(const struct lt_config *cfg)
 	return f;
 }
 
+/* One report to out. A folded file holds one profile, the latest: with reopen it is emptied
+ * first. A report that cannot be written says so here; the session tells its other failures
+ * itself. freopen() closes out when it fails: *out is then NULL. */
+static int lt_write_report(struct lt_session *s, const struct lt_config *cfg, FILE **out,
+			   bool reopen, bool final)
+{
+	int err;
+
+	if (reopen && cfg->output && cfg->format == LT_FMT_FOLDED &&
+	    !freopen(cfg->output, "w", *out)) {
+		lt_err("cannot write %s: %s", cfg->output, strerror(errno));
+		*out = NULL;
+		return -EIO;
+	}
+	err = lt_session__report(s, *out, final);
+	if (err && ferror(*out))
+		lt_err("cannot write %s: %s", cfg->output ? cfg->output : "the standard output",
+		       strerror(-err));
+	return err;
+}
+
+/* Reports every INTERVAL until COUNT, the duration, a signal or the target's exit, then the
+ * final one (unless COUNT's last report was it). Returns 0, or nonzero after a failure. */
+static int lt_run(struct lt_session *s, const struct lt_config *cfg, FILE **out)
+{
+	double start = lt_now_s(), next_report = start + cfg->interval_s;
+	long reports = 0;
+	int err = 0;
+
+	while (!lt_stop_requested) {
+		err = lt_session__poll(s, 100);
+		if (err) {
+			lt_err("reading events failed: %s", strerror(-err));
+			break;
+		}
+		if (lt_session__target_exited(s)) {
+			lt_info("process %d exited", lt_session__target(s)->pid);
+			break;
+		}
+		if (cfg->duration_s > 0 && lt_now_s() - start >= cfg->duration_s)
+			break;
+		if (cfg->interval_s > 0 && lt_now_s() >= next_report) {
+			bool last = cfg->count > 0 && reports + 1 >= cfg->count;
+
+			reports++;
+			err = lt_write_report(s, cfg, out, true, last);
+			/* a report that cannot be written ends the run: the next would fail too */
+			if (err || last)
+				return err;
+			next_report += cfg->interval_s;
+		}
+	}
+	/* The final report still goes out after a failed poll, and the run still failed. */
+	return lt_write_report(s, cfg, out, reports > 0, true) || err;
+}
+
 int main(int argc, char **argv)
 {
 	struct lt_config cfg;
 	struct lt_session *s = NULL;
 	struct sigaction sa = { .sa_handler = lt_on_signal };
-	double start, next_report;
-	long reports = 0;
 	FILE *out = NULL;
 	int err;
 
@@ -102,53 +156,13 @@ int main(int argc, char **argv)
 	 * set (node's can be gigabytes); a leak report uses what is on the machine. Unset
 	 * only now, so that a launched command still sees its own environment. */
 	unsetenv("DEBUGINFOD_URLS");
-	start = lt_now_s();
-	next_report = start + cfg.interval_s;
-	while (!lt_stop_requested) {
-		err = lt_session__poll(s, 100);
-		if (err) {
-			lt_err("reading events failed: %s", strerror(-err));
-			break;
-		}
-		if (lt_session__target_exited(s)) {
-			lt_info("process %d exited", lt_session__target(s)->pid);
-			break;
-		}
-		if (cfg.duration_s > 0 && lt_now_s() - start >= cfg.duration_s)
-			break;
-		if (cfg.interval_s > 0 && lt_now_s() >= next_report) {
-			reports++;
-			bool last = cfg.count > 0 && reports >= cfg.count;
-
-			if (cfg.output && cfg.format == LT_FMT_FOLDED) {
-				/* folded files hold one profile: the latest */
-				if (!freopen(cfg.output, "w", out)) {
-					lt_err("cannot write %s: %s", cfg.output, strerror(errno));
-					err = -errno;
-					out = NULL;
-					goto cleanup;
-				}
-			}
-			lt_session__report(s, out, last);
-			if (last)
-				goto done;
-			next_report += cfg.interval_s;
-		}
-	}
-	if (cfg.output && cfg.format == LT_FMT_FOLDED && reports && !freopen(cfg.output, "w", out)) {
-		lt_err("cannot write %s: %s", cfg.output, strerror(errno));
-		out = NULL;
-		err = 1;
-		goto cleanup;
-	}
-	err = lt_session__report(s, out, true);
-done:
-	err = err ? 1 : 0;
+	err = lt_run(s, &cfg, &out);
 cleanup:
 	lt_debug("detaching");
 	lt_session__stop(s);
 	lt_debug("detached");
 	if (out && out != stdout)
 		fclose(out);
-	return err;
+	/* exit status: 0 ok, 1 a runtime failure (2, a usage error, is returned above) */
+	return err ? 1 : 0;
 }

@@ -141,9 +141,9 @@ static void lt_session_v8_frames(struct lt_session *s, const struct lt_maps *map
 		lt_debug("JS frames named in %zu range(s) of V8 code", n);
 }
 
-static void lt_session_new_symbolizer(struct lt_session *s)
+static void lt_session_new_symbolizer(struct lt_session *s, const struct lt_modules *mods)
 {
-	s->sym = lt_symbolizer__new(s->target.pid);
+	s->sym = lt_symbolizer__new(s->target.pid, mods);
 	if (s->sym)
 		lt_symbolizer__set_js_names(s->sym, s->js_names);
 }
@@ -182,9 +182,9 @@ static int lt_session_refresh(struct lt_session *s)
 	}
 	lt_session_v8_frames(s, &maps, &mods);
 	if (s->sym)
-		lt_symbolizer__refresh(s->sym);
+		lt_symbolizer__refresh(s->sym, &mods);
 	else
-		lt_session_new_symbolizer(s);
+		lt_session_new_symbolizer(s, &mods);
 cleanup:
 	lt_modules__free(&mods);
 	lt_procmaps__free(&maps);
@@ -478,9 +478,9 @@ int lt_session__report(struct lt_session *s, FILE *out, bool final)
 		lt_snapshot__frames(s->bpf, &r.fds.sec);
 	}
 	if (!s->sym)
-		lt_session_new_symbolizer(s);
+		lt_session_new_symbolizer(s, NULL);
 	if (s->sym)
-		lt_snapshot__symbolize(s->sym, &r, o.symbolize_top);
+		lt_symbolizer__report(s->sym, &r, o.symbolize_top);
 	if (s->v8gc) {
 		err = lt_v8gc__report(s->v8gc, &gc);
 		if (err) {

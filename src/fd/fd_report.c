@@ -7,6 +7,8 @@
 #include <sys/socket.h>
 #include "fd_report.h"
 #include "procnet.h"
+#include "array.h"
+#include "ranges.h"
 
 #define LT_TCP_CLOSE_WAIT 8
 #define LT_TCP_ESTABLISHED 1
@@ -91,26 +93,17 @@ static int collect_one(struct lt_fd_entry *e, void *ctx)
 
 	if (e->preexisting) {
 		struct lt_report_fds *f = &c->r->fds;
-		struct lt_report_fd_item *v = realloc(f->pre, (f->npre + 1) * sizeof(*v));
 
-		if (!v)
+		if (LT_ENSURE(&f->pre, &f->pre_cap, f->npre + 1))
 			return -ENOMEM;
-		f->pre = v;
 		f->pre[f->npre].fd = e->fd;
 		f->pre[f->npre++].desc = e->desc;
 		return 0;
 	}
 	if (!c->o->all_kinds && e->desc.kind != LT_FDK_SOCKET && !e->sk)
 		return 0;
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 64;
-		struct fd_row *v = realloc(c->rows, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		c->rows = v;
-		c->cap = cap;
-	}
+	if (LT_ENSURE(&c->rows, &c->cap, c->n + 1))
+		return -ENOMEM;
 	row = &c->rows[c->n++];
 	memset(row, 0, sizeof(*row));
 	row->stack_id = e->stack_id;
@@ -150,19 +143,10 @@ static double age_s(__u64 now, __u64 ts)
 
 static const struct lt_fd_flow *flow_of(const struct lt_fd_flow *flow, size_t n, __u64 id)
 {
-	size_t lo = 0, hi = n;
+	/* flow is sorted by stack id, one entry per stack */
+	long i = LT_RANGE_FLOOR(flow, n, stack_id, id);
 
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-
-		if (flow[mid].stack_id == id)
-			return &flow[mid];
-		if (flow[mid].stack_id < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
+	return i >= 0 && flow[i].stack_id == id ? &flow[i] : NULL;
 }
 
 static void group_add_example(struct lt_report_fd_extra *x, const char *ex)
@@ -233,10 +217,8 @@ static struct lt_report_peer *peer_get(struct lt_report_socks *s, const char *pe
 	for (size_t i = 0; i < s->n; i++)
 		if (!strcmp(s->by_peer[i].peer, peer))
 			return &s->by_peer[i];
-	v = realloc(s->by_peer, (s->n + 1) * sizeof(*v));
-	if (!v)
+	if (LT_ENSURE(&s->by_peer, &s->by_peer_cap, s->n + 1))
 		return NULL;
-	s->by_peer = v;
 	v = &s->by_peer[s->n++];
 	memset(v, 0, sizeof(*v));
 	snprintf(v->peer, sizeof(v->peer), "%s", peer);
@@ -267,10 +249,8 @@ static int cw_add(struct lt_report_socks *s, const struct lt_report_fds *f,
 			return 0;
 		}
 	}
-	v = realloc(s->cw, (s->ncw + 1) * sizeof(*v));
-	if (!v)
+	if (LT_ENSURE(&s->cw, &s->cw_cap, s->ncw + 1))
 		return -ENOMEM;
-	s->cw = v;
 	v = &s->cw[s->ncw++];
 	memset(v, 0, sizeof(*v));
 	v->fd_stack = idx;

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "array.h"
 #include "fd_track.h"
 #include "leaktrace.h"
 
@@ -46,26 +47,14 @@ void lt_fd_track__free(struct lt_fd_track *t)
 
 static int lt_fd_grow(struct lt_fd_track *t, int fd)
 {
-	size_t cap = t->cap ? t->cap : 64;
-	struct lt_fd_entry *v;
-	bool *used;
+	size_t vcap = t->cap, ucap = t->cap;
 
 	if (fd < 0 || fd >= LT_FD_MAX)
 		return -EINVAL;
-	if ((size_t)fd < t->cap)
-		return 0;
-	while (cap <= (size_t)fd)
-		cap *= 2;
-	v = realloc(t->v, cap * sizeof(*v));
-	if (!v)
+	/* Two arrays indexed by fd: both grow from the same capacity to the same one. */
+	if (LT_ENSURE(&t->v, &vcap, (size_t)fd + 1) || LT_ENSURE(&t->used, &ucap, (size_t)fd + 1))
 		return -ENOMEM;
-	t->v = v;
-	used = realloc(t->used, cap * sizeof(*used));
-	if (!used)
-		return -ENOMEM;
-	memset(used + t->cap, 0, (cap - t->cap) * sizeof(*used));
-	t->used = used;
-	t->cap = cap;
+	t->cap = ucap;
 	return 0;
 }
 
@@ -76,15 +65,8 @@ static struct lt_fd_flow *lt_fd_flow_of(struct lt_fd_track *t, __u64 stack_id)
 	for (size_t i = 0; i < t->nflow; i++)
 		if (t->flow[i].stack_id == stack_id)
 			return &t->flow[i];
-	if (t->nflow == t->flow_cap) {
-		size_t cap = t->flow_cap ? t->flow_cap * 2 : 16;
-
-		v = realloc(t->flow, cap * sizeof(*v));
-		if (!v)
-			return NULL;
-		t->flow = v;
-		t->flow_cap = cap;
-	}
+	if (LT_ENSURE(&t->flow, &t->flow_cap, t->nflow + 1))
+		return NULL;
 	v = &t->flow[t->nflow++];
 	*v = (struct lt_fd_flow){ .stack_id = stack_id };
 	return v;

@@ -6,7 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "mmap_track.h"
+#include "ranges.h"
 
 /* The kernel maps and unmaps whole pages; an unmap of 100 bytes in the middle of a
  * mapping removes a page, so lengths are rounded the same way. */
@@ -60,35 +62,17 @@ static int range_end(__u64 addr, __u64 len, __u64 *end)
 /* Make room for extra more regions up front, so an update never fails halfway. */
 static int reserve(struct lt_mmap_track *t, size_t extra)
 {
-	size_t cap = t->cap ? t->cap : 16;
-	struct region *v;
-
-	if (t->n + extra <= t->cap)
-		return 0;
-	while (cap < t->n + extra)
-		cap *= 2;
-	v = realloc(t->v, cap * sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	t->v = v;
-	t->cap = cap;
-	return 0;
+	return LT_ENSURE(&t->v, &t->cap, t->n + extra);
 }
 
 /* Index of the first region that ends after addr (may be t->n). */
 static size_t first_ending_after(const struct lt_mmap_track *t, __u64 addr)
 {
-	size_t lo = 0, hi = t->n;
+	/* Regions are sorted, non-empty and do not overlap: the last one starting at or below
+	 * addr, unless it ends at or below addr too; then the next. */
+	long i = LT_RANGE_FLOOR(t->v, t->n, start, addr);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (t->v[mid].end > addr)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return lo;
+	return i >= 0 && t->v[i].end > addr ? (size_t)i : (size_t)(i + 1);
 }
 
 static void insert_at(struct lt_mmap_track *t, size_t i, const struct region *r)

@@ -6,6 +6,7 @@
 
 #include <linux/types.h>
 #include "report.h"
+#include "stackagg.h"
 
 struct lt_mmap_track;
 

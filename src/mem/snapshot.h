@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* A report's data, read out of the BPF maps and the mapping tracker, then symbolized. */
+/* A report's data, read out of the BPF maps and the mapping tracker (lt_symbolizer__report names
+ * its frames afterwards). */
 #ifndef LT_SNAPSHOT_H
 #define LT_SNAPSHOT_H
 
@@ -22,8 +23,6 @@ int lt_snapshot__take(struct lt_bpf *b, const struct lt_mmap_track *mmaps,
 		      const struct lt_snapshot_opts *o, struct lt_report *r);
 /* Copy each stack's frames out of the `stacks` map. */
 void lt_snapshot__frames(struct lt_bpf *b, struct lt_report_section *sec);
-/* Resolve the frames of the first `limit` stacks of each section (0 = all). */
-int lt_snapshot__symbolize(struct lt_symbolizer *sym, struct lt_report *r, size_t limit);
 void lt_snapshot__release(struct lt_report *r);
 
 #endif

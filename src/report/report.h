@@ -88,7 +88,7 @@ struct lt_report_fds {
 					* stack, most first; `count` per stack, bytes 0 */
 	struct lt_report_fd_extra *extra;  /* sec.n entries, parallel to sec.stacks */
 	struct lt_report_fd_item *pre; /* open at attach and still open */
-	size_t npre;
+	size_t npre, pre_cap;
 	__s64 opened, closed;          /* since the previous report, every stack */
 };
 
@@ -110,10 +110,10 @@ struct lt_report_close_wait {
 struct lt_report_socks {
 	bool traced;
 	struct lt_report_peer *by_peer;    /* TCP sockets by peer, most first */
-	size_t n;
+	size_t n, by_peer_cap;
 	__s64 close_wait;
 	struct lt_report_close_wait *cw;   /* most first */
-	size_t ncw;
+	size_t ncw, cw_cap;
 };
 
 #define LT_REPORT_MAX_NOT_LOADED 8
@@ -143,18 +143,6 @@ struct lt_report {
 
 /* Stable names of loss reasons, used as JSON keys and in text. */
 const char *lt_loss__name(enum lt_loss loss);
-
-/* Accumulates (stack, bytes, count, allocation time) records into a section. */
-struct lt_agg;
-struct lt_agg *lt_agg__new(void);
-int lt_agg__add(struct lt_agg *a, __u64 stack_id, __s64 bytes, __s64 count, __u64 ts_ns);
-/* Merge by stack, drop stacks with nothing outstanding, sort by bytes (largest first,
- * ties by count then stack id), and move the result into out. ages are now_ns - ts.
- * A record with ts_ns == 0 has an unknown time: a stack whose records all have it gets
- * oldest_age_s = -1. out is overwritten (free it first); the aggregator is emptied for reuse.
- * Only stack_id, bytes, count and oldest_age_s of each stack are filled in. */
-int lt_agg__finish(struct lt_agg *a, __u64 now_ns, struct lt_report_section *out);
-void lt_agg__free(struct lt_agg *a);
 
 /* Frees the stacks and their frames arrays, and zeroes s. */
 void lt_report_section__free(struct lt_report_section *s);

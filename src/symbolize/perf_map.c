@@ -9,7 +9,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "perf_map.h"
+#include "ranges.h"
 
 /* Entries whose ranges may cover one address are looked for this far back. */
 #define LT_PERF_MAP_SCAN 64
@@ -111,15 +113,8 @@ static int parse_line(char *line, size_t seq, struct perf_entry *e)
 
 static int add_entry(struct lt_perf_map *m, const struct perf_entry *e)
 {
-	if (m->n == m->cap) {
-		size_t cap = m->cap ? m->cap * 2 : 1024;
-		struct perf_entry *v = realloc(m->v, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		m->v = v;
-		m->cap = cap;
-	}
+	if (LT_ENSURE(&m->v, &m->cap, m->n + 1))
+		return -ENOMEM;
 	m->v[m->n++] = *e;
 	m->sorted = false;
 	return 0;
@@ -268,19 +263,12 @@ struct lt_perf_map *lt_perf_map__open(int pid)
 int lt_perf_map__lookup(const struct lt_perf_map *m, __u64 addr, struct lt_perf_sym *out)
 {
 	const struct perf_entry *best = NULL;
-	size_t lo = 0, hi, i, steps;
+	size_t lo, i, steps;
 
 	if (!m)
 		return -ENOENT;
-	hi = m->n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (m->v[mid].start <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	/* lo: the first entry starting above addr; overlapping entries before it are scanned */
+	lo = LT_RANGE_FLOOR(m->v, m->n, start, addr) + 1;
 	for (i = lo, steps = 0; i-- > 0 && steps < LT_PERF_MAP_SCAN; steps++) {
 		const struct perf_entry *e = &m->v[i];
 

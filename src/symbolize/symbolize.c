@@ -11,9 +11,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "js_names.h"
 #include "perf_map.h"
 #include "procmaps.h"
+#include "ranges.h"
 #include "symbolize.h"
 
 /* From libstdc++ (abi::__cxa_demangle); C needs no extern "C" to reach it. */
@@ -54,9 +56,9 @@ struct lt_symbolizer {
 	/* Modules the address lookup sees, sorted by start. A module replaced by a later
 	 * mapping at the same addresses moves to retired: cached results still point into it. */
 	struct sym_module **mods;
-	size_t nmods;
+	size_t nmods, mods_cap;
 	struct sym_module **retired;
-	size_t nretired;
+	size_t nretired, retired_cap;
 	struct cache_slot *cache;
 	size_t cache_cap, cache_n;
 	char **owned; /* demangled names handed out in cached results */
@@ -83,6 +85,8 @@ static void sym_module__free(struct sym_module *sm)
 	free(sm);
 }
 
+/* By hand rather than LT_RANGE_FIND, which needs the intervals in the array: mods holds
+ * pointers to the modules. */
 static struct sym_module *find_module(const struct lt_symbolizer *s, __u64 addr)
 {
 	size_t lo = 0, hi = s->nmods;
@@ -119,10 +123,10 @@ static void cache_reset(struct lt_symbolizer *s)
 	s->cache_n = 0;
 }
 
-/* Takes ownership of the strings of mod. Opens the file now: the process may be gone later. */
-static int add_module(struct lt_symbolizer *s, struct lt_module *mod)
+/* Copies mod (the caller keeps its own). Opens the file now: the process may be gone later. */
+static int add_module(struct lt_symbolizer *s, const struct lt_module *mod)
 {
-	struct sym_module *sm, **nv;
+	struct sym_module *sm;
 	size_t i, j;
 	int fd;
 
@@ -130,17 +134,15 @@ static int add_module(struct lt_symbolizer *s, struct lt_module *mod)
 	if (!sm)
 		return -ENOMEM;
 	sm->m = *mod;
-	memset(mod, 0, sizeof(*mod));
+	sm->m.path = strdup(mod->path);
+	sm->m.host_path = strdup(mod->host_path);
+	if (!sm->m.path || !sm->m.host_path)
+		goto nomem;
 
 	/* Room for the worst case up front, so that nothing fails half way through the swap. */
-	nv = realloc(s->mods, (s->nmods + 1) * sizeof(*nv));
-	if (!nv)
+	if (LT_ENSURE(&s->mods, &s->mods_cap, s->nmods + 1) ||
+	    LT_ENSURE(&s->retired, &s->retired_cap, s->nretired + s->nmods + 1))
 		goto nomem;
-	s->mods = nv;
-	nv = realloc(s->retired, (s->nretired + s->nmods + 1) * sizeof(*nv));
-	if (!nv)
-		goto nomem;
-	s->retired = nv;
 
 	for (i = 0; i < s->nmods && !sm->alias; i++)
 		if (s->mods[i]->dwmod && !s->mods[i]->alias && s->mods[i]->m.dev == sm->m.dev &&
@@ -174,29 +176,21 @@ nomem:
 	return -ENOMEM;
 }
 
-static int load_modules(struct lt_symbolizer *s)
+/* Adds the modules of mods not known yet. */
+static int add_modules(struct lt_symbolizer *s, const struct lt_modules *mods)
 {
-	struct lt_maps maps = {};
-	struct lt_modules mods = {};
 	size_t i, k, added = 0;
-	int err;
-
-	err = lt_procmaps__read(s->pid, &maps);
-	if (err)
-		return err;
-	err = lt_modules__from_maps(s->pid, &maps, &mods);
-	if (err)
-		goto cleanup;
+	int err = 0;
 
 	dwfl_report_begin_add(s->dwfl);
-	for (i = 0; i < mods.n; i++) {
+	for (i = 0; i < mods->n; i++) {
 		bool known = false;
 
 		for (k = 0; k < s->nmods && !known; k++)
-			known = same_module(&s->mods[k]->m, &mods.v[i]);
+			known = same_module(&s->mods[k]->m, &mods->v[i]);
 		if (known)
 			continue;
-		err = add_module(s, &mods.v[i]);
+		err = add_module(s, &mods->v[i]);
 		if (err)
 			break;
 		added++;
@@ -207,13 +201,30 @@ static int load_modules(struct lt_symbolizer *s)
 	 * Cached strings stay valid: nothing they point into is freed before the symbolizer. */
 	if (added)
 		cache_reset(s);
-cleanup:
+	return err;
+}
+
+/* The caller's modules, or (NULL) the ones in pid's maps now: a caller that has none. */
+static int load_modules(struct lt_symbolizer *s, const struct lt_modules *given)
+{
+	struct lt_maps maps = {};
+	struct lt_modules mods = {};
+	int err;
+
+	if (given)
+		return add_modules(s, given);
+	err = lt_procmaps__read(s->pid, &maps);
+	if (err)
+		return err;
+	err = lt_modules__from_maps(s->pid, &maps, &mods);
+	if (!err)
+		err = add_modules(s, &mods);
 	lt_modules__free(&mods);
 	lt_procmaps__free(&maps);
 	return err;
 }
 
-struct lt_symbolizer *lt_symbolizer__new(int pid)
+struct lt_symbolizer *lt_symbolizer__new(int pid, const struct lt_modules *mods)
 {
 	struct lt_symbolizer *s;
 	int err = -ENOMEM;
@@ -239,7 +250,7 @@ struct lt_symbolizer *lt_symbolizer__new(int pid)
 	s->cache = calloc(s->cache_cap, sizeof(*s->cache));
 	if (!s->cache)
 		goto cleanup;
-	err = load_modules(s);
+	err = load_modules(s, mods);
 	if (err)
 		goto cleanup;
 	/* Read while the process lives; ENOENT (no perf map) is the common case. */
@@ -251,9 +262,9 @@ cleanup:
 	return NULL;
 }
 
-int lt_symbolizer__refresh(struct lt_symbolizer *s)
+int lt_symbolizer__refresh(struct lt_symbolizer *s, const struct lt_modules *mods)
 {
-	int err = load_modules(s);
+	int err = load_modules(s, mods);
 
 	/* Nothing new can appear in a process that is gone. */
 	if (err == -ENOENT || err == -ESRCH)
@@ -296,18 +307,9 @@ static int cache_grow(struct lt_symbolizer *s)
 
 static const char *own(struct lt_symbolizer *s, char *str)
 {
-	char **nv;
-
-	if (s->nowned == s->owned_cap) {
-		size_t cap = s->owned_cap ? s->owned_cap * 2 : 256;
-
-		nv = realloc(s->owned, cap * sizeof(*nv));
-		if (!nv) {
-			free(str);
-			return NULL;
-		}
-		s->owned = nv;
-		s->owned_cap = cap;
+	if (LT_ENSURE(&s->owned, &s->owned_cap, s->nowned + 1)) {
+		free(str);
+		return NULL;
 	}
 	s->owned[s->nowned++] = str;
 	return str;
@@ -374,19 +376,12 @@ static void load_fn_syms(struct sym_module *sm)
 /* The function containing pc; a sizeless symbol (assembly) covers up to the next symbol. */
 static const struct fn_sym *find_fn_sym(struct sym_module *sm, __u64 pc)
 {
-	size_t lo = 0, hi, i, steps;
+	size_t lo, i, steps;
 
 	if (!sm->syms_loaded)
 		load_fn_syms(sm);
-	hi = sm->nsyms;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (sm->syms[mid].addr <= pc)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
+	/* lo: the first symbol above pc */
+	lo = LT_RANGE_FLOOR(sm->syms, sm->nsyms, addr, pc) + 1;
 	if (lo == 0)
 		return NULL;
 	if (!sm->syms[lo - 1].size)

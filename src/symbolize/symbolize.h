@@ -4,6 +4,7 @@
 #define LT_SYMBOLIZE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <linux/types.h>
 
 /* Not thread-safe: one thread per symbolizer. */
@@ -21,18 +22,26 @@ struct lt_sym {
 	bool js;             /* a JavaScript function: named from V8's frames or a perf map */
 };
 
-/* Reads pid's maps and opens its modules (through /proc/PID/root) while it is alive,
- * so that addresses still resolve after the process has exited. */
-struct lt_symbolizer *lt_symbolizer__new(int pid);
-/* Re-read the maps to pick up modules mapped since (dlopen). Harmless if the process
- * is gone: the modules already known stay usable, and 0 is returned. Modules unmapped
- * since stay known, so that stacks taken before a dlclose() still resolve. */
-int lt_symbolizer__refresh(struct lt_symbolizer *s);
+struct lt_modules;
+struct lt_report;
+
+/* Opens the modules of pid (mods, as the session has just read them from its maps) while
+ * it is alive, so that addresses still resolve after the process has exited. mods NULL:
+ * the symbolizer reads pid's maps itself (a caller that has no modules at hand). */
+struct lt_symbolizer *lt_symbolizer__new(int pid, const struct lt_modules *mods);
+/* Adds the modules of mods mapped since (dlopen); NULL re-reads pid's maps, harmless if
+ * the process is gone: the modules already known stay usable, and 0 is returned. Modules
+ * unmapped since stay known, so that stacks taken before a dlclose() still resolve. */
+int lt_symbolizer__refresh(struct lt_symbolizer *s, const struct lt_modules *mods);
 /* Stack addresses are return addresses: the call site is addr - 1, which is what
  * symbol and line lookups use when is_return is true. Never fails for a valid s:
  * an unknown address gives symbol == NULL and, if known, module + module_off. */
 int lt_symbolizer__resolve(struct lt_symbolizer *s, __u64 addr, bool is_return, struct lt_sym *out);
 void lt_symbolizer__free(struct lt_symbolizer *s);
+
+/* Resolve the frames of the first limit stacks of each section of r (0 = all); a stack
+ * already symbolized is left alone (symbolize_report.c). */
+int lt_symbolizer__report(struct lt_symbolizer *s, struct lt_report *r, size_t limit);
 
 /* Frames the BPF walker tagged as JS (LT_JS_FRAME_TAG) are named from t, which the
  * symbolizer does not own. Without it they resolve to their value alone. */

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include "array.h"
 #include "procfd.h"
 
 static int cmp_int(const void *a, const void *b)
@@ -35,17 +36,9 @@ int lt_procfd__list(int pid, int **fds, size_t *n)
 
 		if (*end || end == d->d_name || fd < 0)
 			continue;
-		if (*n == cap) {
-			int *nv;
-
-			cap = cap ? cap * 2 : 64;
-			nv = realloc(v, cap * sizeof(*v));
-			if (!nv) {
-				err = -ENOMEM;
-				goto cleanup;
-			}
-			v = nv;
-		}
+		err = LT_ENSURE(&v, &cap, *n + 1);
+		if (err)
+			goto cleanup;
 		v[(*n)++] = (int)fd;
 	}
 	qsort(v, *n, sizeof(*v), cmp_int);

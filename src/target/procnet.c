@@ -6,19 +6,13 @@
 #include <string.h>
 #include <arpa/inet.h>
 #include <sys/socket.h>
+#include "array.h"
 #include "procnet.h"
 
 static struct lt_net_sock *lt_net_add(struct lt_net_socks *s)
 {
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 64;
-		struct lt_net_sock *v = realloc(s->v, cap * sizeof(*v));
-
-		if (!v)
-			return NULL;
-		s->v = v;
-		s->cap = cap;
-	}
+	if (LT_ENSURE(&s->v, &s->cap, s->n + 1))
+		return NULL;
 	memset(&s->v[s->n], 0, sizeof(s->v[0]));
 	return &s->v[s->n++];
 }

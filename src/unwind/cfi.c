@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Unwind tables for the BPF stack walker: flattens a module's .eh_frame (or .debug_frame)
- * into the sorted struct lt_cfi_row array that the walker binary-searches. */
+ * into the sorted struct lt_cfi_row array that the walker binary-searches. cfi_fde.c finds
+ * the section and the FDE ranges; this file turns each FDE's CFI into rows. */
 
 /*
  * What a row means to the walker
@@ -43,7 +44,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "cfi.h"
+#include "cfi_fde.h"
 
 #define X86_64_RBP 6
 #define X86_64_RSP 7
@@ -56,26 +59,9 @@ struct cfi_rule {
 	__u8 plt_cut; /* LT_CFA_PLT: (pc & 15) from which CFA = rsp + 16 */
 };
 
-struct pc_range {
-	__u64 lo, hi;
-};
-
 struct row_vec {
 	struct lt_cfi_row *v;
 	size_t n, cap;
-};
-
-struct cfi_src {
-	Elf_Data *data;
-	__u64 sh_addr;
-	bool eh_frame;
-	unsigned char e_ident[EI_NIDENT];
-};
-
-/* FDE address encoding of the CIE last looked up: nearly every FDE of a module shares one. */
-struct cie_cache {
-	Dwarf_Off off;
-	int enc; /* DW_EH_PE_* or -1 when the CIE cannot be understood */
 };
 
 static int row_vec__push(struct row_vec *rv, __u64 pc, const struct cfi_rule *r)
@@ -92,15 +78,8 @@ static int row_vec__push(struct row_vec *rv, __u64 pc, const struct cfi_rule *r)
 	if (last && last->cfa_reg == r->cfa_reg && last->cfa_off == r->cfa_off &&
 	    last->rbp_off8 == r->rbp_off8)
 		return 0;
-	if (rv->n == rv->cap) {
-		size_t cap = rv->cap ? rv->cap * 2 : 4096;
-		struct lt_cfi_row *v = realloc(rv->v, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		rv->v = v;
-		rv->cap = cap;
-	}
+	if (LT_ENSURE(&rv->v, &rv->cap, rv->n + 1))
+		return -ENOMEM;
 	rv->v[rv->n++] = (struct lt_cfi_row){
 		.pc = pc,
 		.cfa_off = r->cfa_off,
@@ -267,254 +246,41 @@ static int push_fde_rows(struct row_vec *rv, Dwarf_CFI *cfi, __u64 lo, __u64 hi)
 	return 0;
 }
 
-/* Bytes of an encoded pointer; 0 for the formats never seen in x86-64 CFI (leb128, aligned). */
-static size_t encoded_size(int enc)
+/* Rows from start on: each FDE's rows, NONE rows over the gaps and after the last FDE. */
+static int cover_text(struct row_vec *rv, Dwarf_CFI *cfi, __u64 start,
+		      const struct lt_pc_range *fdes, size_t nfdes)
 {
-	switch (enc & 0x0f) {
-	case DW_EH_PE_absptr:
-	case DW_EH_PE_udata8:
-	case DW_EH_PE_sdata8:
-		return 8;
-	case DW_EH_PE_udata4:
-	case DW_EH_PE_sdata4:
-		return 4;
-	case DW_EH_PE_udata2:
-	case DW_EH_PE_sdata2:
-		return 2;
-	default:
-		return 0;
-	}
-}
+	__u64 covered = start;
+	int err;
 
-static int read_encoded(const struct cfi_src *src, const uint8_t **pp, const uint8_t *limit,
-			int enc, bool apply, __u64 *out)
-{
-	const uint8_t *p = *pp;
-	__u64 field = src->sh_addr + (p - (const uint8_t *)src->data->d_buf);
-	size_t len = encoded_size(enc);
-	__u64 v = 0;
+	for (size_t i = 0; i < nfdes; i++) {
+		__u64 lo = fdes[i].lo > covered ? fdes[i].lo : covered;
 
-	if (!len || (size_t)(limit - p) < len)
-		return -EINVAL;
-	memcpy(&v, p, len); /* x86-64 only: little-endian like the host */
-	v = le64toh(v);
-	if ((enc & 0x0f) == DW_EH_PE_sdata4)
-		v = (__s64)(__s32)v;
-	else if ((enc & 0x0f) == DW_EH_PE_sdata2)
-		v = (__s64)(__s16)v;
-	*pp = p + len;
-
-	if (apply) {
-		switch (enc & 0x70) {
-		case DW_EH_PE_absptr:
-			break;
-		case DW_EH_PE_pcrel:
-			v += field;
-			break;
-		default:
-			return -EINVAL;
+		if (lo >= fdes[i].hi)
+			continue; /* overlaps an earlier FDE: the first one wins */
+		if (lo > covered || rv->n == 0) {
+			err = row_vec__push(rv, covered, &rule_none);
+			if (err)
+				return err;
 		}
+		err = push_fde_rows(rv, cfi, lo, fdes[i].hi);
+		if (err)
+			return err;
+		covered = fdes[i].hi;
 	}
-	*out = v;
-	return 0;
-}
-
-/* The FDE pointer encoding named by the CIE's 'R' augmentation, or -1. */
-static int cie_fde_encoding(const struct cfi_src *src, Dwarf_Off off)
-{
-	Dwarf_CFI_Entry e;
-	Dwarf_Off next;
-	const uint8_t *p, *limit;
-	const char *aug;
-
-	if (dwarf_next_cfi(src->e_ident, src->data, src->eh_frame, off, &next, &e) != 0 ||
-	    !dwarf_cfi_cie_p(&e))
-		return -1;
-	aug = e.cie.augmentation;
-	if (aug[0] == '\0')
-		return DW_EH_PE_absptr;
-	if (aug[0] != 'z')
-		return -1;
-	p = e.cie.augmentation_data;
-	limit = p + e.cie.augmentation_data_size;
-	for (aug++; *aug; aug++) {
-		switch (*aug) {
-		case 'R':
-			return p < limit ? *p : -1;
-		case 'L':
-			p++;
-			break;
-		case 'P':
-			/* Personality: encoding byte, then a pointer in that encoding. */
-			if (p >= limit || !encoded_size(*p))
-				return -1;
-			p += 1 + encoded_size(*p);
-			break;
-		case 'S':
-		case 'B':
-		case 'G':
-			break;
-		default:
-			return -1;
-		}
-	}
-	return DW_EH_PE_absptr;
-}
-
-static int cmp_range(const void *a, const void *b)
-{
-	const struct pc_range *x = a, *y = b;
-
-	if (x->lo != y->lo)
-		return x->lo < y->lo ? -1 : 1;
-	return x->hi < y->hi ? -1 : x->hi > y->hi;
-}
-
-static bool in_segments(const struct pc_range *segs, size_t nsegs, __u64 pc)
-{
-	for (size_t i = 0; i < nsegs; i++)
-		if (pc >= segs[i].lo && pc < segs[i].hi)
-			return true;
-	return false;
-}
-
-/* The [lo, hi) ranges of every FDE that lands in an executable segment, sorted by lo. Dead
- * FDEs (garbage-collected code left at address 0 in .debug_frame) fall outside and drop out. */
-static int collect_fdes(const struct cfi_src *src, const struct pc_range *segs, size_t nsegs,
-			struct pc_range **out, size_t *nout)
-{
-	struct cie_cache cie = { .off = (Dwarf_Off)-1 };
-	struct pc_range *v = NULL;
-	size_t n = 0, cap = 0;
-	Dwarf_Off off = 0, next;
-	Dwarf_CFI_Entry e;
-	int err = 0, ret;
-
-	for (;;) {
-		const uint8_t *p;
-		__u64 lo, len;
-
-		ret = dwarf_next_cfi(src->e_ident, src->data, src->eh_frame, off, &next, &e);
-		if (ret)
-			break;
-		off = next;
-		p = e.fde.start;
-		if (dwarf_cfi_cie_p(&e))
-			continue;
-		if (e.fde.CIE_pointer != cie.off) {
-			cie.off = e.fde.CIE_pointer;
-			cie.enc = cie_fde_encoding(src, cie.off);
-		}
-		if (cie.enc < 0 || cie.enc == DW_EH_PE_omit)
-			continue;
-		if (read_encoded(src, &p, e.fde.end, cie.enc, true, &lo) ||
-		    read_encoded(src, &p, e.fde.end, cie.enc & 0x0f, false, &len))
-			continue;
-		if (!len || lo + len < lo || !in_segments(segs, nsegs, lo))
-			continue;
-		if (n == cap) {
-			struct pc_range *nv;
-
-			cap = cap ? cap * 2 : 1024;
-			nv = realloc(v, cap * sizeof(*nv));
-			if (!nv) {
-				err = -ENOMEM;
-				goto cleanup;
-			}
-			v = nv;
-		}
-		v[n++] = (struct pc_range){ lo, lo + len };
-	}
-	if (ret < 0) {
-		err = -EINVAL;
-		goto cleanup;
-	}
-	qsort(v, n, sizeof(*v), cmp_range);
-	*out = v;
-	*nout = n;
-	v = NULL;
-cleanup:
-	free(v);
-	return err;
-}
-
-static int exec_segments(Elf *elf, struct pc_range **out, size_t *nout)
-{
-	struct pc_range *v = NULL;
-	size_t nphdr, n = 0;
-
-	if (elf_getphdrnum(elf, &nphdr) != 0 || nphdr == 0)
-		return -ENOEXEC;
-	v = calloc(nphdr, sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	for (size_t i = 0; i < nphdr; i++) {
-		GElf_Phdr ph;
-
-		if (!gelf_getphdr(elf, i, &ph) || ph.p_type != PT_LOAD || !(ph.p_flags & PF_X))
-			continue;
-		v[n++] = (struct pc_range){ ph.p_vaddr, ph.p_vaddr + ph.p_memsz };
-	}
-	if (!n) {
-		free(v);
-		return -ENOEXEC;
-	}
-	qsort(v, n, sizeof(*v), cmp_range);
-	*out = v;
-	*nout = n;
-	return 0;
-}
-
-static Elf_Scn *find_section(Elf *elf, const char *name)
-{
-	size_t shstrndx;
-	Elf_Scn *scn = NULL;
-
-	if (elf_getshdrstrndx(elf, &shstrndx) != 0)
-		return NULL;
-	while ((scn = elf_nextscn(elf, scn))) {
-		GElf_Shdr sh;
-		const char *s;
-
-		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_PROGBITS)
-			continue;
-		s = elf_strptr(elf, shstrndx, sh.sh_name);
-		if (s && !strcmp(s, name))
-			return scn;
-	}
-	return NULL;
-}
-
-static int load_section(Elf *elf, Elf_Scn *scn, bool eh_frame, struct cfi_src *src)
-{
-	GElf_Shdr sh;
-	const char *ident = elf_getident(elf, NULL);
-
-	if (!gelf_getshdr(scn, &sh) || !ident)
-		return -EINVAL;
-	if ((sh.sh_flags & SHF_COMPRESSED) && elf_compress(scn, 0, 0) < 0)
-		return -EINVAL;
-	src->data = elf_getdata(scn, NULL);
-	if (!src->data || !src->data->d_buf || !src->data->d_size)
-		return -ENODATA;
-	src->sh_addr = sh.sh_addr;
-	src->eh_frame = eh_frame;
-	memcpy(src->e_ident, ident, EI_NIDENT);
-	return 0;
+	return row_vec__push(rv, covered, &rule_none);
 }
 
 int lt_cfi__build(const char *path, struct lt_cfi_row **rows, size_t *nrows)
 {
-	struct pc_range *segs = NULL, *fdes = NULL;
+	struct lt_pc_range *segs = NULL, *fdes = NULL;
 	size_t nsegs = 0, nfdes = 0;
 	struct row_vec rv = { 0 };
-	struct cfi_src src = { 0 };
+	struct lt_cfi_src src = { 0 };
 	Dwarf_CFI *cfi = NULL;
 	Dwarf *dw = NULL;
 	Elf *elf = NULL;
-	Elf_Scn *scn;
 	GElf_Ehdr eh;
-	__u64 covered;
 	int fd, err;
 
 	*rows = NULL;
@@ -532,30 +298,15 @@ int lt_cfi__build(const char *path, struct lt_cfi_row **rows, size_t *nrows)
 		err = -EOPNOTSUPP;
 		goto cleanup;
 	}
-	err = exec_segments(elf, &segs, &nsegs);
+	err = lt_cfi_fde__exec_segments(elf, &segs, &nsegs);
 	if (err)
 		goto cleanup;
 
-	/* .eh_frame is what the loader maps and what gcc emits by default; .debug_frame only
-	 * matters for code built with -fno-asynchronous-unwind-tables. */
-	scn = find_section(elf, ".eh_frame");
-	if (scn && load_section(elf, scn, true, &src) == 0) {
-		cfi = dwarf_getcfi_elf(elf);
-	} else {
-		scn = find_section(elf, ".debug_frame");
-		if (!scn || load_section(elf, scn, false, &src) != 0) {
-			err = -ENODATA;
-			goto cleanup;
-		}
-		dw = dwarf_begin_elf(elf, DWARF_C_READ, NULL);
-		cfi = dw ? dwarf_getcfi(dw) : NULL;
-	}
-	if (!cfi) {
-		err = -ENODATA;
+	err = lt_cfi_fde__open(elf, &src, &dw, &cfi);
+	if (err)
 		goto cleanup;
-	}
 
-	err = collect_fdes(&src, segs, nsegs, &fdes, &nfdes);
+	err = lt_cfi_fde__collect(&src, segs, nsegs, &fdes, &nfdes);
 	if (err)
 		goto cleanup;
 	if (!nfdes) {
@@ -563,23 +314,7 @@ int lt_cfi__build(const char *path, struct lt_cfi_row **rows, size_t *nrows)
 		goto cleanup;
 	}
 
-	covered = segs[0].lo;
-	for (size_t i = 0; i < nfdes; i++) {
-		__u64 lo = fdes[i].lo > covered ? fdes[i].lo : covered;
-
-		if (lo >= fdes[i].hi)
-			continue; /* overlaps an earlier FDE: the first one wins */
-		if (lo > covered || rv.n == 0) {
-			err = row_vec__push(&rv, covered, &rule_none);
-			if (err)
-				goto cleanup;
-		}
-		err = push_fde_rows(&rv, cfi, lo, fdes[i].hi);
-		if (err)
-			goto cleanup;
-		covered = fdes[i].hi;
-	}
-	err = row_vec__push(&rv, covered, &rule_none);
+	err = cover_text(&rv, cfi, segs[0].lo, fdes, nfdes);
 	if (err)
 		goto cleanup;
 	if (rv.n > LT_CFI_MAX_ROWS) {

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "gc_trend.h"
 
 /* What the fit needs of a mark-compact, kept for every one of them. */
@@ -140,15 +141,8 @@ int lt_gc_log__add(struct lt_gc_log *l, const struct lt_gc_collection *c)
 	if (!l || !c)
 		return -EINVAL;
 	if (c->kind == LT_GC_MARK_COMPACT && c->has_after) {
-		if (l->npoints == l->cap) {
-			size_t cap = l->cap ? l->cap * 2 : 64;
-			struct lt_gc_point *v = realloc(l->points, cap * sizeof(*v));
-
-			if (!v)
-				return -ENOMEM;
-			l->points = v;
-			l->cap = cap;
-		}
+		if (LT_ENSURE(&l->points, &l->cap, l->npoints + 1))
+			return -ENOMEM;
 		l->points[l->npoints++] = (struct lt_gc_point){ c->t_s, (double)c->live_after,
 								(double)c->rss, c->tid };
 	}

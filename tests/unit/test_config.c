@@ -412,6 +412,55 @@ static void test_reusable(void **state)
 	assert_true(cfg.trace_heap && cfg.trace_mmap && cfg.trace_fd && cfg.trace_sock);
 }
 
+/* The option table says whether an option takes a value: each one that does refuses to go
+ * without, each flag refuses one, and the same value lands in the same field long or short. */
+static void test_table_arguments(void **state)
+{
+	static const char *const valued[] = {
+		"--pid", "--duration", "--format", "--output", "--min-age", "--top", "--trace",
+		"--max-allocs", "--max-stacks", "--sample",
+	};
+	static const char *const flags[] = {
+		"--probe-floor", "--classic-probes", "--no-js-names", "--verbose", "--help",
+		"--version",
+	};
+	char word[64];
+	struct lt_config cfg;
+	size_t i;
+
+	for (i = 0; i < sizeof(valued) / sizeof(valued[0]); i++) {
+		assert_rejected(parse(&cfg, "-p", "1", valued[i], NULL));
+		assert_non_null(strstr(captured_err, "needs an argument"));
+		assert_non_null(strstr(captured_err, valued[i]));
+	}
+	for (i = 0; i < sizeof(flags) / sizeof(flags[0]); i++) {
+		snprintf(word, sizeof(word), "%s=1", flags[i]);
+		assert_rejected(parse(&cfg, "-p", "1", word, NULL));
+		assert_non_null(strstr(captured_err, "takes no value"));
+		assert_non_null(strstr(captured_err, flags[i]));
+	}
+	assert_int_equal(parse(&cfg, "-p", "7", "-n", "3", "-d", "1.5", "-vvv", "--probe-floor",
+			       "--classic-probes", "--no-js-names", "--sample", "2K", "--max-allocs",
+			       "9", "--max-stacks", "8", "-o", "x", "--min-age", "0.25", NULL), 0);
+	assert_int_equal(cfg.pid, 7);
+	assert_int_equal(cfg.top_n, 3);
+	assert_true(cfg.duration_s == 1.5);
+	assert_int_equal(cfg.verbose, 3);
+	assert_true(cfg.probe_floor && cfg.classic_probes && cfg.no_js_names);
+	assert_int_equal(cfg.sample_bytes, 2048);
+	assert_int_equal(cfg.max_allocs, 9);
+	assert_int_equal(cfg.max_stacks, 8);
+	assert_string_equal(cfg.output, "x");
+	assert_true(cfg.min_age_s == 0.25);
+	/* limits are inclusive and the type's own: UINT32_MAX fits a __u32 field, one more not */
+	assert_int_equal(parse(&cfg, "-p", "1", "--max-stacks", "4294967295", NULL), 0);
+	assert_int_equal(cfg.max_stacks, 4294967295u);
+	assert_rejected(parse(&cfg, "-p", "1", "--max-stacks", "4294967296", NULL));
+	assert_int_equal(parse(&cfg, "-p", "1", "--sample", "4G", NULL), 0);
+	assert_int_equal(cfg.sample_bytes, 4ull << 30);
+	assert_rejected(parse(&cfg, "-p", "1", "--sample", "4097M", NULL));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -429,6 +478,7 @@ int main(void)
 		cmocka_unit_test(test_bad_target),
 		cmocka_unit_test(test_bad_positionals),
 		cmocka_unit_test(test_reusable),
+		cmocka_unit_test(test_table_arguments),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

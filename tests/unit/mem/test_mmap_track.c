@@ -11,6 +11,7 @@
 
 #include "mmap_track.h"
 #include "report.h"
+#include "stackagg.h"
 
 #define P 4096ULL
 #define A 0x7f0000000000ULL

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 #include "output.h"
 #include "fixtures/report.h"
+#include "stackagg.h"
 
 static struct lt_sym frames_a[] = {
 	{ .addr = 0x40115a, .symbol = "leak_small", .sym_off = 0x1a,

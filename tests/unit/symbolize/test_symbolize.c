@@ -20,7 +20,40 @@
 
 #include <cmocka.h>
 
+#include "modules.h"
+#include "procmaps.h"
+#include "report.h"
 #include "symbolize.h"
+
+/* A symbolizer over pid's modules as the session reads them; it keeps copies of them. */
+static struct lt_symbolizer *symbolizer_of(int pid)
+{
+	struct lt_modules mods = {};
+	struct lt_maps maps = {};
+	struct lt_symbolizer *s;
+
+	assert_int_equal(lt_procmaps__read(pid, &maps), 0);
+	assert_int_equal(lt_modules__from_maps(pid, &maps, &mods), 0);
+	s = lt_symbolizer__new(pid, &mods);
+	lt_modules__free(&mods);
+	lt_procmaps__free(&maps);
+	return s;
+}
+
+/* Hands pid's modules read now to lt_symbolizer__refresh. */
+static int refresh_from(struct lt_symbolizer *s, int pid)
+{
+	struct lt_modules mods = {};
+	struct lt_maps maps = {};
+	int err;
+
+	assert_int_equal(lt_procmaps__read(pid, &maps), 0);
+	assert_int_equal(lt_modules__from_maps(pid, &maps, &mods), 0);
+	err = lt_symbolizer__refresh(s, &mods);
+	lt_modules__free(&mods);
+	lt_procmaps__free(&maps);
+	return err;
+}
 
 #define noinline __attribute__((noinline))
 
@@ -132,7 +165,7 @@ static void test_own_functions(void **state)
 
 	target_fn(1);
 	ra = caller_fn();
-	s = lt_symbolizer__new(getpid());
+	s = symbolizer_of(getpid());
 	assert_non_null(s);
 
 	assert_int_equal(lt_symbolizer__resolve(s, (uintptr_t)target_fn, false, &sym), 0);
@@ -163,7 +196,7 @@ static void test_libc_and_cxx(void **state)
 	throw_addr = dlsym(cxx, "_ZSt17__throw_bad_allocv");
 	assert_non_null(malloc_addr);
 	assert_non_null(throw_addr);
-	s = lt_symbolizer__new(getpid());
+	s = symbolizer_of(getpid());
 	assert_non_null(s);
 
 	assert_int_equal(lt_symbolizer__resolve(s, (uintptr_t)malloc_addr + 4, false, &sym), 0);
@@ -202,7 +235,7 @@ static void test_outside_modules(void **state)
 	anon = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS,
 		    -1, 0);
 	assert_ptr_not_equal(anon, MAP_FAILED);
-	s = lt_symbolizer__new(getpid());
+	s = symbolizer_of(getpid());
 	assert_non_null(s);
 	memset(&sym, 0xff, sizeof(sym));
 	assert_int_equal(lt_symbolizer__resolve(s, (uintptr_t)anon + 16, true, &sym), 0);
@@ -214,7 +247,13 @@ static void test_outside_modules(void **state)
 	lt_symbolizer__free(s);
 	munmap(anon, 4096);
 
-	assert_null(lt_symbolizer__new(-1));
+	assert_null(lt_symbolizer__new(-1, NULL));
+	/* without modules given, the symbolizer reads the maps itself */
+	s = lt_symbolizer__new(getpid(), NULL);
+	assert_non_null(s);
+	assert_int_equal(lt_symbolizer__resolve(s, (uintptr_t)target_fn, false, &sym), 0);
+	check_target_fn(&sym, (uintptr_t)target_fn);
+	lt_symbolizer__free(s);
 }
 
 /* A module resolved before a refresh keeps resolving, without a duplicate; a library dlopen()ed
@@ -225,7 +264,7 @@ static void test_refresh(void **state)
 	struct lt_symbolizer *s;
 	void *handle, *fn;
 
-	s = lt_symbolizer__new(getpid());
+	s = symbolizer_of(getpid());
 	assert_non_null(s);
 	assert_int_equal(lt_symbolizer__resolve(s, (uintptr_t)target_fn, false, &before), 0);
 	check_target_fn(&before, (uintptr_t)target_fn);
@@ -239,7 +278,7 @@ static void test_refresh(void **state)
 	assert_int_equal(lt_symbolizer__resolve(s, (uintptr_t)fn, false, &lib), 0);
 	assert_null(lib.module);
 
-	assert_int_equal(lt_symbolizer__refresh(s), 0);
+	assert_int_equal(refresh_from(s, getpid()), 0);
 	assert_int_equal(lt_symbolizer__resolve(s, (uintptr_t)target_fn + 1, false, &after), 0);
 	check_target_fn(&after, (uintptr_t)target_fn + 1);
 	assert_ptr_equal(after.module, before.module);
@@ -248,7 +287,8 @@ static void test_refresh(void **state)
 	assert_non_null(strstr(lib.module, "libthread_db.so.1"));
 	assert_non_null(lib.symbol);
 	assert_non_null(strstr(lib.symbol, "td_init"));
-	assert_int_equal(lt_symbolizer__refresh(s), 0);
+	assert_int_equal(refresh_from(s, getpid()), 0);
+	assert_int_equal(lt_symbolizer__refresh(s, NULL), 0);
 	lt_symbolizer__free(s);
 	dlclose(handle);
 }
@@ -268,7 +308,7 @@ static void test_exited_child(void **state)
 		for (;;)
 			pause();
 	}
-	s = lt_symbolizer__new(pid);
+	s = symbolizer_of(pid);
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
 	assert_non_null(s);
@@ -279,7 +319,7 @@ static void test_exited_child(void **state)
 	check_target_fn(&sym, (uintptr_t)target_fn);
 	assert_int_equal(lt_symbolizer__resolve(s, (uintptr_t)ra, true, &sym), 0);
 	check_caller_fn(&sym, (uintptr_t)ra);
-	assert_int_equal(lt_symbolizer__refresh(s), 0);
+	assert_int_equal(lt_symbolizer__refresh(s, NULL), 0);
 	assert_int_equal(lt_symbolizer__resolve(s, (uintptr_t)target_fn + 2, false, &sym), 0);
 	check_target_fn(&sym, (uintptr_t)target_fn + 2);
 	if (have_libc_debug()) {
@@ -291,6 +331,47 @@ static void test_exited_child(void **state)
 	lt_symbolizer__free(s);
 }
 
+/* The report step: the first limit stacks of each section are named, the rest left alone;
+ * a stack already named keeps its frames. */
+static void test_report_sections(void **state)
+{
+	struct lt_report_stack stacks[3] = {}, mstack = {};
+	struct lt_report r = {};
+	struct lt_symbolizer *s;
+	struct lt_sym *kept;
+	size_t i;
+
+	for (i = 0; i < 3; i++) {
+		stacks[i].nframes = 1;
+		stacks[i].ips[0] = (uintptr_t)target_fn + 1;
+	}
+	kept = calloc(1, sizeof(*kept));
+	assert_non_null(kept);
+	stacks[1].frames = kept;
+	mstack.nframes = 1;
+	mstack.ips[0] = (uintptr_t)target_fn + 1;
+	r.heap.stacks = stacks;
+	r.heap.n = 3;
+	r.mmap.stacks = &mstack;
+	r.mmap.n = 1;
+	s = symbolizer_of(getpid());
+	assert_non_null(s);
+	assert_int_equal(lt_symbolizer__report(s, &r, 2), 0);
+	assert_non_null(stacks[0].frames);
+	check_target_fn(&stacks[0].frames[0], (uintptr_t)target_fn + 1);
+	assert_ptr_equal(stacks[1].frames, kept);
+	assert_null(stacks[2].frames);
+	assert_non_null(mstack.frames);
+	check_target_fn(&mstack.frames[0], (uintptr_t)target_fn + 1);
+	/* limit 0: all */
+	assert_int_equal(lt_symbolizer__report(s, &r, 0), 0);
+	assert_non_null(stacks[2].frames);
+	for (i = 0; i < 3; i++)
+		free(stacks[i].frames);
+	free(mstack.frames);
+	lt_symbolizer__free(s);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -298,6 +379,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_libc_and_cxx),
 		cmocka_unit_test(test_outside_modules),
 		cmocka_unit_test(test_refresh),
+		cmocka_unit_test(test_report_sections),
 		cmocka_unit_test(test_exited_child),
 	};
 
