@@ -17,7 +17,6 @@
 #include "loader.h"
 #include "log.h"
 #include "output.h"
-#include "mmap_track.h"
 #include "procmaps.h"
 #include "seen.h"
 #include "side_by_side.h"
@@ -26,11 +25,13 @@
 #include "tracepoints.h"
 #include "fd_family.h"
 #include "heap.h"
+#include "mmap_family.h"
 #include "v8_family.h"
 
 /* The probe families, in the order they start, refresh and report. */
 static const struct lt_family *const lt_families[] = {
 	&lt_heap_family,
+	&lt_mmap_family,
 	&lt_fd_family,
 	&lt_v8_family,
 };
@@ -43,12 +44,6 @@ static const struct lt_tracepoint lt_core_tps[] = {
 	{ "sched", "sched_process_exit", "tp_sched_process_exit" },
 };
 
-static const struct lt_tracepoint lt_mmap_tps[] = {
-	{ "syscalls", "sys_exit_mmap", "tp_sys_exit_mmap" },
-	{ "syscalls", "sys_exit_munmap", "tp_sys_exit_munmap" },
-	{ "syscalls", "sys_exit_mremap", "tp_sys_exit_mremap" },
-};
-
 struct lt_session {
 	const struct lt_config *cfg;     /* &run */
 	struct lt_config run;            /* the user's, less the families the kernel refused */
@@ -57,7 +52,6 @@ struct lt_session {
 	struct lt_symbolizer *sym;
 	struct ring_buffer *rb;
 	struct lt_tracepoints *core_tps;
-	struct lt_mmap_track *mmaps;
 	struct lt_seen seen;             /* modules handed to the families so far */
 	__u64 start_ns;
 	bool exit_event;
@@ -159,18 +153,6 @@ static int lt_session_event(void *ctx, void *data, size_t size)
 			kill(s->target.pid, SIGCONT);
 		return 0;
 	}
-	if (size >= sizeof(*e) && e->type == LT_EV_MMAP) {
-		lt_mmap_track__map(s->mmaps, e->addr, e->len, e->stack_id, e->ts_ns);
-		return 0;
-	}
-	if (size >= sizeof(*e) && e->type == LT_EV_MUNMAP) {
-		lt_mmap_track__unmap(s->mmaps, e->addr, e->len);
-		return 0;
-	}
-	if (size >= sizeof(*e) && e->type == LT_EV_MREMAP) {
-		lt_mmap_track__remap(s->mmaps, e->old_addr, e->old_len, e->addr, e->len);
-		return 0;
-	}
 	lt_for_each_family(s, i, event)
 		if (lt_families[i]->event(s->state[i], data, size))
 			break;
@@ -220,13 +202,11 @@ static int lt_session_start_families(struct lt_session *s)
 	for (size_t i = 0; i < LT_NFAMILIES; i++)
 		if (!lt_bpf__family_loaded(s->bpf, lt_families[i]->load) && lt_families[i]->refused)
 			lt_families[i]->refused(&s->run);
-	s->run.trace_mmap &= lt_bpf__family_loaded(s->bpf, LT_LOAD_MMAP);
 	s->cfg = &s->run;
-	s->mmaps = lt_mmap_track__new();
 	s->rb = ring_buffer__new(bpf_map__fd(s->bpf->skel->maps.events), lt_session_event, s,
 				 NULL);
 	s->core_tps = lt_tracepoints__new(s->bpf);
-	if (!s->rb || !s->core_tps || !s->mmaps) {
+	if (!s->rb || !s->core_tps) {
 		lt_err("out of memory");
 		return -ENOMEM;
 	}
@@ -236,9 +216,6 @@ static int lt_session_start_families(struct lt_session *s)
 	};
 	err = lt_tracepoints__attach(s->core_tps, lt_core_tps,
 				     sizeof(lt_core_tps) / sizeof(lt_core_tps[0]));
-	if (!err && s->cfg->trace_mmap)
-		err = lt_tracepoints__attach(s->core_tps, lt_mmap_tps,
-					     sizeof(lt_mmap_tps) / sizeof(lt_mmap_tps[0]));
 	for (size_t i = 0; i < LT_NFAMILIES && !err; i++)
 		if (lt_families[i]->wanted(s->cfg))
 			err = lt_families[i]->start(&s->env, &s->state[i]);
@@ -265,8 +242,6 @@ static int lt_session_check(struct lt_session *s)
 		w = lt_families[i]->idle ? lt_families[i]->idle(s->state[i]) : NULL;
 		if (!w)
 			tracing = true;
-		if (s->cfg->trace_mmap)
-			tracing = true;
 		else if (*w || !why)
 			why = w, idle_name = lt_families[i]->name;
 	}
@@ -290,9 +265,6 @@ static void lt_session_announce(struct lt_session *s)
 		len += snprintf(line + len, len < sizeof(line) ? sizeof(line) - len : 0, "%s%s",
 				len ? ", " : ": ", part);
 	}
-	if (s->cfg->trace_mmap)
-		len += snprintf(line + len, len < sizeof(line) ? sizeof(line) - len : 0, "%s%s",
-				len ? ", " : ": ", "mmap tracepoints");
 	lt_info("attached to pid %d (%s)%s", s->target.pid, s->target.comm, line);
 	lt_for_each_family(s, i, announce)
 		lt_families[i]->announce(s->state[i]);
@@ -405,7 +377,7 @@ int lt_session__report(struct lt_session *s, FILE *out, bool final)
 	}
 	lt_debug("reading the maps");
 	/* the heap section and the loss counters; each family adds its own section */
-	err = lt_snapshot__take(s->bpf, cfg->trace_mmap ? s->mmaps : NULL, &o, &r);
+	err = lt_snapshot__take(s->bpf, NULL, &o, &r);
 	lt_debug("read %zu heap stacks", r.heap.n);
 	if (err) {
 		lt_err("cannot read the maps: %s", strerror(-err));
@@ -472,7 +444,6 @@ void lt_session__stop(struct lt_session *s)
 	lt_symbolizer__free(s->sym);
 	lt_for_each_family(s, i, free)
 		lt_families[i]->free(s->state[i]);
-	lt_mmap_track__free(s->mmaps);
 	lt_seen__free(&s->seen);
 	lt_target__close(&s->target);
 	free(s);
