@@ -155,6 +155,16 @@ check-kernels: all targets
 	$(Q)LT_KERNELS="$(KERNELS_FULL)" tools/check-kernels.sh
 	$(Q)LT_KERNELS="$(KERNEL_NEWEST)" tools/check-kernels.sh $(NEWEST_TESTS)
 
+# Every C source and header of ours, BPF and tests included (not build/ or generated files).
+FORMAT_SRCS := $(wildcard src/*.[ch] src/*/*.[ch] bpf/*.[ch] include/*.h tests/unit/*.[ch] \
+		 tests/unit/*/*.[ch] tests/targets/*.[ch] tests/targets/*.cc bench/*.c)
+.PHONY: format format-check
+format:
+	$(Q)clang-format -i $(FORMAT_SRCS)
+format-check:
+	$(call msg,FORMAT,check)
+	$(Q)clang-format --dry-run --Werror $(FORMAT_SRCS)
+
 # check builds and tests what is installed; `make deps check` installs first (.ci/run, README).
 check:
 	$(Q)$(MAKE) --no-print-directory all targets $(UNIT_BINS)

@@ -1,62 +1,67 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Ties the pieces of a run together: target, BPF object, probes, unwind tables,
- * mapping tracker and symbolizer, and keeps them current as the target maps new code. */
+/* Ties the pieces of a run together: target, BPF object, unwind tables, symbolizer and
+ * the table of probe families (family.h), kept current as the target maps new code. */
 #include <errno.h>
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <signal.h>
 #include <time.h>
 #include <unistd.h>
-#include <sys/stat.h>
 #include <bpf/libbpf.h>
 
 #include "leaktrace.skel.h"
 #include "session.h"
-#include "attach.h"
-#include "fd_attach.h"
-#include "fd_trace.h"
+#include "family.h"
+#include "cfi_upload.h"
 #include "loader.h"
 #include "log.h"
-#include "mmap_track.h"
 #include "output.h"
 #include "procmaps.h"
+#include "seen.h"
+#include "side_by_side.h"
 #include "snapshot.h"
 #include "symbolize.h"
-#include "elf_symbols.h"
-#include "js_names.h"
-#include "v8_frames.h"
-#include "v8gc.h"
-#include "v8_detect.h"
+#include "tracepoints.h"
+#include "fd_family.h"
+#include "heap.h"
+#include "mmap_family.h"
+#include "v8_family.h"
+
+/* The probe families, in the order they start, refresh and report. */
+static const struct lt_family *const lt_families[] = {
+	&lt_heap_family,
+	&lt_mmap_family,
+	&lt_fd_family,
+	&lt_v8_family,
+};
+
+#define LT_NFAMILIES (sizeof(lt_families) / sizeof(lt_families[0]))
+
+/* exec and new executable mappings matter to every family */
+static const struct lt_tracepoint lt_core_tps[] = {
+	{ "sched", "sched_process_exec", "tp_sched_process_exec" },
+	{ "sched", "sched_process_exit", "tp_sched_process_exit" },
+};
 
 struct lt_session {
 	const struct lt_config *cfg;     /* &run */
 	struct lt_config run;            /* the user's, less the families the kernel refused */
 	struct lt_target target;
 	struct lt_bpf *bpf;
-	struct lt_attach *attach;
 	struct lt_symbolizer *sym;
-	struct lt_mmap_track *mmaps;
 	struct ring_buffer *rb;
-	struct lt_v8gc *v8gc;      /* NULL when gc is not in -t */
+	struct lt_tracepoints *core_tps;
+	struct lt_seen seen;             /* modules handed to the families so far */
 	__u64 start_ns;
 	bool exit_event;
-	struct lt_attach *fd_probes;     /* libc wrappers that create descriptors */
-	struct lt_fd_attach *fd_tps;
-	struct lt_fd_trace *fds;
-	/* JS frame naming: V8's layout once its module is known, and that module */
-	bool v8_seen;
-	struct lt_v8_config v8cfg;
-	struct lt_v8_blob v8blob;
-	__u64 v8_dev, v8_ino;
-	struct lt_js_names *js_names;
+	struct lt_family_env env;
+	void *state[LT_NFAMILIES];       /* NULL: the family does not run */
 };
 
-static bool lt_session_traces_fds(const struct lt_config *cfg)
-{
-	return cfg->trace_fd || cfg->trace_sock;
-}
+#define lt_for_each_family(s, i, op)                                   \
+	for (size_t i = 0; i < LT_NFAMILIES; i++)                      \
+		if ((s)->state[i] && lt_families[i]->op)
 
 static __u64 lt_now_ns(void)
 {
@@ -66,126 +71,62 @@ static __u64 lt_now_ns(void)
 	return (__u64)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
-/* The module that carries V8, with its ELF opened into *elf; NULL when there is none. GC
- * tracing has already looked for it (lt_v8__detect over the modules it had not seen);
- * only without it (-t without gc) is it looked for here. A V8 whose GC entry points are
- * missing still has frames to name. */
-static const struct lt_module *lt_session_find_v8(struct lt_session *s,
-						  const struct lt_modules *mods, struct lt_elf **elf)
-{
-	const struct lt_v8_module *known = lt_v8gc__module(s->v8gc);
-	const struct lt_module *found = NULL;
-	struct lt_v8_module v8 = {};
-	int err = 0;
-
-	if (!known && !s->v8gc) {
-		err = lt_v8__detect(mods, &v8);
-		known = &v8;
-	}
-	if (!known || (err && err != -EOPNOTSUPP))
-		goto cleanup;
-	for (size_t i = 0; i < mods->n && !found; i++)
-		if (mods->v[i].dev == known->dev && mods->v[i].ino == known->ino)
-			found = &mods->v[i]; /* sorted by start: the primary load */
-	if (found) {
-		*elf = lt_elf__open(found->host_path);
-		if (!*elf)
-			found = NULL;
-	}
-cleanup:
-	lt_v8__free(&v8);
-	return found;
-}
-
-/* The walker names JS frames when it knows V8's layout and where V8 code lies; code
- * ranges change as the target maps more, so they are recomputed on each refresh. */
-static void lt_session_v8_frames(struct lt_session *s, const struct lt_maps *maps,
-				 const struct lt_modules *mods)
-{
-	struct lt_v8_range ranges[LT_V8_MAX_RANGES];
-	const struct lt_module *v8 = NULL;
-	const char *missing = NULL;
-	struct lt_elf *e = NULL;
-	size_t n;
-	int err;
-
-	if (s->cfg->no_js_names)
-		return;
-	if (!s->v8_seen) {
-		v8 = lt_session_find_v8(s, mods, &e);
-		if (!v8)
-			return;
-		s->v8_seen = true;
-		s->v8_dev = v8->dev;
-		s->v8_ino = v8->ino;
-		err = lt_v8_frames__read_config(e, &s->v8cfg, &s->v8blob, &missing);
-		lt_elf__close(e);
-		if (err) {
-			lt_info("JS frames of %s stay unnamed: %s%s", v8->path,
-				err == -ENOENT ? "its V8 lacks the debug constant " :
-						 "its V8 object layout is not supported",
-				err == -ENOENT ? missing : "");
-			return;
-		}
-	}
-	if (!s->v8cfg.enabled)
-		return;
-	for (size_t i = 0; i < mods->n && !v8; i++)
-		if (mods->v[i].dev == s->v8_dev && mods->v[i].ino == s->v8_ino)
-			v8 = &mods->v[i]; /* sorted by start: the primary load */
-	n = lt_v8_frames__code_ranges(maps, v8, &s->v8blob, ranges, LT_V8_MAX_RANGES);
-	err = lt_bpf__set_v8_frames(s->bpf, &s->v8cfg, ranges, n);
-	if (err)
-		lt_warn("cannot name JS frames: %s", strerror(-err));
-	else
-		lt_debug("JS frames named in %zu range(s) of V8 code", n);
-}
-
 static void lt_session_new_symbolizer(struct lt_session *s, const struct lt_modules *mods)
 {
 	s->sym = lt_symbolizer__new(s->target.pid, mods);
-	if (s->sym)
-		lt_symbolizer__set_js_names(s->sym, s->js_names);
+	if (!s->sym)
+		return;
+	lt_for_each_family(s, i, symbolizer)
+		lt_families[i]->symbolizer(s->state[i], s->sym);
 }
 
-/* Re-read the target's modules: unwind tables, allocator probes and symbols for code
+/* The modules of mods not handed to the families before (they share mods' strings). */
+static int lt_session_fresh(struct lt_session *s, const struct lt_modules *mods,
+			    struct lt_modules *fresh)
+{
+	fresh->v = calloc(mods->n ? mods->n : 1, sizeof(*fresh->v));
+	if (!fresh->v)
+		return -ENOMEM;
+	for (size_t i = 0; i < mods->n; i++) {
+		int added = lt_seen__add(&s->seen, mods->v[i].dev, mods->v[i].ino);
+
+		if (added < 0)
+			return added;
+		if (added)
+			fresh->v[fresh->n++] = mods->v[i];
+	}
+	return 0;
+}
+
+/* Re-read the target's modules: unwind tables, the families' probes and symbols for code
  * mapped since the last look. */
 static int lt_session_refresh(struct lt_session *s)
 {
 	struct lt_maps maps = {};
-	struct lt_modules mods = {};
-	int err, added = 0;
+	struct lt_modules mods = {}, fresh = {};
+	struct lt_family_modules m = { .maps = &maps, .all = &mods, .fresh = &fresh };
+	int err;
 
 	err = lt_procmaps__read(s->target.pid, &maps);
 	if (err)
 		return err; /* gone already: keep what we have */
 	err = lt_modules__from_maps(s->target.pid, &maps, &mods);
+	if (!err)
+		err = lt_session_fresh(s, &mods, &fresh);
 	if (err)
 		goto cleanup;
-	lt_bpf__add_cfi(s->bpf, &mods);
-	if (s->cfg->trace_heap) {
-		err = lt_attach__modules(s->attach, &mods, &added);
-		if (err)
-			goto cleanup;
-		if (added)
-			lt_debug("allocator probes attached to %d more module(s)", added);
-	}
-	if (s->fd_probes) {
-		err = lt_attach__modules(s->fd_probes, &mods, &added);
+	lt_cfi_upload__modules(s->bpf, &fresh);
+	lt_for_each_family(s, i, refresh) {
+		err = lt_families[i]->refresh(s->state[i], &m);
 		if (err)
 			goto cleanup;
 	}
-	if (s->v8gc) {
-		err = lt_v8gc__refresh(s->v8gc, &mods);
-		if (err)
-			goto cleanup;
-	}
-	lt_session_v8_frames(s, &maps, &mods);
 	if (s->sym)
 		lt_symbolizer__refresh(s->sym, &mods);
 	else
 		lt_session_new_symbolizer(s, &mods);
 cleanup:
+	free(fresh.v);
 	lt_modules__free(&mods);
 	lt_procmaps__free(&maps);
 	return err;
@@ -198,85 +139,135 @@ static int lt_session_event(void *ctx, void *data, size_t size)
 
 	if (size < sizeof(__u32))
 		return 0;
-	/* descriptor events have their own layout */
-	if (size < sizeof(*e) && e->type < LT_EV_FD_OPEN)
-		return 0;
-	switch (e->type) {
-	case LT_EV_MMAP:
-		lt_mmap_track__map(s->mmaps, e->addr, e->len, e->stack_id, e->ts_ns);
-		break;
-	case LT_EV_MUNMAP:
-		lt_mmap_track__unmap(s->mmaps, e->addr, e->len);
-		break;
-	case LT_EV_MREMAP:
-		lt_mmap_track__remap(s->mmaps, e->old_addr, e->old_len, e->addr, e->len);
-		break;
-	case LT_EV_EXEC_MAP:
+	if (e->type == LT_EV_EXEC_MAP || e->type == LT_EV_EXIT) {
+		if (size < sizeof(*e))
+			return 0;
+		if (e->type == LT_EV_EXIT) {
+			s->exit_event = true;
+			return 0;
+		}
 		/* New code: stacks through it need its unwind table as soon as possible.
 		 * A launched target waits, stopped by the BPF program, until we have it. */
 		lt_session_refresh(s);
 		if (s->target.launched)
 			kill(s->target.pid, SIGCONT);
-		break;
-	case LT_EV_EXIT:
-		s->exit_event = true;
-		break;
-	default:
-		if (s->fds)
-			lt_fd_trace__event(s->fds, data, size);
-		break;
+		return 0;
 	}
+	lt_for_each_family(s, i, event)
+		if (lt_families[i]->event(s->state[i], data, size))
+			break;
 	return 0;
 }
 
-/* Launch mode: the child has not exec'd yet, so its modules are unknown. Attach to the
- * allocator it will most likely use (the C library this dynamic loader resolves, which
- * is ours) and to the program itself in case it is linked statically. */
+/* Launch mode: the child has not exec'd yet, so its modules are unknown; the families
+ * attach to ours, which it will most likely map too. */
 static int lt_session_attach_launch(struct lt_session *s)
 {
 	struct lt_maps maps = {};
 	struct lt_modules mods = {};
-	char *path = NULL;
-	struct stat st;
+	bool any = false;
 	int err;
 
+	lt_for_each_family(s, i, launch)
+		any = true;
+	if (!any)
+		return 0;
 	err = lt_procmaps__read(getpid(), &maps);
 	if (err)
 		return err;
 	err = lt_modules__from_maps(getpid(), &maps, &mods);
 	if (err)
 		goto cleanup;
-	for (size_t i = 0; i < mods.n; i++) {
-		if (!strstr(mods.v[i].path, "/libc.so") && !strstr(mods.v[i].path, "/libc-"))
-			continue;
-		if (s->cfg->trace_heap) {
-			err = lt_attach__file(s->attach, mods.v[i].path, mods.v[i].dev,
-					      mods.v[i].ino);
-			if (err)
-				goto cleanup;
-		}
-		if (s->fd_probes) {
-			err = lt_attach__file(s->fd_probes, mods.v[i].path, mods.v[i].dev,
-					      mods.v[i].ino);
-			if (err && err != -ENOENT)
-				goto cleanup;
-			err = 0;
-		}
+	lt_for_each_family(s, i, launch) {
+		err = lt_families[i]->launch(s->state[i], &mods);
+		if (err)
+			goto cleanup;
 	}
-	if (!s->cfg->trace_heap)
-		goto cleanup;
-	/* the executable itself, in case it is linked statically */
-	path = lt_target__resolve_command(s->cfg->argv[0]);
-	if (path && !stat(path, &st)) {
-		err = lt_attach__file(s->attach, path, st.st_dev, st.st_ino);
-		if (err == -ENOENT)
-			err = 0;
-	}
-	free(path);
 cleanup:
 	lt_modules__free(&mods);
 	lt_procmaps__free(&maps);
 	return err;
+}
+
+/* Load the BPF object, keep in s->run only the families whose programs loaded, and start
+ * them in table order. */
+static int lt_session_start_families(struct lt_session *s)
+{
+	int err;
+
+	s->bpf = lt_bpf__load(s->cfg, s->target.pid);
+	if (!s->bpf)
+		return -errno;
+	s->run = *s->cfg;
+	for (size_t i = 0; i < LT_NFAMILIES; i++)
+		if (!lt_bpf__family_loaded(s->bpf, lt_families[i]->load) && lt_families[i]->refused)
+			lt_families[i]->refused(&s->run);
+	s->cfg = &s->run;
+	s->rb = ring_buffer__new(bpf_map__fd(s->bpf->skel->maps.events), lt_session_event, s,
+				 NULL);
+	s->core_tps = lt_tracepoints__new(s->bpf);
+	if (!s->rb || !s->core_tps) {
+		lt_err("out of memory");
+		return -ENOMEM;
+	}
+	s->env = (struct lt_family_env){
+		.cfg = s->cfg, .bpf = s->bpf, .rb = s->rb, .target = &s->target,
+		.start_ns = &s->start_ns,
+	};
+	err = lt_tracepoints__attach(s->core_tps, lt_core_tps,
+				     sizeof(lt_core_tps) / sizeof(lt_core_tps[0]));
+	for (size_t i = 0; i < LT_NFAMILIES && !err; i++)
+		if (lt_families[i]->wanted(s->cfg))
+			err = lt_families[i]->start(&s->env, &s->state[i]);
+	return err;
+}
+
+/* Attached to a running process: every family can run there, and one at least traces. */
+static int lt_session_check(struct lt_session *s)
+{
+	const char *why = NULL, *idle_name = NULL;
+	bool tracing = false;
+	int err;
+
+	lt_for_each_family(s, i, check) {
+		err = lt_families[i]->check(s->state[i]);
+		if (err)
+			return err;
+	}
+	for (size_t i = 0; i < LT_NFAMILIES; i++) {
+		const char *w;
+
+		if (!s->state[i])
+			continue;
+		w = lt_families[i]->idle ? lt_families[i]->idle(s->state[i]) : NULL;
+		if (!w)
+			tracing = true;
+		else if (*w || !why)
+			why = w, idle_name = lt_families[i]->name;
+	}
+	if (tracing)
+		return 0;
+	lt_err("nothing to trace in process %d (%s): -t %s, and %s", s->target.pid,
+	       s->target.comm, idle_name ? idle_name : "", why ? why : "");
+	return -ENOENT;
+}
+
+static void lt_session_announce(struct lt_session *s)
+{
+	char line[512] = "";
+	size_t len = 0;
+
+	lt_for_each_family(s, i, summary) {
+		char part[256];
+
+		if (!lt_families[i]->summary(s->state[i], part, sizeof(part)))
+			continue;
+		len += snprintf(line + len, len < sizeof(line) ? sizeof(line) - len : 0, "%s%s",
+				len ? ", " : ": ", part);
+	}
+	lt_info("attached to pid %d (%s)%s", s->target.pid, s->target.comm, line);
+	lt_for_each_family(s, i, announce)
+		lt_families[i]->announce(s->state[i]);
 }
 
 struct lt_session *lt_session__start(const struct lt_config *cfg)
@@ -299,61 +290,14 @@ struct lt_session *lt_session__start(const struct lt_config *cfg)
 		if (err)
 			goto fail;
 	}
-	s->bpf = lt_bpf__load(cfg, s->target.pid);
-	if (!s->bpf) {
-		err = -errno;
-		goto fail;
-	}
-	s->run = *cfg;
-	s->run.trace_heap &= lt_bpf__family_loaded(s->bpf, LT_LOAD_HEAP);
-	s->run.trace_mmap &= lt_bpf__family_loaded(s->bpf, LT_LOAD_MMAP);
-	s->run.trace_gc &= lt_bpf__family_loaded(s->bpf, LT_LOAD_GC);
-	if (!lt_bpf__family_loaded(s->bpf, LT_LOAD_FD))
-		s->run.trace_fd = s->run.trace_sock = false;
-	cfg = s->cfg = &s->run;
-	s->mmaps = lt_mmap_track__new();
-	s->js_names = lt_js_names__new(bpf_map__fd(s->bpf->skel->maps.js_names));
-	s->attach = lt_attach__new(s->bpf, s->target.pid, cfg->verbose);
-	s->rb = ring_buffer__new(bpf_map__fd(s->bpf->skel->maps.events), lt_session_event, s,
-				 NULL);
-	if (!s->mmaps || !s->attach || !s->rb || !s->js_names) {
-		err = -ENOMEM;
-		lt_err("out of memory");
-		goto fail;
-	}
-	if (cfg->trace_gc) {
-		s->v8gc = lt_v8gc__new(s->bpf, s->rb, s->target.pid, cfg->verbose);
-		if (!s->v8gc) {
-			err = -errno;
-			lt_err("cannot set up GC tracing: %s", strerror(errno));
-			goto fail;
-		}
-	}
-	err = lt_bpf__attach_tracepoints(s->bpf, cfg);
+	err = lt_session_start_families(s);
 	if (err)
 		goto fail;
-	if (lt_session_traces_fds(cfg)) {
-		s->fd_probes = lt_attach__new_family(s->bpf, s->target.pid, cfg->verbose,
-						     LT_PROBES_FD);
-		s->fd_tps = lt_fd_attach__new(s->bpf, cfg);
-		if (!s->fd_probes || !s->fd_tps) {
-			err = s->fd_tps ? -ENOMEM : -errno;
-			goto fail;
-		}
-		/* after the tracepoints: what opens from now on is seen */
-		s->fds = lt_fd_trace__new(cfg, s->target.pid,
-					  bpf_map__fd(s->bpf->skel->maps.fd_socks));
-		if (!s->fds) {
-			err = -errno;
-			goto fail;
-		}
-	}
+	cfg = s->cfg;
 	if (cfg->argv) {
-		if (cfg->trace_heap || s->fd_probes) {
-			err = lt_session_attach_launch(s);
-			if (err)
-				goto fail;
-		}
+		err = lt_session_attach_launch(s);
+		if (err)
+			goto fail;
 		s->start_ns = lt_now_ns();
 		err = lt_target__release(&s->target);
 		if (err) {
@@ -369,38 +313,12 @@ struct lt_session *lt_session__start(const struct lt_config *cfg)
 			       strerror(-err));
 			goto fail;
 		}
-		if (cfg->trace_heap && !lt_attach__nmodules(s->attach)) {
-			lt_err("process %d (%s) has no allocator we can probe: no module defines "
-			       "malloc (stripped static binary?)",
-			       s->target.pid, s->target.comm);
-			err = -ENOENT;
+		err = lt_session_check(s);
+		if (err)
 			goto fail;
-		}
-		if (!cfg->trace_heap && !cfg->trace_mmap && !lt_session_traces_fds(cfg) &&
-		    !lt_v8gc__tracing(s->v8gc)) {
-			lt_err("nothing to trace in process %d (%s): -t gc, and %s", s->target.pid,
-			       s->target.comm, s->v8gc ? lt_v8gc__off_reason(s->v8gc) : "");
-			err = -ENOENT;
-			goto fail;
-		}
 		s->start_ns = lt_now_ns();
 	}
-	if (s->v8gc)
-		lt_v8gc__set_origin(s->v8gc, s->start_ns);
-	if (cfg->trace_heap)
-		lt_info("attached to pid %d (%s): %zu probes in %zu allocator module(s)%s%s",
-			s->target.pid, s->target.comm, lt_attach__nprobes(s->attach),
-			lt_attach__nmodules(s->attach),
-			s->bpf->session ? " (uprobe sessions)" : "",
-			cfg->trace_mmap ? ", mmap tracepoints" : "");
-	else
-		lt_info("attached to pid %d (%s)%s", s->target.pid, s->target.comm,
-			cfg->trace_mmap ? ": mmap tracepoints" : "");
-	if (s->fds)
-		lt_info("descriptors: %zu wrapper probes, %zu tracepoints",
-			lt_attach__nprobes(s->fd_probes), lt_fd_attach__count(s->fd_tps));
-	if (lt_v8gc__tracing(s->v8gc))
-		lt_info("V8 GC probes attached");
+	lt_session_announce(s);
 	return s;
 fail:
 	lt_session__stop(s);
@@ -435,9 +353,6 @@ int lt_session__report(struct lt_session *s, FILE *out, bool final)
 		.need_ages = cfg->format != LT_FMT_FOLDED,
 		.symbolize_top = cfg->format == LT_FMT_TEXT ? cfg->top_n : 0,
 	};
-	struct lt_gc_report gc = {
-		.off_reason = "not selected (-t without gc)",
-	};
 	struct lt_report r = {
 		.pid = s->target.pid,
 		.comm = s->target.comm,
@@ -459,66 +374,43 @@ int lt_session__report(struct lt_session *s, FILE *out, bool final)
 			r.not_loaded[r.n_not_loaded].family = lt_load_family__name(f);
 			r.not_loaded[r.n_not_loaded++].reason = why;
 		}
-		if (why && f == LT_LOAD_GC)
-			gc.off_reason = why;
 	}
 	lt_debug("reading the maps");
-	err = lt_snapshot__take(s->bpf, cfg->trace_mmap ? s->mmaps : NULL, &o, &r);
-	lt_debug("read %zu heap and %zu mmap stacks", r.heap.n, r.mmap.n);
+	/* the heap section and the loss counters; each family adds its own section */
+	err = lt_snapshot__take(s->bpf, NULL, &o, &r);
+	lt_debug("read %zu heap stacks", r.heap.n);
 	if (err) {
 		lt_err("cannot read the maps: %s", strerror(-err));
 		goto cleanup;
 	}
-	if (s->fds) {
-		err = lt_fd_trace__report(s->fds, s->rb, o.now_ns, !r.target_exited, &r);
-		if (err) {
-			lt_err("cannot build the descriptor report: %s", strerror(-err));
+	lt_for_each_family(s, i, report) {
+		err = lt_families[i]->report(s->state[i], &o, &r);
+		if (err)
 			goto cleanup;
-		}
-		lt_snapshot__frames(s->bpf, &r.fds.sec);
 	}
 	if (!s->sym)
 		lt_session_new_symbolizer(s, NULL);
 	if (s->sym)
 		lt_symbolizer__report(s->sym, &r, o.symbolize_top);
-	if (s->v8gc) {
-		err = lt_v8gc__report(s->v8gc, &gc);
-		if (err) {
-			lt_err("cannot summarize garbage collections: %s", strerror(-err));
-			goto cleanup;
-		}
-	}
-	r.gc = &gc;
 	err = lt_output__write(out, &r, cfg);
 	fflush(out);
 cleanup:
-	lt_gc_report__free(&gc);
+	lt_for_each_family(s, i, report_done)
+		lt_families[i]->report_done(s->state[i]);
 	lt_snapshot__release(&r);
 	return err;
 }
 
-static void *lt_stop_alloc_probes(void *arg)
-{
-	lt_attach__free(((struct lt_session *)arg)->attach);
-	return NULL;
-}
+struct lt_stop_job {
+	const struct lt_family *f;
+	void *state;
+};
 
-static void *lt_stop_fd_probes(void *arg)
+static void lt_session_stop_one(void *arg)
 {
-	lt_attach__free(((struct lt_session *)arg)->fd_probes);
-	return NULL;
-}
+	struct lt_stop_job *j = arg;
 
-static void *lt_stop_fd_tracepoints(void *arg)
-{
-	lt_fd_attach__free(((struct lt_session *)arg)->fd_tps);
-	return NULL;
-}
-
-static void *lt_stop_v8gc(void *arg)
-{
-	lt_v8gc__free(((struct lt_session *)arg)->v8gc);
-	return NULL;
+	j->f->stop(j->state);
 }
 
 /* Every family of probes waits, when detached, for the kernel to be done with its
@@ -526,20 +418,16 @@ static void *lt_stop_v8gc(void *arg)
  * side by side, the waits overlap. */
 static void lt_session_detach(struct lt_session *s)
 {
-	static void *(*const stop[])(void *) = {
-		lt_stop_alloc_probes, lt_stop_fd_probes, lt_stop_fd_tracepoints, lt_stop_v8gc,
-	};
-	pthread_t tid[sizeof(stop) / sizeof(stop[0])];
-	bool started[sizeof(stop) / sizeof(stop[0])] = {};
+	struct lt_stop_job stops[LT_NFAMILIES];
+	struct lt_job jobs[LT_NFAMILIES];
+	size_t n = 0;
 
-	for (size_t i = 0; i < sizeof(stop) / sizeof(stop[0]); i++)
-		if (pthread_create(&tid[i], NULL, stop[i], s) == 0)
-			started[i] = true;
-		else
-			stop[i](s);
-	for (size_t i = 0; i < sizeof(stop) / sizeof(stop[0]); i++)
-		if (started[i])
-			pthread_join(tid[i], NULL);
+	lt_for_each_family(s, i, stop) {
+		stops[n] = (struct lt_stop_job){ lt_families[i], s->state[i] };
+		jobs[n] = (struct lt_job){ lt_session_stop_one, &stops[n] };
+		n++;
+	}
+	lt_side_by_side__run(jobs, n);
 }
 
 void lt_session__stop(struct lt_session *s)
@@ -549,13 +437,14 @@ void lt_session__stop(struct lt_session *s)
 	/* probes first, so that nothing runs in the target past this point */
 	lt_session_detach(s);
 	lt_debug("uprobes detached");
+	lt_tracepoints__free(s->core_tps);
 	ring_buffer__free(s->rb);
 	lt_bpf__destroy(s->bpf);
 	lt_debug("bpf destroyed");
 	lt_symbolizer__free(s->sym);
-	lt_js_names__free(s->js_names);
-	lt_mmap_track__free(s->mmaps);
-	lt_fd_trace__free(s->fds);
+	lt_for_each_family(s, i, free)
+		lt_families[i]->free(s->state[i]);
+	lt_seen__free(&s->seen);
 	lt_target__close(&s->target);
 	free(s);
 }

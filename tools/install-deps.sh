@@ -3,7 +3,7 @@
 # --if-missing: do nothing when every package is already installed (used by make).
 set -euo pipefail
 
-PKGS=(make gcc g++ clang llvm pkg-config perl bpftool libbpf-dev libelf-dev libdw-dev zlib1g-dev
+PKGS=(make gcc g++ clang clang-format llvm pkg-config perl bpftool libbpf-dev libelf-dev libdw-dev zlib1g-dev
       libcapstone-dev libcmocka-dev libc6-dbg python3 iproute2 procps
       qemu-system-x86 busybox-static xz-utils)
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Loads the BPF object: the build that matches the kernel, only the families traced,
- * maps sized from the config; fills the stack walker's unwind tables, reads the loss
- * counters. */
+ * maps sized from the config; reads the loss counters. The unwind tables are filled by
+ * unwind/cfi_upload.c, tracepoints attached by tracepoints.c. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,14 +18,7 @@
 #include "loader.h"
 #include "uprobe_multi.h"
 #include "alloc_table.h"
-#include "cfi.h"
-#include "cfi_index.h"
 #include "log.h"
-
-#define LT_CFI_ROWS_CAP (1u << 20)       /* 8 MiB of rows for all modules */
-#define LT_CFI_MODULE_MAX_ROWS (1u << 19) /* a bigger module keeps frame pointers */
-#define LT_CFI_INDEX_CAP (1u << 17)       /* 1 MiB of slices for all modules */
-#define LT_CFI_INDEX_MODULE_MAX (1u << 14) /* libc: 128-byte slices, libstdc++: 256 */
 
 static bool lt_family_wanted(const struct lt_config *cfg, enum lt_load_family f)
 {
@@ -275,167 +268,6 @@ cleanup:
 	lt_bpf__destroy(b);
 	errno = err ? -err : EINVAL;
 	return NULL;
-}
-
-/* Code built with frame pointers has a CFA = rbp + 16 rule in the body of nearly every
- * function, about a third of all rows (node: 34%); code built without has almost none
- * (libc: under 1%). */
-static bool lt_cfi_keeps_frame_pointers(const struct lt_cfi_row *rows, size_t n)
-{
-	size_t rsp = 0, rbp = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		rsp += rows[i].cfa_reg == LT_CFA_RSP;
-		rbp += rows[i].cfa_reg == LT_CFA_RBP;
-	}
-	return rbp * 5 > rsp + rbp;
-}
-
-static bool lt_cfi_known(const struct lt_bpf *b, const struct lt_module *m)
-{
-	for (__u32 i = 0; i < b->nmods; i++)
-		if (b->cfi_dev[i] == m->dev && b->cfi_ino[i] == m->ino)
-			return true;
-	return false;
-}
-
-/* Each module is examined once, whether it gets a table or not. */
-static void lt_cfi_remember(struct lt_bpf *b, const struct lt_module *m)
-{
-	b->cfi_dev[b->nmods] = m->dev;
-	b->cfi_ino[b->nmods] = m->ino;
-	b->nmods++;
-}
-
-static struct lt_cfi_module *lt_cfi_free_slot(struct lt_bpf *b)
-{
-	for (__u32 k = 0; k < LT_MAX_CFI_MODULES; k++)
-		if (!b->mods[k].end)
-			return &b->mods[k];
-	return NULL;
-}
-
-/* The slice index of a module whose rows go to b->rows_used onward: the finest slices
- * that fit in LT_CFI_INDEX_MODULE_MAX, or in what is left. A module that finds no room
- * keeps the search over all its rows. */
-static void lt_cfi_index_module(struct lt_bpf *b, struct lt_cfi_module *slot,
-				const struct lt_cfi_row *rows, size_t n)
-{
-	size_t room = LT_CFI_INDEX_CAP - b->index_used;
-	__u32 shift;
-
-	if (room > LT_CFI_INDEX_MODULE_MAX)
-		room = LT_CFI_INDEX_MODULE_MAX;
-	shift = lt_cfi_index__shift(rows, n, room);
-	slot->idx_first = b->index_used;
-	slot->idx_base = rows[0].pc;
-	slot->idx_shift = shift;
-	slot->idx_count = lt_cfi_index__build(rows, n, shift, b->rows_used,
-					      b->index + b->index_used, room);
-	b->index_used += slot->idx_count;
-	if (slot->idx_count)
-		lt_debug("unwind index: %u slices of %llu bytes", slot->idx_count, 1ull << shift);
-	else
-		lt_debug("no room left for an unwind index: all rows are searched");
-}
-
-/* Widen the walker's span of modules with tables to hold m, before m is published (a
- * walker reading the span half updated still sees at least the old span). */
-static int lt_cfi_widen_span(struct lt_bpf *b, const struct lt_module *m)
-{
-	__u32 zero = 0;
-
-	if (b->span.end && m->start >= b->span.start && m->end <= b->span.end)
-		return 0;
-	if (!b->span.end || m->start < b->span.start)
-		b->span.start = m->start;
-	if (m->end > b->span.end)
-		b->span.end = m->end;
-	if (bpf_map_update_elem(bpf_map__fd(b->skel->maps.cfi_span), &zero, &b->span, BPF_ANY))
-		return -errno;
-	return 0;
-}
-
-int lt_bpf__add_cfi(struct lt_bpf *b, const struct lt_modules *mods)
-{
-	for (size_t i = 0; i < mods->n && b->nmods < LT_MAX_CFI_MODULES; i++) {
-		const struct lt_module *m = &mods->v[i];
-		struct lt_cfi_module *slot;
-		struct lt_cfi_row *rows = NULL;
-		size_t n = 0;
-		int err;
-
-		if (lt_cfi_known(b, m))
-			continue;
-		lt_cfi_remember(b, m);
-		err = lt_cfi__build(m->host_path, &rows, &n);
-		if (err || n == 0 || n > LT_CFI_MODULE_MAX_ROWS || b->rows_used + n > b->rows_cap) {
-			lt_debug("unwind table for %s: %s, frame pointers only", m->path,
-				 err ? strerror(-err) : n ? "too large" : "no CFI");
-			b->cfi_skipped++;
-			goto next;
-		}
-		if (lt_cfi_keeps_frame_pointers(rows, n)) {
-			/* Its frames are walked by frame pointers, which is cheaper per frame
-			 * and just as right for return addresses. */
-			lt_debug("%s keeps frame pointers: no unwind table", m->path);
-			goto next;
-		}
-		slot = lt_cfi_free_slot(b);
-		if (!slot)
-			goto next;
-		memcpy(b->rows + b->rows_used, rows, n * sizeof(*rows));
-		lt_cfi_index_module(b, slot, rows, n);
-		if (lt_cfi_widen_span(b, m)) {
-			lt_debug("unwind table for %s: cannot widen the span", m->path);
-			goto next;
-		}
-		/* Rows and index first, then the module entry that makes the walker use
-		 * them; `end` last, since the walker takes a zero end for an empty slot. */
-		__sync_synchronize();
-		slot->first = b->rows_used;
-		slot->count = n;
-		slot->bias = m->bias;
-		slot->start = m->start;
-		__sync_synchronize();
-		slot->end = m->end;
-		b->rows_used += n;
-		lt_debug("unwind table for %s: %zu rows", m->path, n);
-next:
-		free(rows);
-	}
-	return 0;
-}
-
-int lt_bpf__attach_tracepoints(struct lt_bpf *b, const struct lt_config *cfg)
-{
-	struct leaktrace_bpf *s = b->skel;
-	struct {
-		struct bpf_program *prog;
-		struct bpf_link **link;
-		bool want;
-	} tps[] = {
-		{ s->progs.tp_sys_exit_mmap, &s->links.tp_sys_exit_mmap, cfg->trace_mmap },
-		{ s->progs.tp_sys_exit_munmap, &s->links.tp_sys_exit_munmap, cfg->trace_mmap },
-		{ s->progs.tp_sys_exit_mremap, &s->links.tp_sys_exit_mremap, cfg->trace_mmap },
-		/* exec and new executable mappings matter to every probe family */
-		{ s->progs.tp_sched_process_exec, &s->links.tp_sched_process_exec, true },
-		{ s->progs.tp_sched_process_exit, &s->links.tp_sched_process_exit, true },
-	};
-
-	for (size_t i = 0; i < sizeof(tps) / sizeof(tps[0]); i++) {
-		if (!tps[i].want)
-			continue;
-		*tps[i].link = bpf_program__attach(tps[i].prog);
-		if (!*tps[i].link) {
-			int err = -errno;
-
-			lt_err("cannot attach %s: %s", bpf_program__name(tps[i].prog),
-			       strerror(errno));
-			return err;
-		}
-	}
-	return 0;
 }
 
 int lt_bpf__set_v8_frames(struct lt_bpf *b, const struct lt_v8_config *cfg,

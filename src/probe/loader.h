@@ -11,12 +11,14 @@
 
 struct leaktrace_bpf;
 
+#define LT_CFI_ROWS_CAP (1u << 20)        /* 8 MiB of rows for all modules */
+#define LT_CFI_INDEX_CAP (1u << 17)       /* 1 MiB of slices for all modules */
+
 struct lt_bpf {
 	struct leaktrace_bpf *skel;
 	struct lt_cfi_row *rows;       /* mmap of the cfi_rows map */
 	struct lt_cfi_module *mods;    /* mmap of the cfi_modules map */
-	__u32 rows_cap, rows_used, nmods;
-	__u64 cfi_dev[LT_MAX_CFI_MODULES], cfi_ino[LT_MAX_CFI_MODULES];
+	__u32 rows_cap, rows_used, nmods; /* nmods: modules examined for a table */
 	__u32 cfi_skipped;             /* modules left to frame pointers (table too big) */
 	bool session;                  /* allocator probes go through lt_alloc_session links */
 	bool fd_multi;                 /* descriptor wrapper probes go through uprobe_multi links */
@@ -34,10 +36,6 @@ struct lt_bpf *lt_bpf__load(const struct lt_config *cfg, int pid);
 bool lt_bpf__family_loaded(const struct lt_bpf *b, enum lt_load_family f);
 /* Why a traced family is not loaded; NULL when it is (or was not asked for). */
 const char *lt_bpf__family_off_reason(const struct lt_bpf *b, enum lt_load_family f);
-/* Give the stack walker unwind tables for modules it does not have yet. */
-int lt_bpf__add_cfi(struct lt_bpf *b, const struct lt_modules *mods);
-/* Attach the tracepoint programs (mmap family, exec, exit). */
-int lt_bpf__attach_tracepoints(struct lt_bpf *b, const struct lt_config *cfg);
 /* Let the stack walker name V8 JS frames: object layout and the n ranges of V8 code
  * (replaces the ranges given before). */
 int lt_bpf__set_v8_frames(struct lt_bpf *b, const struct lt_v8_config *cfg,

@@ -123,6 +123,8 @@ static struct js_entry *slot(struct js_entry *v, size_t cap, __u64 tag)
 	return &v[i];
 }
 
+/* A rehash into a table twice the size, not an append: LT_ENSURE (base/array.h) does
+ * not fit open addressing. */
 static int grow(struct lt_js_names *t)
 {
 	size_t cap = t->cap * 2;

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* V8 GC tracing: attaches uprobes to Heap::PerformGarbageCollection (entry and return,
- * every compiler clone) and Heap::SizeOfObjects (return) of the module that carries V8,
- * scoped to the target pid, and logs one collection per ring buffer event with the
- * process RSS read when the event arrives. */
+/* V8 GC tracing: attaches uprobes (through uprobes.c) to Heap::PerformGarbageCollection
+ * (entry and return, every compiler clone) and Heap::SizeOfObjects (return) of the module
+ * that carries V8, scoped to the target pid, and logs one collection per ring buffer event
+ * with the process RSS read when the event arrives. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -14,28 +14,22 @@
 #include "leaktrace.skel.h"
 #include "v8gc.h"
 #include "v8_detect.h"
-#include "attach.h"
-#include "probe_place.h"
+#include "uprobes.h"
 #include "log.h"
 
-/* Every clone of PerformGarbageCollection gets two probes, SizeOfObjects one. */
-#define LT_V8GC_MAX_LINKS (3 * LT_V8_MAX_CLONES)
+/* One row per clone of PerformGarbageCollection and of SizeOfObjects. */
+#define LT_V8GC_MAX_ROWS (2 * LT_V8_MAX_CLONES)
+_Static_assert(LT_V8GC_MAX_ROWS <= LT_UPROBES_MAX_ROWS, "too many V8 clones for one table");
 
 struct lt_v8gc {
 	struct lt_bpf *bpf;
 	int pid;
-	int verbose;
 	long page_size;
-	__u64 origin_ns;
+	const __u64 *origin_ns;
 	struct lt_v8_module v8;
 	bool tracing;
 	char why[sizeof(((struct lt_v8_module *)0)->why)];
-	struct {
-		__u64 dev, ino;
-	} *seen;
-	size_t nseen;
-	struct bpf_link *links[LT_V8GC_MAX_LINKS];
-	size_t nlinks;
+	struct lt_uprobes *probes;
 	struct lt_gc_log *log;
 };
 
@@ -72,7 +66,7 @@ static int lt_v8gc_event(void *ctx, void *data, size_t size)
 
 	if (size < sizeof(*e))
 		return 0;
-	c.t_s = ((double)e->start_ns - (double)g->origin_ns) / 1e9;
+	c.t_s = ((double)e->start_ns - (double)*g->origin_ns) / 1e9;
 	c.pause_ms = e->end_ns > e->start_ns ? (e->end_ns - e->start_ns) / 1e6 : 0;
 	c.kind = e->kind;
 	c.reason = e->reason;
@@ -87,7 +81,8 @@ static int lt_v8gc_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-struct lt_v8gc *lt_v8gc__new(struct lt_bpf *b, struct ring_buffer *rb, int pid, int verbose)
+struct lt_v8gc *lt_v8gc__new(struct lt_bpf *b, struct ring_buffer *rb, int pid,
+			     const __u64 *origin_ns)
 {
 	struct lt_v8gc *g = calloc(1, sizeof(*g));
 	int err;
@@ -96,7 +91,7 @@ struct lt_v8gc *lt_v8gc__new(struct lt_bpf *b, struct ring_buffer *rb, int pid, 
 		return NULL;
 	g->bpf = b;
 	g->pid = pid;
-	g->verbose = verbose;
+	g->origin_ns = origin_ns;
 	g->page_size = sysconf(_SC_PAGESIZE);
 	snprintf(g->why, sizeof(g->why), "no V8 symbols in this process");
 	g->log = lt_gc_log__new(LT_V8GC_LIST_MAX);
@@ -114,123 +109,68 @@ fail:
 	return NULL;
 }
 
-static int lt_v8gc_attach(struct lt_v8gc *g, struct bpf_program *prog, const char *sym,
-			  const char *what, bool retprobe)
-{
-	LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = retprobe);
-	const char *base = strrchr(g->v8.path, '/') ? strrchr(g->v8.path, '/') + 1 : g->v8.path;
-	struct lt_probe_site site;
-	struct bpf_link *l;
-	int err;
-
-	/* a uretprobe must sit on the first instruction, and the entry probe reads the
-	 * arguments as the call left them: both go on the entry */
-	err = lt_probe_place__find(g->v8.host_path, sym, LT_PLACE_ENTRY, &site);
-	if (err)
-		return err;
-	if (g->nlinks == LT_V8GC_MAX_LINKS)
-		return -E2BIG;
-	l = bpf_program__attach_uprobe_opts(prog, g->pid, g->v8.host_path, site.file_offset,
-					    &opts);
-	if (!l)
-		return -errno;
-	g->links[g->nlinks++] = l;
-	/* GCs are a few a second: a single-stepped probe costs nothing that matters here,
-	 * but say where each one landed, as for the allocator probes */
-	if (g->verbose)
-		fprintf(stderr, "leaktrace: probe %s%s %s+0x%llx %-24s %s\n", what,
-			retprobe ? " (return)" : "", base, (unsigned long long)site.vaddr,
-			site.insn, site.emulated ? "emulated" : "single-stepped");
-	return 0;
-}
-
-/* Return probes first: a return seen without its entry is ignored, while an entry
- * without its return would be counted as a missed return. */
+/* Return probes first (uprobes.c): a return seen without its entry is ignored, while an
+ * entry without its return would be counted as a missed return. A uretprobe must sit on
+ * the first instruction, and the entry probe reads the arguments as the call left them:
+ * both go on the entry. GCs are a few a second: a single-stepped probe costs nothing that
+ * matters here. */
 static int lt_v8gc_attach_all(struct lt_v8gc *g)
 {
-	struct leaktrace_bpf *s = g->bpf->skel;
 	const struct lt_v8_func *pgc = &g->v8.perform_gc, *soo = &g->v8.size_of_objects;
-	int err = 0;
+	struct lt_uprobe rows[LT_V8GC_MAX_ROWS];
+	struct lt_uprobes_opts o = {
+		.rows = rows,
+		.link = LT_UPROBE_CLASSIC,
+		.what = "V8 GC",
+		.all_rows = true,
+	};
 
-	for (size_t i = 0; i < soo->n && !err; i++)
-		err = lt_v8gc_attach(g, s->progs.uretprobe_v8_size_of_objects, soo->names[i],
-				     soo->what, true);
-	for (size_t i = 0; i < pgc->n && !err; i++)
-		err = lt_v8gc_attach(g, s->progs.uretprobe_v8_perform_gc, pgc->names[i],
-				     pgc->what, true);
-	for (size_t i = 0; i < pgc->n && !err; i++)
-		err = lt_v8gc_attach(g, s->progs.uprobe_v8_perform_gc, pgc->names[i], pgc->what,
-				     false);
-	return err;
+	for (size_t i = 0; i < soo->n && o.n < LT_V8GC_MAX_ROWS; i++)
+		rows[o.n++] = (struct lt_uprobe){ .symbol = soo->names[i],
+						  .ret_prog = "uretprobe_v8_size_of_objects",
+						  .place = LT_PLACE_ENTRY, .label = soo->what };
+	for (size_t i = 0; i < pgc->n && o.n < LT_V8GC_MAX_ROWS; i++)
+		rows[o.n++] = (struct lt_uprobe){ .symbol = pgc->names[i],
+						  .entry_prog = "uprobe_v8_perform_gc",
+						  .ret_prog = "uretprobe_v8_perform_gc",
+						  .place = LT_PLACE_ENTRY, .label = pgc->what };
+	g->probes = lt_uprobes__new(g->bpf, g->pid, &o);
+	if (!g->probes)
+		return -errno;
+	return lt_uprobes__file(g->probes, g->v8.host_path, g->v8.dev, g->v8.ino);
 }
 
-static bool lt_v8gc_seen(const struct lt_v8gc *g, const struct lt_module *m)
+int lt_v8gc__refresh(struct lt_v8gc *g, const struct lt_modules *fresh)
 {
-	for (size_t i = 0; i < g->nseen; i++)
-		if (g->seen[i].dev == m->dev && g->seen[i].ino == m->ino)
-			return true;
-	return false;
-}
+	int err;
 
-int lt_v8gc__refresh(struct lt_v8gc *g, const struct lt_modules *mods)
-{
-	struct lt_modules fresh = {};
-	void *v;
-	int err = 0;
-
-	if (g->tracing)
-		return 0;
 	/* only modules not examined before: reading a large binary's symbols takes time */
-	fresh.v = calloc(mods->n ? mods->n : 1, sizeof(*fresh.v));
-	v = realloc(g->seen, (g->nseen + mods->n + 1) * sizeof(*g->seen));
-	if (!fresh.v || !v) {
-		free(fresh.v);
-		return -ENOMEM;
-	}
-	g->seen = v;
-	for (size_t i = 0; i < mods->n; i++) {
-		if (lt_v8gc_seen(g, &mods->v[i]))
-			continue;
-		fresh.v[fresh.n++] = mods->v[i];
-		g->seen[g->nseen].dev = mods->v[i].dev;
-		g->seen[g->nseen++].ino = mods->v[i].ino;
-	}
-	if (!fresh.n)
-		goto cleanup;
+	if (g->tracing || !fresh->n)
+		return 0;
 	lt_v8__free(&g->v8);
-	err = lt_v8__detect(&fresh, &g->v8);
-	if (err == -ENOENT) {
-		err = 0; /* perhaps in a library loaded later */
-		goto cleanup;
-	}
+	err = lt_v8__detect(fresh, &g->v8);
+	if (err == -ENOENT)
+		return 0; /* perhaps in a library loaded later */
 	memcpy(g->why, g->v8.why, sizeof(g->why));
 	if (err == -EOPNOTSUPP) {
 		lt_info("V8 garbage collections not traced: %s", g->why);
-		err = 0;
-		goto cleanup;
+		return 0;
 	}
 	if (err)
-		goto cleanup;
+		return err;
 	err = lt_v8gc_attach_all(g);
 	if (err) {
 		snprintf(g->why, sizeof(g->why), "attaching to V8 in %s failed: %s", g->v8.path,
 			 strerror(-err));
 		lt_err("%s", g->why);
-		lt_attach__destroy_links(g->links, g->nlinks);
-		g->nlinks = 0;
-		goto cleanup;
+		lt_uprobes__free(g->probes);
+		g->probes = NULL;
+		return err;
 	}
 	g->tracing = true;
 	lt_debug("V8 %s in %s: %zu GC probes", g->v8.version[0] ? g->v8.version : "(version?)",
-		 g->v8.path, g->nlinks);
-cleanup:
-	free(fresh.v);
-	return err;
-}
-
-void lt_v8gc__set_origin(struct lt_v8gc *g, __u64 origin_ns)
-{
-	g->origin_ns = origin_ns;
+		 g->v8.path, lt_uprobes__nprobes(g->probes));
+	return 0;
 }
 
 bool lt_v8gc__tracing(const struct lt_v8gc *g)
@@ -259,13 +199,18 @@ int lt_v8gc__report(struct lt_v8gc *g, struct lt_gc_report *out)
 	return lt_gc_log__summarize(g->log, (__u32)g->pid, out);
 }
 
+void lt_v8gc__detach(struct lt_v8gc *g)
+{
+	if (g)
+		lt_uprobes__detach(g->probes);
+}
+
 void lt_v8gc__free(struct lt_v8gc *g)
 {
 	if (!g)
 		return;
-	lt_attach__destroy_links(g->links, g->nlinks);
+	lt_uprobes__free(g->probes);
 	lt_gc_log__free(g->log);
 	lt_v8__free(&g->v8);
-	free(g->seen);
 	free(g);
 }

@@ -17,14 +17,15 @@ struct ring_buffer;
 /* Collections listed in a report (the newest ones); older ones still count in the totals. */
 #define LT_V8GC_LIST_MAX 4096
 
-/* Events arrive through rb (the session's ring buffer manager, polled by the run loop). */
-struct lt_v8gc *lt_v8gc__new(struct lt_bpf *b, struct ring_buffer *rb, int pid, int verbose);
-/* Look for V8 in modules not examined yet and attach the GC probes when found. 0 also
- * when V8 is absent or unusable (see lt_v8gc__off_reason); a negative errno when
+/* Events arrive through rb (the session's ring buffer manager, polled by the run loop).
+ * Collection times are given relative to *origin_ns (CLOCK_MONOTONIC), read when each
+ * event arrives. */
+struct lt_v8gc *lt_v8gc__new(struct lt_bpf *b, struct ring_buffer *rb, int pid,
+			     const __u64 *origin_ns);
+/* Look for V8 in fresh (modules not examined before) and attach the GC probes when found.
+ * 0 also when V8 is absent or unusable (see lt_v8gc__off_reason); a negative errno when
  * attaching failed. */
-int lt_v8gc__refresh(struct lt_v8gc *g, const struct lt_modules *mods);
-/* Collection times are given relative to origin_ns (CLOCK_MONOTONIC). */
-void lt_v8gc__set_origin(struct lt_v8gc *g, __u64 origin_ns);
+int lt_v8gc__refresh(struct lt_v8gc *g, const struct lt_modules *fresh);
 bool lt_v8gc__tracing(const struct lt_v8gc *g);
 /* The V8 module found so far (GC entry points missing or not), NULL if none yet. */
 const struct lt_v8_module *lt_v8gc__module(const struct lt_v8gc *g);
@@ -33,6 +34,8 @@ const char *lt_v8gc__off_reason(const struct lt_v8gc *g);
 /* The summary for a report; valid until the next call or free. Free with
  * lt_gc_report__free. */
 int lt_v8gc__report(struct lt_v8gc *g, struct lt_gc_report *out);
+/* Detach the probes (also done by free). */
+void lt_v8gc__detach(struct lt_v8gc *g);
 /* Detach the probes and free. */
 void lt_v8gc__free(struct lt_v8gc *g);
 
