@@ -375,14 +375,12 @@ int lt_session__report(struct lt_session *s, FILE *out, bool final)
 			r.not_loaded[r.n_not_loaded++].reason = why;
 		}
 	}
-	lt_debug("reading the maps");
-	/* the heap section and the loss counters; each family adds its own section */
-	err = lt_snapshot__take(s->bpf, NULL, &o, &r);
-	lt_debug("read %zu heap stacks", r.heap.n);
+	err = lt_bpf__read_losses(s->bpf, r.lost);
 	if (err) {
-		lt_err("cannot read the maps: %s", strerror(-err));
+		lt_err("cannot read the loss counters: %s", strerror(-err));
 		goto cleanup;
 	}
+	/* each family adds its own section */
 	lt_for_each_family(s, i, report) {
 		err = lt_families[i]->report(s->state[i], &o, &r);
 		if (err)

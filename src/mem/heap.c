@@ -12,6 +12,7 @@
 #include "leaktrace.skel.h"
 #include "heap.h"
 #include "uprobes.h"
+#include "snapshot.h"
 #include "log.h"
 
 static const struct lt_uprobe lt_alloc_probes[] = {
@@ -127,6 +128,21 @@ static size_t lt_heap_summary(void *state, char *buf, size_t size)
 			h->env->bpf->session ? " (uprobe sessions)" : "");
 }
 
+/* Outstanding blocks per stack, from the kernel's block table. */
+static int lt_heap_report(void *state, const struct lt_snapshot_opts *o, struct lt_report *r)
+{
+	struct lt_heap *h = state;
+	int err;
+
+	lt_debug("reading the block table");
+	err = lt_snapshot__heap(h->env->bpf, o, &r->heap);
+	if (err)
+		lt_err("cannot read the block table: %s", strerror(-err));
+	else
+		lt_debug("read %zu heap stacks", r->heap.n);
+	return err;
+}
+
 static void lt_heap_stop(void *state)
 {
 	lt_uprobes__detach(((struct lt_heap *)state)->probes);
@@ -150,6 +166,7 @@ const struct lt_family lt_heap_family = {
 	.refresh = lt_heap_refresh,
 	.check = lt_heap_check,
 	.summary = lt_heap_summary,
+	.report = lt_heap_report,
 	.stop = lt_heap_stop,
 	.free = lt_heap_free,
 };

@@ -158,29 +158,15 @@ void lt_snapshot__frames(struct lt_bpf *b, struct lt_report_section *sec)
 	}
 }
 
-int lt_snapshot__take(struct lt_bpf *b, const struct lt_mmap_track *mmaps,
-		      const struct lt_snapshot_opts *o, struct lt_report *r)
+int lt_snapshot__heap(struct lt_bpf *b, const struct lt_snapshot_opts *o,
+		      struct lt_report_section *out)
 {
-	struct lt_agg *agg = NULL;
-	int err;
+	int err = lt_snapshot_heap(b, o, out);
 
-	err = lt_snapshot_heap(b, o, &r->heap);
 	if (err)
 		return err;
-	lt_snapshot__frames(b, &r->heap);
-	if (mmaps) {
-		agg = lt_agg__new();
-		if (!agg)
-			return -ENOMEM;
-		err = lt_mmap_track__aggregate(mmaps, agg, o->now_ns, o->min_age_ns);
-		if (!err)
-			err = lt_agg__finish(agg, o->now_ns, &r->mmap);
-		lt_agg__free(agg);
-		if (err)
-			return err;
-		lt_snapshot__frames(b, &r->mmap);
-	}
-	return lt_bpf__read_losses(b, r->lost);
+	lt_snapshot__frames(b, out);
+	return 0;
 }
 
 void lt_snapshot__release(struct lt_report *r)

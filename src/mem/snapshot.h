@@ -18,9 +18,9 @@ struct lt_snapshot_opts {
 	size_t symbolize_top;  /* symbolize the first N stacks of each section; 0 = all */
 };
 
-/* Fill r->heap, r->mmap and r->lost. */
-int lt_snapshot__take(struct lt_bpf *b, const struct lt_mmap_track *mmaps,
-		      const struct lt_snapshot_opts *o, struct lt_report *r);
+/* The heap section: outstanding blocks per stack, with their frames. */
+int lt_snapshot__heap(struct lt_bpf *b, const struct lt_snapshot_opts *o,
+		      struct lt_report_section *out);
 /* Copy each stack's frames out of the `stacks` map. */
 void lt_snapshot__frames(struct lt_bpf *b, struct lt_report_section *sec);
 void lt_snapshot__release(struct lt_report *r);

@@ -98,6 +98,22 @@ static int find_exact(struct lt_elf *e, const char *name, struct lt_elf_sym *out
 	return x.found ? 0 : -ENOENT;
 }
 
+/* Builtins embedded in the binary (V8 7.3 and later): its code and a u32 size. */
+static void read_embedded_blob(struct lt_elf *e, struct lt_v8_blob *blob)
+{
+	struct lt_elf_sym sym;
+	__u32 size32;
+
+	if (find_exact(e, "v8_Default_embedded_blob_code_", &sym))
+		return;
+	blob->vaddr = sym.vaddr;
+	if (!find_exact(e, "v8_Default_embedded_blob_code_size_", &sym) &&
+	    !lt_elf__read(e, sym.vaddr, &size32, sizeof(size32)))
+		blob->size = size32;
+}
+
+/* Long on purpose: one table of the constants read and, below it, where each one goes;
+ * split in two, a constant and its use would sit in different functions. */
 int lt_v8_frames__read_config(struct lt_elf *e, struct lt_v8_config *cfg,
 			      struct lt_v8_blob *blob, const char **missing)
 {
@@ -131,8 +147,6 @@ int lt_v8_frames__read_config(struct lt_elf *e, struct lt_v8_config *cfg,
 		{ "v8dbg_TaggedSize", &tagged },
 	};
 	struct collect c = { e, w, sizeof(w) / sizeof(w[0]) };
-	struct lt_elf_sym sym;
-	__u32 size32;
 
 	*missing = NULL;
 	seq_tag = 0;
@@ -177,14 +191,7 @@ int lt_v8_frames__read_config(struct lt_elf *e, struct lt_v8_config *cfg,
 	cfg->si_bit_saved_class = LT_SI_BIT_SAVED_CLASS;
 	cfg->si_shift_fn_var = LT_SI_SHIFT_FN_VAR;
 	cfg->si_bit_inferred = LT_SI_BIT_INFERRED;
-
-	/* Builtins embedded in the binary (V8 7.3 and later): its code and a u32 size. */
-	if (!find_exact(e, "v8_Default_embedded_blob_code_", &sym)) {
-		blob->vaddr = sym.vaddr;
-		if (!find_exact(e, "v8_Default_embedded_blob_code_size_", &sym) &&
-		    !lt_elf__read(e, sym.vaddr, &size32, sizeof(size32)))
-			blob->size = size32;
-	}
+	read_embedded_blob(e, blob);
 	return 0;
 }
 

@@ -5,7 +5,6 @@
 #include <fcntl.h>
 #include <gelf.h>
 #include <libelf.h>
-#include <link.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,31 +15,11 @@
 #include <capstone/capstone.h>
 #include <cmocka.h>
 
+#include "fixtures/libc.h"
+
 #include "probe_place.h"
 
-#define LIBC_FALLBACK "/lib/x86_64-linux-gnu/libc.so.6"
 #define SELF "/proc/self/exe"
-
-static int find_libc(struct dl_phdr_info *info, size_t size, void *arg)
-{
-	char *path = arg;
-
-	if (info->dlpi_name && strstr(info->dlpi_name, "/libc.so.6")) {
-		snprintf(path, 4096, "%s", info->dlpi_name);
-		return 1;
-	}
-	return 0;
-}
-
-/* The libc this test runs with (dl_iterate_phdr), Debian's path when it is not found. */
-static const char *libc(void)
-{
-	static char path[4096];
-
-	if (!path[0] && !dl_iterate_phdr(find_libc, path))
-		snprintf(path, sizeof(path), "%s", LIBC_FALLBACK);
-	return path;
-}
 
 /* Prologues with known shapes. .size matters: without it only the entry is eligible. */
 __asm__(".text\n"
@@ -178,13 +157,13 @@ static void test_libc_free_arg0(void **state)
 	struct decoded d;
 	size_t i;
 
-	find_ok(libc(), "free", LT_PLACE_ARG0_NONNULL, &s);
+	find_ok(fixture_libc(), "free", LT_PLACE_ARG0_NONNULL, &s);
 	assert_true(s.vaddr > s.sym_vaddr);
 	assert_true(s.emulated);
 	assert_int_equal(s.sp_adjust, 0);
 	assert_string_equal(s.insn, "pushq %rbp");
 
-	decode_prefix(libc(), &s, &d);
+	decode_prefix(fixture_libc(), &s, &d);
 	for (i = 0; i < d.n && d.insn[i].address < s.vaddr; i++) {
 		unsigned id = d.insn[i].id;
 
@@ -199,7 +178,7 @@ static void test_libc_free_arg0(void **state)
 	decoded_free(&d);
 
 	/* the entry itself is the single-stepped test */
-	find_ok(libc(), "free", LT_PLACE_ENTRY, &s);
+	find_ok(fixture_libc(), "free", LT_PLACE_ENTRY, &s);
 	assert_int_equal(s.vaddr, s.sym_vaddr);
 	assert_false(s.emulated);
 }
@@ -209,11 +188,11 @@ static void test_libc_malloc_entry(void **state)
 	struct lt_probe_site s;
 	__u8 b[2];
 
-	find_ok(libc(), "malloc", LT_PLACE_ENTRY, &s);
+	find_ok(fixture_libc(), "malloc", LT_PLACE_ENTRY, &s);
 	assert_int_equal(s.vaddr, s.sym_vaddr);
 	assert_int_equal(s.sp_adjust, 0);
 	assert_true(s.emulated);
-	read_at(libc(), s.file_offset, b, sizeof(b));
+	read_at(fixture_libc(), s.file_offset, b, sizeof(b));
 	assert_int_equal(b[0], 0x41); /* push %r12 */
 	assert_int_equal(b[1], 0x54);
 	assert_string_equal(s.insn, "pushq %r12");
@@ -224,10 +203,10 @@ static void test_libc_posix_memalign_entry(void **state)
 	struct lt_probe_site s;
 	__u8 b[2];
 
-	find_ok(libc(), "posix_memalign", LT_PLACE_ENTRY, &s);
+	find_ok(fixture_libc(), "posix_memalign", LT_PLACE_ENTRY, &s);
 	assert_int_equal(s.vaddr, s.sym_vaddr);
 	assert_false(s.emulated);
-	read_at(libc(), s.file_offset, b, sizeof(b));
+	read_at(fixture_libc(), s.file_offset, b, sizeof(b));
 	assert_int_equal(b[0], 0x80); /* cmpb $0,disp(%rip) */
 	assert_int_equal(b[1], 0x3d);
 }
@@ -236,13 +215,13 @@ static void test_missing(void **state)
 {
 	struct lt_probe_site s;
 
-	assert_int_equal(lt_probe_place__find(libc(), "lt_no_such_function", LT_PLACE_ENTRY, &s),
+	assert_int_equal(lt_probe_place__find(fixture_libc(), "lt_no_such_function", LT_PLACE_ENTRY, &s),
 			 -ENOENT);
 	/* a prefix is not a base name */
-	assert_int_equal(lt_probe_place__find(libc(), "mallo", LT_PLACE_ENTRY, &s), -ENOENT);
+	assert_int_equal(lt_probe_place__find(fixture_libc(), "mallo", LT_PLACE_ENTRY, &s), -ENOENT);
 	assert_int_equal(lt_probe_place__find("/nonexistent/lib.so", "free", LT_PLACE_ENTRY, &s),
 			 -ENOENT);
-	assert_int_equal(lt_probe_place__find(libc(), "free", (enum lt_place_mode)7, &s), -EINVAL);
+	assert_int_equal(lt_probe_place__find(fixture_libc(), "free", (enum lt_place_mode)7, &s), -EINVAL);
 	/* an IFUNC's address is its resolver: refused rather than probed */
 	assert_int_equal(lt_probe_place__find(SELF, "lt_pp_ifunc", LT_PLACE_ENTRY, &s),
 			 -EOPNOTSUPP);

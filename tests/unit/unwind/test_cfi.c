@@ -19,10 +19,11 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "fixtures/libc.h"
+
 #include "cfi.h"
 #include "cfi_index.h"
 
-#define LIBC_FALLBACK "/lib/x86_64-linux-gnu/libc.so.6"
 
 struct libc_table {
 	char path[4096];
@@ -30,25 +31,13 @@ struct libc_table {
 	size_t nrows;
 };
 
-static int find_libc(struct dl_phdr_info *info, size_t size, void *arg)
-{
-	char *path = arg;
-
-	if (info->dlpi_name && strstr(info->dlpi_name, "/libc.so.6")) {
-		snprintf(path, 4096, "%s", info->dlpi_name);
-		return 1;
-	}
-	return 0;
-}
-
 static int setup_libc(void **state)
 {
 	struct libc_table *t = calloc(1, sizeof(*t));
 
 	if (!t)
 		return -1;
-	if (!dl_iterate_phdr(find_libc, t->path))
-		snprintf(t->path, sizeof(t->path), "%s", LIBC_FALLBACK);
+	snprintf(t->path, sizeof(t->path), "%s", fixture_libc());
 	if (lt_cfi__build(t->path, &t->rows, &t->nrows) != 0) {
 		free(t);
 		return -1;
