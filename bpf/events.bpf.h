@@ -27,10 +27,10 @@ struct lt_event_head {
 	__u64 ts_ns;
 };
 
-#define LT_EVENT_HEAD_CHECK(T)                                                               \
-	_Static_assert(__builtin_offsetof(struct T, type) == 0 &&                            \
-			       __builtin_offsetof(struct T, tid) == 4 &&                     \
-			       __builtin_offsetof(struct T, ts_ns) == 8,                     \
+#define LT_EVENT_HEAD_CHECK(T)                                                                     \
+	_Static_assert(__builtin_offsetof(struct T, type) == 0 &&                                  \
+			       __builtin_offsetof(struct T, tid) == 4 &&                           \
+			       __builtin_offsetof(struct T, ts_ns) == 8,                           \
 		       #T " must start like struct lt_event_head")
 LT_EVENT_HEAD_CHECK(lt_event);
 LT_EVENT_HEAD_CHECK(lt_fd_event);

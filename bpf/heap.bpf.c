@@ -165,8 +165,8 @@ static __always_inline void lt_track(struct pt_regs *ctx, __u64 addr, __u64 size
 
 /* Note an allocator call in its thread. Returns LT_SKIP_RETURN when the call's return
  * has nothing to record, which a session link uses to spare the return trap. */
-static __always_inline int lt_enter(struct pt_regs *ctx, enum lt_alloc_fn fn, __u64 a0,
-				    __u64 a1, __u64 a2)
+static __always_inline int lt_enter(struct pt_regs *ctx, enum lt_alloc_fn fn, __u64 a0, __u64 a1,
+				    __u64 a2)
 {
 	bool fresh = false, record = true;
 	__u64 cookie, sp;

@@ -11,11 +11,11 @@
 /* One allocator call in flight in a thread. Calls nest (realloc -> malloc, malloc ->
  * mmap, reallocarray tail-calling realloc), so each thread keeps a small stack of them. */
 struct lt_call {
-	__u64 sp;        /* stack pointer at function entry */
+	__u64 sp; /* stack pointer at function entry */
 	__u64 args[3];
-	__u32 fn;        /* enum lt_alloc_fn */
-	__u16 have_old;  /* realloc: the old block was tracked and is saved in old */
-	__u16 record;    /* the sampling draw chose this call (always, without --sample) */
+	__u32 fn;	/* enum lt_alloc_fn */
+	__u16 have_old; /* realloc: the old block was tracked and is saved in old */
+	__u16 record;	/* the sampling draw chose this call (always, without --sample) */
 	__u64 old_addr;
 	struct lt_alloc old;
 };

@@ -12,9 +12,9 @@
 
 /* Which part of the user stack the per-CPU window holds for this walk. */
 struct lt_window_pos {
-	__u64 base;  /* user address of the window's first byte */
-	__u32 len;   /* bytes that hold a copy (0: none) */
-	__u32 tid;   /* the walking thread: the window's owner while it holds our copy */
+	__u64 base; /* user address of the window's first byte */
+	__u32 len;  /* bytes that hold a copy (0: none) */
+	__u32 tid;  /* the walking thread: the window's owner while it holds our copy */
 };
 
 struct lt_unwind_state {
@@ -24,11 +24,11 @@ struct lt_unwind_state {
 	/* Apart from the rest: a global function that is given it may write all of it,
 	 * which the verifier would hold against the pointer in out. */
 	struct lt_window_pos win;
-	__u32 mod;       /* cfi_modules slot of the last pc found in a table: tried first */
+	__u32 mod; /* cfi_modules slot of the last pc found in a table: tried first */
 	__u32 nr;
 	bool done;
 	bool error;
-	bool v8;  /* the target has V8 frames to name: looked up once per stack */
+	bool v8; /* the target has V8 frames to name: looked up once per stack */
 };
 
 /* The module with a table whose range holds pc, or NULL. Consecutive frames are mostly in

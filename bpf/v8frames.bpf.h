@@ -65,8 +65,8 @@ static __always_inline int lt_v8_string(const struct lt_v8_config *c, __u64 str,
 			return -1;
 		if (!lt_v8_get(&len, sizeof(len), str - 1 + c->off_str_length) || len < 0)
 			return -1;
-		*enc = (type & c->str_enc_mask) == c->str_one_byte_tag ? LT_JS_ENC_ONE_BYTE :
-									 LT_JS_ENC_TWO_BYTE;
+		*enc = (type & c->str_enc_mask) == c->str_one_byte_tag ? LT_JS_ENC_ONE_BYTE
+								       : LT_JS_ENC_TWO_BYTE;
 		bytes = (__u64)len << *enc;
 		if (bytes > max) {
 			*cut = 1;
@@ -88,8 +88,7 @@ static __always_inline int lt_v8_string(const struct lt_v8_config *c, __u64 str,
  * before compilation; afterwards the ScopeInfo's function-name slot, or its inferred name
  * ("obj.method") for an anonymous function. *str = 0 for an anonymous function. Returns
  * -1 when the object is not what the layout says. */
-static __always_inline int lt_v8_name_string(const struct lt_v8_config *c, __u64 nosi,
-					     __u64 *str)
+static __always_inline int lt_v8_name_string(const struct lt_v8_config *c, __u64 nosi, __u64 *str)
 {
 	__u64 head[4], v[3], nloc, pos, next;
 	__u32 flags;

@@ -36,14 +36,14 @@ struct parse_ctx {
 
 /* What an option stores, and in which type, at its field of struct lt_config. */
 enum lt_opt_type {
-	LT_OPT_INT,      /* int, a decimal integer in [min, max] */
-	LT_OPT_U32,      /* __u32, a decimal integer in [min, max] */
-	LT_OPT_SECONDS,  /* double, a decimal number of seconds >= min */
-	LT_OPT_BYTES,    /* __u64, a byte count with K/M/G suffix in [min, max] */
-	LT_OPT_STRING,   /* const char *, not empty */
-	LT_OPT_FLAG,     /* bool, set */
-	LT_OPT_COUNTER,  /* int, incremented each time */
-	LT_OPT_CALL,     /* apply() does the rest */
+	LT_OPT_INT,	/* int, a decimal integer in [min, max] */
+	LT_OPT_U32,	/* __u32, a decimal integer in [min, max] */
+	LT_OPT_SECONDS, /* double, a decimal number of seconds >= min */
+	LT_OPT_BYTES,	/* __u64, a byte count with K/M/G suffix in [min, max] */
+	LT_OPT_STRING,	/* const char *, not empty */
+	LT_OPT_FLAG,	/* bool, set */
+	LT_OPT_COUNTER, /* int, incremented each time */
+	LT_OPT_CALL,	/* apply() does the rest */
 };
 
 /* One row per option (xdp-tools' params.h shape): it drives getopt_long, --help and the
@@ -54,9 +54,9 @@ struct lt_opt {
 	const char *arg_name;
 	const char *help;
 	enum lt_opt_type type;
-	size_t field;          /* offsetof in struct lt_config; not LT_OPT_CALL */
+	size_t field; /* offsetof in struct lt_config; not LT_OPT_CALL */
 	long long min, max;
-	const char *bad;       /* the error for a value out of type or range */
+	const char *bad; /* the error for a value out of type or range */
 	/* LT_OPT_CALL: 0 to go on, 1 to stop successfully (help, version), < 0 on a bad value */
 	int (*apply)(struct parse_ctx *ctx, const char *arg);
 };
@@ -64,7 +64,7 @@ struct lt_opt {
 /* A probe family accepted by -t; adding one is one row here plus its field in lt_config. */
 struct lt_trace_kind {
 	const char *name;
-	size_t field;  /* offsetof the bool in struct lt_config */
+	size_t field; /* offsetof the bool in struct lt_config */
 	const char *help;
 };
 
@@ -148,10 +148,23 @@ static int parse_bytes(const char *arg, unsigned long long *out)
 	if (errno)
 		return -EINVAL;
 	switch (*end) {
-	case 'k': case 'K': mult = 1ull << 10; end++; break;
-	case 'm': case 'M': mult = 1ull << 20; end++; break;
-	case 'g': case 'G': mult = 1ull << 30; end++; break;
-	default: break;
+	case 'k':
+	case 'K':
+		mult = 1ull << 10;
+		end++;
+		break;
+	case 'm':
+	case 'M':
+		mult = 1ull << 20;
+		end++;
+		break;
+	case 'g':
+	case 'G':
+		mult = 1ull << 30;
+		end++;
+		break;
+	default:
+		break;
 	}
 	if ((*end == 'b' || *end == 'B') && mult > 1)
 		end++;
@@ -219,26 +232,26 @@ static int apply_version(struct parse_ctx *ctx, const char *arg)
 #define LT_CFG(member) offsetof(struct lt_config, member)
 
 static const struct lt_opt opts[] = {
-	{ "pid", 'p', "PID", "trace the running process PID",
-	  LT_OPT_INT, LT_CFG(pid), 1, INT_MAX, "bad PID" },
+	{ "pid", 'p', "PID", "trace the running process PID", LT_OPT_INT, LT_CFG(pid), 1, INT_MAX,
+	  "bad PID" },
 	{ "duration", 'd', "SECONDS",
-	  "stop after SECONDS (default: until Ctrl-C or the target exits)",
-	  LT_OPT_SECONDS, LT_CFG(duration_s), 0, 0, "bad duration (seconds >= 0)" },
-	{ "format", 'f', "FORMAT", "text (default), folded or json",
-	  LT_OPT_CALL, .apply = apply_format },
-	{ "output", 'o', "FILE", "write reports to FILE instead of stdout",
-	  LT_OPT_STRING, LT_CFG(output), .bad = "empty output file name" },
+	  "stop after SECONDS (default: until Ctrl-C or the target exits)", LT_OPT_SECONDS,
+	  LT_CFG(duration_s), 0, 0, "bad duration (seconds >= 0)" },
+	{ "format", 'f', "FORMAT", "text (default), folded or json", LT_OPT_CALL,
+	  .apply = apply_format },
+	{ "output", 'o', "FILE", "write reports to FILE instead of stdout", LT_OPT_STRING,
+	  LT_CFG(output), .bad = "empty output file name" },
 	{ "min-age", OPT_MIN_AGE, "SECONDS", "report only allocations at least SECONDS old",
 	  LT_OPT_SECONDS, LT_CFG(min_age_s), 0, 0, "bad minimum age (seconds >= 0)" },
-	{ "top", 'n', "N", "stacks shown per section in text (default 10)",
-	  LT_OPT_INT, LT_CFG(top_n), 0, INT_MAX, "bad number of stacks (integer >= 0)" },
+	{ "top", 'n', "N", "stacks shown per section in text (default 10)", LT_OPT_INT,
+	  LT_CFG(top_n), 0, INT_MAX, "bad number of stacks (integer >= 0)" },
 	{ "trace", 't', "LIST", "comma list of what to trace (default: all kinds below)",
 	  LT_OPT_CALL, .apply = apply_trace },
 	{ "max-allocs", OPT_MAX_ALLOCS, "N",
-	  "outstanding allocations tracked at once (default 262144)",
-	  LT_OPT_U32, LT_CFG(max_allocs), 1, UINT32_MAX, "bad --max-allocs (integer >= 1)" },
-	{ "max-stacks", OPT_MAX_STACKS, "N", "distinct stacks stored (default 16384)",
-	  LT_OPT_U32, LT_CFG(max_stacks), 1, UINT32_MAX, "bad --max-stacks (integer >= 1)" },
+	  "outstanding allocations tracked at once (default 262144)", LT_OPT_U32,
+	  LT_CFG(max_allocs), 1, UINT32_MAX, "bad --max-allocs (integer >= 1)" },
+	{ "max-stacks", OPT_MAX_STACKS, "N", "distinct stacks stored (default 16384)", LT_OPT_U32,
+	  LT_CFG(max_stacks), 1, UINT32_MAX, "bad --max-stacks (integer >= 1)" },
 	{ "probe-floor", OPT_PROBE_FLOOR, NULL,
 	  "attach every probe where it would go, with programs that do nothing (to measure "
 	  "the cost of the traps alone; reports stay empty)",
@@ -254,8 +267,8 @@ static const struct lt_opt opts[] = {
 	{ "no-js-names", OPT_NO_JS_NAMES, NULL,
 	  "do not name V8 JS frames from the process (Node.js); a perf map is still read",
 	  LT_OPT_FLAG, LT_CFG(no_js_names) },
-	{ "verbose", 'v', NULL, "more diagnostics on stderr; repeat for more",
-	  LT_OPT_COUNTER, LT_CFG(verbose) },
+	{ "verbose", 'v', NULL, "more diagnostics on stderr; repeat for more", LT_OPT_COUNTER,
+	  LT_CFG(verbose) },
 	{ "help", 'h', NULL, "show this help", LT_OPT_CALL, .apply = apply_help },
 	{ "version", 'V', NULL, "print the version", LT_OPT_CALL, .apply = apply_version },
 };
@@ -402,7 +415,8 @@ static int getopt_error(int c, const char *given)
 			fprintf(stderr, "leaktrace: unknown option '-%c' (see --help)\n", optopt);
 		else
 			fprintf(stderr,
-				"leaktrace: unknown or ambiguous option '%s' (see --help)\n", given);
+				"leaktrace: unknown or ambiguous option '%s' (see --help)\n",
+				given);
 		return -EINVAL;
 	}
 	o = opt_by_val(optopt);

@@ -19,25 +19,25 @@ struct lt_symbolizer;
 
 /* What the session gives a family at start; it lives as long as the session. */
 struct lt_family_env {
-	const struct lt_config *cfg;      /* the run's: a family the kernel refused is off */
-	struct lt_bpf *bpf;               /* loaded, the family's programs included */
-	struct ring_buffer *rb;           /* the session's ring buffers (ring_buffer__add) */
+	const struct lt_config *cfg; /* the run's: a family the kernel refused is off */
+	struct lt_bpf *bpf;	     /* loaded, the family's programs included */
+	struct ring_buffer *rb;	     /* the session's ring buffers (ring_buffer__add) */
 	const struct lt_target *target;
-	const __u64 *start_ns;            /* when tracing began (CLOCK_MONOTONIC); set late */
+	const __u64 *start_ns; /* when tracing began (CLOCK_MONOTONIC); set late */
 };
 
 /* What the target maps now, at each refresh. */
 struct lt_family_modules {
 	const struct lt_maps *maps;
-	const struct lt_modules *all;     /* every executable module */
-	const struct lt_modules *fresh;   /* those not handed to the families before */
+	const struct lt_modules *all;	/* every executable module */
+	const struct lt_modules *fresh; /* those not handed to the families before */
 };
 
 /* Every function returns 0 or a negative errno and has said why on stderr. Every
  * operation but name, load and wanted may be NULL. state is what start made. */
 struct lt_family {
-	const char *name;                 /* the -t word(s) */
-	enum lt_load_family load;         /* its BPF programs (load_family.c) */
+	const char *name;	  /* the -t word(s) */
+	enum lt_load_family load; /* its BPF programs (load_family.c) */
 	/* Whether the family runs with this config (the run's, after loading). */
 	bool (*wanted)(const struct lt_config *cfg);
 	/* Its programs were refused by the verifier: clear its -t flags in run. */

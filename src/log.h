@@ -6,15 +6,15 @@
 
 #include <stdio.h>
 
-extern int lt_log_level;  /* 0 normal, 1 -v, 2 -vv */
+extern int lt_log_level; /* 0 normal, 1 -v, 2 -vv */
 
 #define lt_err(fmt, ...) fprintf(stderr, "leaktrace: " fmt "\n", ##__VA_ARGS__)
 #define lt_warn(fmt, ...) fprintf(stderr, "leaktrace: warning: " fmt "\n", ##__VA_ARGS__)
 #define lt_info(fmt, ...) fprintf(stderr, "leaktrace: " fmt "\n", ##__VA_ARGS__)
-#define lt_debug(fmt, ...)                                                         \
-	do {                                                                       \
-		if (lt_log_level >= 1)                                             \
-			fprintf(stderr, "leaktrace: " fmt "\n", ##__VA_ARGS__);    \
+#define lt_debug(fmt, ...)                                                                         \
+	do {                                                                                       \
+		if (lt_log_level >= 1)                                                             \
+			fprintf(stderr, "leaktrace: " fmt "\n", ##__VA_ARGS__);                    \
 	} while (0)
 
 #endif

@@ -45,22 +45,22 @@ static const struct lt_tracepoint lt_core_tps[] = {
 };
 
 struct lt_session {
-	const struct lt_config *cfg;     /* &run */
-	struct lt_config run;            /* the user's, less the families the kernel refused */
+	const struct lt_config *cfg; /* &run */
+	struct lt_config run;	     /* the user's, less the families the kernel refused */
 	struct lt_target target;
 	struct lt_bpf *bpf;
 	struct lt_symbolizer *sym;
 	struct ring_buffer *rb;
 	struct lt_tracepoints *core_tps;
-	struct lt_seen seen;             /* modules handed to the families so far */
+	struct lt_seen seen; /* modules handed to the families so far */
 	__u64 start_ns;
 	bool exit_event;
 	struct lt_family_env env;
-	void *state[LT_NFAMILIES];       /* NULL: the family does not run */
+	void *state[LT_NFAMILIES]; /* NULL: the family does not run */
 };
 
-#define lt_for_each_family(s, i, op)                                   \
-	for (size_t i = 0; i < LT_NFAMILIES; i++)                      \
+#define lt_for_each_family(s, i, op)                                                               \
+	for (size_t i = 0; i < LT_NFAMILIES; i++)                                                  \
 		if ((s)->state[i] && lt_families[i]->op)
 
 static __u64 lt_now_ns(void)
@@ -76,8 +76,7 @@ static void lt_session_new_symbolizer(struct lt_session *s, const struct lt_modu
 	s->sym = lt_symbolizer__new(s->target.pid, mods);
 	if (!s->sym)
 		return;
-	lt_for_each_family(s, i, symbolizer)
-		lt_families[i]->symbolizer(s->state[i], s->sym);
+	lt_for_each_family(s, i, symbolizer) lt_families[i]->symbolizer(s->state[i], s->sym);
 }
 
 /* The modules of mods not handed to the families before (they share mods' strings). */
@@ -116,7 +115,8 @@ static int lt_session_refresh(struct lt_session *s)
 	if (err)
 		goto cleanup;
 	lt_cfi_upload__modules(s->bpf, &fresh);
-	lt_for_each_family(s, i, refresh) {
+	lt_for_each_family(s, i, refresh)
+	{
 		err = lt_families[i]->refresh(s->state[i], &m);
 		if (err)
 			goto cleanup;
@@ -153,9 +153,7 @@ static int lt_session_event(void *ctx, void *data, size_t size)
 			kill(s->target.pid, SIGCONT);
 		return 0;
 	}
-	lt_for_each_family(s, i, event)
-		if (lt_families[i]->event(s->state[i], data, size))
-			break;
+	lt_for_each_family(s, i, event) if (lt_families[i]->event(s->state[i], data, size)) break;
 	return 0;
 }
 
@@ -168,8 +166,7 @@ static int lt_session_attach_launch(struct lt_session *s)
 	bool any = false;
 	int err;
 
-	lt_for_each_family(s, i, launch)
-		any = true;
+	lt_for_each_family(s, i, launch) any = true;
 	if (!any)
 		return 0;
 	err = lt_procmaps__read(getpid(), &maps);
@@ -178,7 +175,8 @@ static int lt_session_attach_launch(struct lt_session *s)
 	err = lt_modules__from_maps(getpid(), &maps, &mods);
 	if (err)
 		goto cleanup;
-	lt_for_each_family(s, i, launch) {
+	lt_for_each_family(s, i, launch)
+	{
 		err = lt_families[i]->launch(s->state[i], &mods);
 		if (err)
 			goto cleanup;
@@ -203,15 +201,17 @@ static int lt_session_start_families(struct lt_session *s)
 		if (!lt_bpf__family_loaded(s->bpf, lt_families[i]->load) && lt_families[i]->refused)
 			lt_families[i]->refused(&s->run);
 	s->cfg = &s->run;
-	s->rb = ring_buffer__new(bpf_map__fd(s->bpf->skel->maps.events), lt_session_event, s,
-				 NULL);
+	s->rb = ring_buffer__new(bpf_map__fd(s->bpf->skel->maps.events), lt_session_event, s, NULL);
 	s->core_tps = lt_tracepoints__new(s->bpf);
 	if (!s->rb || !s->core_tps) {
 		lt_err("out of memory");
 		return -ENOMEM;
 	}
 	s->env = (struct lt_family_env){
-		.cfg = s->cfg, .bpf = s->bpf, .rb = s->rb, .target = &s->target,
+		.cfg = s->cfg,
+		.bpf = s->bpf,
+		.rb = s->rb,
+		.target = &s->target,
 		.start_ns = &s->start_ns,
 	};
 	err = lt_tracepoints__attach(s->core_tps, lt_core_tps,
@@ -229,7 +229,8 @@ static int lt_session_check(struct lt_session *s)
 	bool tracing = false;
 	int err;
 
-	lt_for_each_family(s, i, check) {
+	lt_for_each_family(s, i, check)
+	{
 		err = lt_families[i]->check(s->state[i]);
 		if (err)
 			return err;
@@ -247,8 +248,8 @@ static int lt_session_check(struct lt_session *s)
 	}
 	if (tracing)
 		return 0;
-	lt_err("nothing to trace in process %d (%s): -t %s, and %s", s->target.pid,
-	       s->target.comm, idle_name ? idle_name : "", why ? why : "");
+	lt_err("nothing to trace in process %d (%s): -t %s, and %s", s->target.pid, s->target.comm,
+	       idle_name ? idle_name : "", why ? why : "");
 	return -ENOENT;
 }
 
@@ -257,7 +258,8 @@ static void lt_session_announce(struct lt_session *s)
 	char line[512] = "";
 	size_t len = 0;
 
-	lt_for_each_family(s, i, summary) {
+	lt_for_each_family(s, i, summary)
+	{
 		char part[256];
 
 		if (!lt_families[i]->summary(s->state[i], part, sizeof(part)))
@@ -266,8 +268,7 @@ static void lt_session_announce(struct lt_session *s)
 				len ? ", " : ": ", part);
 	}
 	lt_info("attached to pid %d (%s)%s", s->target.pid, s->target.comm, line);
-	lt_for_each_family(s, i, announce)
-		lt_families[i]->announce(s->state[i]);
+	lt_for_each_family(s, i, announce) lt_families[i]->announce(s->state[i]);
 }
 
 struct lt_session *lt_session__start(const struct lt_config *cfg)
@@ -381,7 +382,8 @@ int lt_session__report(struct lt_session *s, FILE *out, bool final)
 		goto cleanup;
 	}
 	/* each family adds its own section */
-	lt_for_each_family(s, i, report) {
+	lt_for_each_family(s, i, report)
+	{
 		err = lt_families[i]->report(s->state[i], &o, &r);
 		if (err)
 			goto cleanup;
@@ -393,8 +395,7 @@ int lt_session__report(struct lt_session *s, FILE *out, bool final)
 	err = lt_output__write(out, &r, cfg);
 	fflush(out);
 cleanup:
-	lt_for_each_family(s, i, report_done)
-		lt_families[i]->report_done(s->state[i]);
+	lt_for_each_family(s, i, report_done) lt_families[i]->report_done(s->state[i]);
 	lt_snapshot__release(&r);
 	return err;
 }
@@ -420,7 +421,8 @@ static void lt_session_detach(struct lt_session *s)
 	struct lt_job jobs[LT_NFAMILIES];
 	size_t n = 0;
 
-	lt_for_each_family(s, i, stop) {
+	lt_for_each_family(s, i, stop)
+	{
 		stops[n] = (struct lt_stop_job){ lt_families[i], s->state[i] };
 		jobs[n] = (struct lt_job){ lt_session_stop_one, &stops[n] };
 		n++;
@@ -440,8 +442,7 @@ void lt_session__stop(struct lt_session *s)
 	lt_bpf__destroy(s->bpf);
 	lt_debug("bpf destroyed");
 	lt_symbolizer__free(s->sym);
-	lt_for_each_family(s, i, free)
-		lt_families[i]->free(s->state[i]);
+	lt_for_each_family(s, i, free) lt_families[i]->free(s->state[i]);
 	lt_seen__free(&s->seen);
 	lt_target__close(&s->target);
 	free(s);

@@ -28,8 +28,8 @@ long lt_ranges__floor(const void *base, size_t n, size_t elem, size_t start_off,
 	return (long)lo - 1;
 }
 
-long lt_ranges__find(const void *base, size_t n, size_t elem, size_t start_off,
-		     size_t end_off, __u64 addr)
+long lt_ranges__find(const void *base, size_t n, size_t elem, size_t start_off, size_t end_off,
+		     __u64 addr)
 {
 	long i = lt_ranges__floor(base, n, elem, start_off, addr);
 

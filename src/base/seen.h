@@ -10,7 +10,7 @@
 struct lt_seen {
 	struct lt_seen_file {
 		__u64 dev, ino;
-	} *v;
+	} * v;
 	size_t n, cap;
 };
 

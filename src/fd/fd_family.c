@@ -49,7 +49,7 @@ static const struct lt_uprobe lt_fd_probes[] = {
 	{ "pidfd_open", "uprobe_fd_entry", NULL, LT_PLACE_ENTRY },
 };
 
-#define LT_FD_NEW "tp_sys_exit_fd_new"   /* returns one new descriptor */
+#define LT_FD_NEW "tp_sys_exit_fd_new"	 /* returns one new descriptor */
 #define LT_FD_PAIR "tp_sys_exit_fd_pair" /* writes two to user memory */
 
 /* One program per shape of result; a syscall this kernel lacks is skipped. */
@@ -182,8 +182,8 @@ static void lt_fd_announce(void *state)
 {
 	struct lt_fd_family *f = state;
 
-	lt_info("descriptors: %zu wrapper probes, %zu tracepoints",
-		lt_uprobes__nprobes(f->probes), lt_tracepoints__count(f->tps));
+	lt_info("descriptors: %zu wrapper probes, %zu tracepoints", lt_uprobes__nprobes(f->probes),
+		lt_tracepoints__count(f->tps));
 }
 
 static bool lt_fd_event(void *state, const void *data, size_t size)

@@ -14,17 +14,17 @@
 #define LT_TCP_ESTABLISHED 1
 
 static const char *const kind_names[LT_FDK__MAX] = {
-	[LT_FDK_UNKNOWN] = "unknown", [LT_FDK_FILE] = "file",	  [LT_FDK_DIR] = "directory",
-	[LT_FDK_SOCKET] = "socket",   [LT_FDK_PIPE] = "pipe",	  [LT_FDK_FIFO] = "fifo",
-	[LT_FDK_CHAR] = "chardev",    [LT_FDK_BLOCK] = "blockdev", [LT_FDK_EVENTFD] = "eventfd",
+	[LT_FDK_UNKNOWN] = "unknown", [LT_FDK_FILE] = "file",	    [LT_FDK_DIR] = "directory",
+	[LT_FDK_SOCKET] = "socket",   [LT_FDK_PIPE] = "pipe",	    [LT_FDK_FIFO] = "fifo",
+	[LT_FDK_CHAR] = "chardev",    [LT_FDK_BLOCK] = "blockdev",  [LT_FDK_EVENTFD] = "eventfd",
 	[LT_FDK_EPOLL] = "epoll",     [LT_FDK_TIMERFD] = "timerfd", [LT_FDK_SIGNALFD] = "signalfd",
-	[LT_FDK_INOTIFY] = "inotify", [LT_FDK_MEMFD] = "memfd",	  [LT_FDK_PIDFD] = "pidfd",
+	[LT_FDK_INOTIFY] = "inotify", [LT_FDK_MEMFD] = "memfd",	    [LT_FDK_PIDFD] = "pidfd",
 	[LT_FDK_ANON] = "anon_inode",
 };
 
 static const char *const tcp_names[LT_TCP_NSTATES] = {
-	"UNKNOWN",   "ESTABLISHED", "SYN_SENT", "SYN_RECV",   "FIN_WAIT1", "FIN_WAIT2", "TIME_WAIT",
-	"CLOSE",     "CLOSE_WAIT",  "LAST_ACK", "LISTEN",     "CLOSING",   "NEW_SYN_RECV",
+	"UNKNOWN", "ESTABLISHED", "SYN_SENT", "SYN_RECV", "FIN_WAIT1", "FIN_WAIT2",    "TIME_WAIT",
+	"CLOSE",   "CLOSE_WAIT",  "LAST_ACK", "LISTEN",	  "CLOSING",   "NEW_SYN_RECV",
 };
 
 const char *lt_fd_kind__name(enum lt_fd_kind kind)
@@ -46,8 +46,8 @@ struct fd_row {
 	__u64 stack_id;
 	__u64 ts_ns;
 	enum lt_fd_kind kind;
-	int tcp_state;               /* 0 when not a TCP socket with a known state */
-	__u64 state_since_ns;        /* 0 unknown */
+	int tcp_state;	      /* 0 when not a TCP socket with a known state */
+	__u64 state_since_ns; /* 0 unknown */
 	char peer[LT_FD_ADDR_MAX];
 	char example_buf[LT_FD_TEXT_MAX];
 };
@@ -73,8 +73,8 @@ static void row_socket(struct fd_row *row, const struct lt_fd_entry *e,
 		row->tcp_state = s.state < LT_TCP_NSTATES ? (int)s.state : 0;
 		row->state_since_ns = s.since_ns;
 		if (s.dport)
-			lt_procnet__format(s.family == AF_INET6 ? AF_INET6 : AF_INET, s.daddr, s.dport,
-					   row->peer, sizeof(row->peer));
+			lt_procnet__format(s.family == AF_INET6 ? AF_INET6 : AF_INET, s.daddr,
+					   s.dport, row->peer, sizeof(row->peer));
 	}
 	if (row->peer[0])
 		snprintf(row->example_buf, sizeof(row->example_buf), "%s", row->peer);
@@ -312,8 +312,8 @@ static int build_sockets(struct collect *c, struct lt_fd_report_state *st)
 	qsort(s->by_peer, s->n, sizeof(*s->by_peer), cmp_peer);
 	qsort(s->cw, s->ncw, sizeof(*s->cw), cmp_cw);
 	for (size_t i = 0; i < s->n; i++)
-		s->by_peer[i].established_change =
-			s->by_peer[i].states[LT_TCP_ESTABLISHED] - prev_established(st, s->by_peer[i].peer);
+		s->by_peer[i].established_change = s->by_peer[i].states[LT_TCP_ESTABLISHED] -
+						   prev_established(st, s->by_peer[i].peer);
 	/* peers that vanished count for nothing next time: keep a copy of this report's */
 	keep = s->n ? malloc(s->n * sizeof(*keep)) : NULL;
 	if (s->n && !keep)

@@ -17,8 +17,8 @@ struct lt_fd_report_state {
 
 struct lt_fd_report_opts {
 	__u64 now_ns;
-	bool all_kinds;     /* -t fd: every descriptor; else (-t sock alone) sockets only */
-	bool sockets;       /* -t sock: the sockets part */
+	bool all_kinds; /* -t fd: every descriptor; else (-t sock alone) sockets only */
+	bool sockets;	/* -t sock: the sockets part */
 	/* The followed state of TCP socket sk; false when it has none. */
 	bool (*sock)(void *ctx, __u64 sk, struct lt_sock *out);
 	void *ctx;

@@ -13,7 +13,7 @@
 #define LT_FD_MAX (1 << 24)
 
 struct lt_fd_track {
-	struct lt_fd_entry *v;  /* v[fd]; used when used[fd] */
+	struct lt_fd_entry *v; /* v[fd]; used when used[fd] */
 	bool *used;
 	size_t cap, count;
 	__u64 seq;
@@ -112,8 +112,12 @@ int lt_fd_track__open(struct lt_fd_track *t, int fd, __u32 call, __u64 stack_id,
 			missed = 0;
 		lt_fd_remove(t, fd);
 	}
-	t->v[fd] = (struct lt_fd_entry){ .fd = fd, .call = call, .seq = ++t->seq,
-					 .stack_id = stack_id, .ts_ns = ts_ns, .ino = ino,
+	t->v[fd] = (struct lt_fd_entry){ .fd = fd,
+					 .call = call,
+					 .seq = ++t->seq,
+					 .stack_id = stack_id,
+					 .ts_ns = ts_ns,
+					 .ino = ino,
 					 .sk = sk };
 	t->used[fd] = true;
 	t->count++;
@@ -131,8 +135,12 @@ int lt_fd_track__preexisting(struct lt_fd_track *t, int fd, const struct lt_fd_d
 		return err;
 	if (t->used[fd])
 		return 0;
-	t->v[fd] = (struct lt_fd_entry){ .fd = fd, .preexisting = true, .described = true,
-					 .seq = ++t->seq, .ino = desc->ino, .desc = *desc };
+	t->v[fd] = (struct lt_fd_entry){ .fd = fd,
+					 .preexisting = true,
+					 .described = true,
+					 .seq = ++t->seq,
+					 .ino = desc->ino,
+					 .desc = *desc };
 	t->used[fd] = true;
 	t->count++;
 	return 0;

@@ -12,14 +12,14 @@
 
 struct lt_fd_entry {
 	int fd;
-	bool preexisting;  /* open at attach: no stack, never growth */
-	bool described;    /* desc below was read from /proc for this very descriptor */
-	__u32 call;        /* enum lt_fd_call */
-	__u64 seq;         /* order of birth, to tell a reused number apart */
+	bool preexisting; /* open at attach: no stack, never growth */
+	bool described;	  /* desc below was read from /proc for this very descriptor */
+	__u32 call;	  /* enum lt_fd_call */
+	__u64 seq;	  /* order of birth, to tell a reused number apart */
 	__u64 stack_id;
 	__u64 ts_ns;
-	__u64 ino;         /* inode number at birth (0 unknown) */
-	__u64 sk;          /* key in fd_socks, 0 when not a followed TCP socket */
+	__u64 ino; /* inode number at birth (0 unknown) */
+	__u64 sk;  /* key in fd_socks, 0 when not a followed TCP socket */
 	struct lt_fd_desc desc;
 };
 

@@ -56,7 +56,8 @@ static int lt_mmap_start(const struct lt_family_env *env, void **state)
 	m->tps = lt_tracepoints__new(env->bpf);
 	if (!m->track || !m->tps)
 		goto fail;
-	err = lt_tracepoints__attach(m->tps, lt_mmap_tps, sizeof(lt_mmap_tps) / sizeof(lt_mmap_tps[0]));
+	err = lt_tracepoints__attach(m->tps, lt_mmap_tps,
+				     sizeof(lt_mmap_tps) / sizeof(lt_mmap_tps[0]));
 	if (err)
 		goto fail;
 	*state = m;

@@ -63,7 +63,7 @@ struct lt_heap_scan {
 	struct lt_agg *agg;
 	__u64 now_ns, min_age_ns;
 	__u64 sample_bytes;
-	bool sizes;  /* add sizes and counts (--min-age, --sample), not only times */
+	bool sizes; /* add sizes and counts (--min-age, --sample), not only times */
 };
 
 static int lt_add_total(const void *key, const void *value, void *ctx)

@@ -11,11 +11,11 @@
 #include "symbolize.h"
 
 struct lt_snapshot_opts {
-	__u64 now_ns;       /* CLOCK_MONOTONIC, the clock of bpf_ktime_get_ns() */
+	__u64 now_ns; /* CLOCK_MONOTONIC, the clock of bpf_ktime_get_ns() */
 	__u64 min_age_ns;
-	__u64 sample_bytes; /* --sample: weigh each recorded allocation (lt_sample__weight) */
-	bool need_ages;     /* compute each stack's oldest allocation (scans `allocs`) */
-	size_t symbolize_top;  /* symbolize the first N stacks of each section; 0 = all */
+	__u64 sample_bytes;   /* --sample: weigh each recorded allocation (lt_sample__weight) */
+	bool need_ages;	      /* compute each stack's oldest allocation (scans `allocs`) */
+	size_t symbolize_top; /* symbolize the first N stacks of each section; 0 = all */
 };
 
 /* The heap section: outstanding blocks per stack, with their frames. */

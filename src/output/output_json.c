@@ -166,8 +166,9 @@ static void put_fds(FILE *f, const struct lt_report_fds *fds)
 {
 	size_t i, k;
 
-	fprintf(f, ",\"fds\":{\"count\":%lld,\"preexisting\":%zu,\"opened\":%lld,"
-		   "\"closed\":%lld,\"stacks\":[",
+	fprintf(f,
+		",\"fds\":{\"count\":%lld,\"preexisting\":%zu,\"opened\":%lld,"
+		"\"closed\":%lld,\"stacks\":[",
 		(long long)fds->sec.count, fds->npre, (long long)fds->opened,
 		(long long)fds->closed);
 	for (i = 0; i < fds->sec.n; i++) {
@@ -175,8 +176,9 @@ static void put_fds(FILE *f, const struct lt_report_fds *fds)
 		const struct lt_report_fd_extra *x = &fds->extra[i];
 		__u32 n = s->nframes < LT_MAX_FRAMES ? s->nframes : LT_MAX_FRAMES;
 
-		fprintf(f, "%s{\"count\":%lld,\"kind\":\"%s\",\"opened\":%lld,\"closed\":%lld,"
-			   "\"net\":%lld,\"oldest_age_s\":",
+		fprintf(f,
+			"%s{\"count\":%lld,\"kind\":\"%s\",\"opened\":%lld,\"closed\":%lld,"
+			"\"net\":%lld,\"oldest_age_s\":",
 			i ? "," : "", (long long)s->count, x->kind, (long long)x->opened,
 			(long long)x->closed, (long long)(x->opened - x->closed));
 		put_double(f, s->oldest_age_s < 0 ? -1 : s->oldest_age_s);

@@ -10,7 +10,7 @@
 
 struct section_words {
 	const char *name;
-	const char *one;    /* what one counted item is called */
+	const char *one; /* what one counted item is called */
 	const char *many;
 };
 
@@ -142,8 +142,7 @@ static void write_totals(FILE *f, const struct lt_report *r, const struct lt_rep
 }
 
 static void write_top(FILE *f, const struct lt_report *r, const struct lt_report_section *sec,
-		      size_t top_n,
-		      const struct section_words *w)
+		      size_t top_n, const struct section_words *w)
 {
 	size_t i, shown = sec->n < top_n ? sec->n : top_n;
 	__s64 rest = 0;
@@ -192,8 +191,9 @@ static void write_fds(FILE *f, const struct lt_report_fds *fds, size_t top)
 {
 	size_t i, shown = fds->sec.n < top ? fds->sec.n : top;
 
-	fprintf(f, "\ndescriptors: %lld outstanding from %zu %s (opened %lld, closed %lld since "
-		   "the last report), %zu pre-existing\n",
+	fprintf(f,
+		"\ndescriptors: %lld outstanding from %zu %s (opened %lld, closed %lld since "
+		"the last report), %zu pre-existing\n",
 		(long long)fds->sec.count, fds->sec.n, plural(fds->sec.n, "stack", "stacks"),
 		(long long)fds->opened, (long long)fds->closed, fds->npre);
 	for (i = 0; i < shown; i++)
@@ -277,8 +277,9 @@ static void write_gc(FILE *f, const struct lt_gc_report *gc)
 			human_bytes(gc->first_live, a, sizeof(a)), finite_or_zero(gc->first_t_s),
 			human_bytes(gc->last_live, b, sizeof(b)), finite_or_zero(gc->last_t_s));
 	if (gc->other_mark_compacts)
-		fprintf(f, "  (the isolate of thread %u; %zu mark-compacts of other isolates, such "
-			   "as workers, are not in the trend)\n",
+		fprintf(f,
+			"  (the isolate of thread %u; %zu mark-compacts of other isolates, such "
+			"as workers, are not in the trend)\n",
 			gc->trend_tid, gc->other_mark_compacts);
 	if (gc->rss.n)
 		fprintf(f, "  process RSS at the same times: %s -> %s (%+.1f MiB/min)\n",
@@ -328,7 +329,8 @@ int lt_output__text(FILE *f, const struct lt_report *r, int top_n)
 	if (r->sample_bytes) {
 		char buf[32];
 
-		fprintf(f, "sampled: about one allocation recorded per %s allocated; heap bytes "
+		fprintf(f,
+			"sampled: about one allocation recorded per %s allocated; heap bytes "
 			"and counts are estimates\n",
 			human_bytes(r->sample_bytes, buf, sizeof(buf)));
 	}

@@ -26,7 +26,7 @@ static const struct {
 };
 
 static const char *const lt_family_names[LT_LOAD__MAX] = {
-	[LT_LOAD_CORE] = "core", [LT_LOAD_HEAP] = "heap", [LT_LOAD_MMAP] = "mmap",
+	[LT_LOAD_CORE] = "core",  [LT_LOAD_HEAP] = "heap", [LT_LOAD_MMAP] = "mmap",
 	[LT_LOAD_FD] = "fd,sock", [LT_LOAD_GC] = "gc",
 };
 

@@ -8,7 +8,7 @@ enum lt_load_family {
 	LT_LOAD_CORE = 0, /* exec and exit: every run */
 	LT_LOAD_HEAP,
 	LT_LOAD_MMAP,
-	LT_LOAD_FD,       /* descriptors and sockets */
+	LT_LOAD_FD, /* descriptors and sockets */
 	LT_LOAD_GC,
 	LT_LOAD__MAX,
 };

@@ -77,8 +77,7 @@ static int lt_set_max_entries(struct bpf_map *map, __u32 n, const char *option)
 
 /* Everything set between open and load: globals, program types, which programs load,
  * map sizes. */
-static int lt_bpf_configure(struct lt_bpf *b, const struct lt_config *cfg, int pid,
-			    __u32 buckets)
+static int lt_bpf_configure(struct lt_bpf *b, const struct lt_config *cfg, int pid, __u32 buckets)
 {
 	struct leaktrace_bpf *s = b->skel;
 	struct bpf_program *prog;
@@ -89,7 +88,8 @@ static int lt_bpf_configure(struct lt_bpf *b, const struct lt_config *cfg, int p
 	s->rodata->probe_floor = cfg->probe_floor;
 	s->rodata->sample_bytes = cfg->sample_bytes;
 	s->rodata->alloc_bucket_mask = buckets - 1;
-	bpf_object__for_each_program(prog, s->obj) {
+	bpf_object__for_each_program(prog, s->obj)
+	{
 		enum lt_load_family f = lt_load_family__of_prog(bpf_program__name(prog));
 		bool load = lt_family_wanted(cfg, f) && !b->family_off[f];
 
@@ -131,7 +131,8 @@ static void lt_load_failed(int err, const struct lt_config *cfg, __u32 buckets)
 
 	if (err == -EPERM)
 		lt_err("loading BPF programs was refused (%s): run as root or with "
-		       "CAP_BPF and CAP_PERFMON", strerror(-err));
+		       "CAP_BPF and CAP_PERFMON",
+		       strerror(-err));
 	else if (err == -ENOMEM || err == -E2BIG)
 		lt_err("cannot load the BPF programs: %s (maps need %u MiB for --max-allocs %u "
 		       "and --max-stacks %u; smaller limits may fit)",
@@ -162,12 +163,13 @@ static bool lt_load_refused(struct lt_bpf *b, const struct lt_config *cfg, const
 	}
 	if (!strcmp(prog, "uprobe_fd_entry") && b->fd_multi) {
 		lt_warn("kernel %s refused the uprobe_multi descriptor program (%s): classic "
-			"probes instead", lt_kernel__release(), why);
+			"probes instead",
+			lt_kernel__release(), why);
 		b->fd_multi = false;
 		return true;
 	}
-	snprintf(b->family_why[f], sizeof(b->family_why[f]),
-		 "kernel %s refused program %s: %s", lt_kernel__release(), prog, why);
+	snprintf(b->family_why[f], sizeof(b->family_why[f]), "kernel %s refused program %s: %s",
+		 lt_kernel__release(), prog, why);
 	if (f == LT_LOAD_CORE) {
 		lt_err("%s (-v prints the verifier log)", b->family_why[f]);
 		return false;

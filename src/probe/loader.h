@@ -11,19 +11,19 @@
 
 struct leaktrace_bpf;
 
-#define LT_CFI_ROWS_CAP (1u << 20)        /* 8 MiB of rows for all modules */
-#define LT_CFI_INDEX_CAP (1u << 17)       /* 1 MiB of slices for all modules */
+#define LT_CFI_ROWS_CAP (1u << 20)  /* 8 MiB of rows for all modules */
+#define LT_CFI_INDEX_CAP (1u << 17) /* 1 MiB of slices for all modules */
 
 struct lt_bpf {
 	struct leaktrace_bpf *skel;
-	struct lt_cfi_row *rows;       /* mmap of the cfi_rows map */
-	struct lt_cfi_module *mods;    /* mmap of the cfi_modules map */
+	struct lt_cfi_row *rows;	  /* mmap of the cfi_rows map */
+	struct lt_cfi_module *mods;	  /* mmap of the cfi_modules map */
 	__u32 rows_cap, rows_used, nmods; /* nmods: modules examined for a table */
-	__u32 cfi_skipped;             /* modules left to frame pointers (table too big) */
-	bool session;                  /* allocator probes go through lt_alloc_session links */
-	bool fd_multi;                 /* descriptor wrapper probes go through uprobe_multi links */
+	__u32 cfi_skipped;		  /* modules left to frame pointers (table too big) */
+	bool session;			  /* allocator probes go through lt_alloc_session links */
+	bool fd_multi;		       /* descriptor wrapper probes go through uprobe_multi links */
 	struct lt_cfi_slice *index;    /* mmap of the cfi_index map */
-	__u32 index_used;              /* its slices given to modules */
+	__u32 index_used;	       /* its slices given to modules */
 	struct lt_cfi_span span;       /* what the cfi_span map holds */
 	bool family_off[LT_LOAD__MAX]; /* traced, but the kernel refused its programs */
 	char family_why[LT_LOAD__MAX][256];

@@ -171,9 +171,9 @@ static long sp_delta(csh cs, const cs_insn *insn)
 }
 
 struct walk {
-	__u64 site;       /* chosen instruction, 0 while none */
+	__u64 site; /* chosen instruction, 0 while none */
 	__u32 sp_adjust;
-	__u64 null_exit;  /* the emulated je of the NULL test, if passed */
+	__u64 null_exit; /* the emulated je of the NULL test, if passed */
 	__u32 null_exit_sp;
 };
 
@@ -245,8 +245,7 @@ cleanup:
 		cs_free(prev, 1);
 }
 
-static void describe(csh cs, const __u8 *code, size_t size, __u64 vaddr, char *buf,
-		     size_t len)
+static void describe(csh cs, const __u8 *code, size_t size, __u64 vaddr, char *buf, size_t len)
 {
 	cs_insn *insn = NULL;
 

@@ -8,12 +8,12 @@
 #include <linux/types.h>
 
 struct lt_probe_site {
-	__u64 sym_vaddr;     /* the function's ELF virtual address */
-	__u64 vaddr;         /* the chosen instruction's ELF virtual address */
-	__u64 file_offset;   /* the same as a file offset: what uprobe attach takes */
-	__u32 sp_adjust;     /* bytes the function pushed before the probe: entry rsp = rsp + sp_adjust */
-	bool emulated;       /* the kernel emulates the probed instruction (cheap) */
-	char insn[64];       /* "push %rbp", for -v */
+	__u64 sym_vaddr;   /* the function's ELF virtual address */
+	__u64 vaddr;	   /* the chosen instruction's ELF virtual address */
+	__u64 file_offset; /* the same as a file offset: what uprobe attach takes */
+	__u32 sp_adjust; /* bytes the function pushed before the probe: entry rsp = rsp + sp_adjust */
+	bool emulated;	 /* the kernel emulates the probed instruction (cheap) */
+	char insn[64];	 /* "push %rbp", for -v */
 };
 
 enum lt_place_mode {

@@ -11,11 +11,11 @@
 struct lt_tracepoints;
 
 struct lt_tracepoint {
-	const char *category;  /* "syscalls" */
-	const char *name;      /* "sys_exit_openat" */
-	const char *prog;      /* the BPF program */
-	__u64 cookie;          /* what the program reads with bpf_get_attach_cookie() */
-	bool optional;         /* skipped when this kernel lacks the event */
+	const char *category; /* "syscalls" */
+	const char *name;     /* "sys_exit_openat" */
+	const char *prog;     /* the BPF program */
+	__u64 cookie;	      /* what the program reads with bpf_get_attach_cookie() */
+	bool optional;	      /* skipped when this kernel lacks the event */
 };
 
 /* NULL with errno set. */

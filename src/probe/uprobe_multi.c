@@ -11,8 +11,8 @@
 
 #include "uprobe_multi.h"
 
-#define LT_BPF_TRACE_UPROBE_MULTI 48    /* enum bpf_attach_type, Linux 6.6 */
-#define LT_BPF_TRACE_UPROBE_SESSION 57  /* enum bpf_attach_type, Linux 6.13 */
+#define LT_BPF_TRACE_UPROBE_MULTI 48   /* enum bpf_attach_type, Linux 6.6 */
+#define LT_BPF_TRACE_UPROBE_SESSION 57 /* enum bpf_attach_type, Linux 6.13 */
 
 /* link_create's attributes for uprobe_multi (and session) links. */
 struct lt_link_create_uprobe_multi {
@@ -72,8 +72,8 @@ int lt_uprobe_multi__set_type(struct bpf_program *prog, bool session)
 {
 	if (!(session ? lt_uprobe_multi__has_session() : lt_uprobe_multi__has_multi()))
 		return -EOPNOTSUPP;
-	return bpf_program__set_expected_attach_type(prog, session ? LT_BPF_TRACE_UPROBE_SESSION :
-									 LT_BPF_TRACE_UPROBE_MULTI);
+	return bpf_program__set_expected_attach_type(prog, session ? LT_BPF_TRACE_UPROBE_SESSION
+								   : LT_BPF_TRACE_UPROBE_MULTI);
 }
 
 int lt_uprobe_multi__attach(int prog_fd, bool session, const char *path, const __u64 *offsets,

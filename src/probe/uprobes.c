@@ -23,7 +23,7 @@ struct lt_uprobes {
 	int pid;
 	struct bpf_link **links;
 	size_t nlinks, cap;
-	int *multi_fds;    /* uprobe_multi or session links, one per module */
+	int *multi_fds; /* uprobe_multi or session links, one per module */
 	size_t nmulti, multi_cap;
 	size_t nmulti_probes;
 	struct lt_seen mods; /* modules examined */
@@ -94,13 +94,14 @@ static int lt_uprobes_attach_multi(struct lt_uprobes *u, const char *path,
 				 strcmp(rows[i].entry_prog, rows[0].entry_prog)))
 			return -EINVAL;
 		offsets[n] = sites[i].file_offset;
-		cookies[n] = session ? LT_COOKIE(rows[i].fn, sites[i].sp_adjust) : sites[i].sp_adjust;
+		cookies[n] =
+			session ? LT_COOKIE(rows[i].fn, sites[i].sp_adjust) : sites[i].sp_adjust;
 		n++;
 	}
 	if (!n)
 		return 0;
-	prog = session ? u->bpf->skel->progs.lt_alloc_session :
-			 bpf_object__find_program_by_name(u->bpf->skel->obj, rows[0].entry_prog);
+	prog = session ? u->bpf->skel->progs.lt_alloc_session
+		       : bpf_object__find_program_by_name(u->bpf->skel->obj, rows[0].entry_prog);
 	if (!prog)
 		return -ENOENT;
 	err = LT_ENSURE(&u->multi_fds, &u->multi_cap, u->nmulti + 1);
@@ -129,8 +130,9 @@ static void lt_uprobes_describe(const struct lt_uprobes *u, const char *base,
 		 (unsigned long long)site->vaddr,
 		 (unsigned long long)(site->vaddr - site->sym_vaddr), site->insn,
 		 site->emulated ? "emulated" : "single-stepped",
-		 u->o.link == LT_UPROBE_SESSION ? " (session)" :
-		 u->o.link == LT_UPROBE_MULTI ? " (uprobe_multi)" : "");
+		 u->o.link == LT_UPROBE_SESSION ? " (session)"
+		 : u->o.link == LT_UPROBE_MULTI ? " (uprobe_multi)"
+						: "");
 }
 
 /* Where each row goes in path; have[i] false for a row that is absent or an alias of an

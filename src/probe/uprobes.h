@@ -18,27 +18,27 @@ struct bpf_link;
 struct lt_uprobe {
 	const char *symbol;
 	const char *entry_prog; /* NULL: return probe only */
-	const char *ret_prog;   /* NULL: entry only, and the entry may move past the start */
+	const char *ret_prog;	/* NULL: entry only, and the entry may move past the start */
 	enum lt_place_mode place;
-	enum lt_alloc_fn fn;    /* allocator rows: which function, for the session program */
-	const char *label;      /* -v names the probe so, one line per probe (entry, return) */
+	enum lt_alloc_fn fn; /* allocator rows: which function, for the session program */
+	const char *label;   /* -v names the probe so, one line per probe (entry, return) */
 };
 
 /* How a module's probes are linked. */
 enum lt_uprobe_link {
-	LT_UPROBE_CLASSIC,  /* one uprobe (and uretprobe) link per function */
-	LT_UPROBE_SESSION,  /* one lt_alloc_session link per module (allocator rows) */
-	LT_UPROBE_MULTI,    /* one uprobe_multi link per module: every row runs one program */
+	LT_UPROBE_CLASSIC, /* one uprobe (and uretprobe) link per function */
+	LT_UPROBE_SESSION, /* one lt_alloc_session link per module (allocator rows) */
+	LT_UPROBE_MULTI,   /* one uprobe_multi link per module: every row runs one program */
 };
 
 #define LT_UPROBES_MAX_ROWS 64
 
 struct lt_uprobes_opts {
 	const struct lt_uprobe *rows;
-	size_t n;               /* at most LT_UPROBES_MAX_ROWS */
+	size_t n; /* at most LT_UPROBES_MAX_ROWS */
 	enum lt_uprobe_link link;
-	const char *what;       /* for messages: "allocator", "descriptor" */
-	bool all_rows;          /* a module lacking any row is an error, not only the first */
+	const char *what; /* for messages: "allocator", "descriptor" */
+	bool all_rows;	  /* a module lacking any row is an error, not only the first */
 };
 
 /* NULL with errno set. */

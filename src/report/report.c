@@ -32,7 +32,6 @@ const char *lt_loss__name(enum lt_loss loss)
 	return loss_names[loss];
 }
 
-
 void lt_report_section__free(struct lt_report_section *s)
 {
 	size_t i;

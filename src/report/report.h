@@ -15,18 +15,18 @@ struct lt_report_stack {
 	__u64 stack_id;
 	__s64 bytes;
 	__s64 count;
-	double oldest_age_s;       /* age of the oldest outstanding allocation; < 0 if unknown */
-	__u32 flags;               /* LT_STACK_* */
+	double oldest_age_s; /* age of the oldest outstanding allocation; < 0 if unknown */
+	__u32 flags;	     /* LT_STACK_* */
 	__u32 nframes;
-	__u64 ips[LT_MAX_FRAMES];  /* leaf first: ips[0] is the allocator's caller */
-	struct lt_sym *frames;     /* nframes entries once symbolized, else NULL; malloc'ed and
+	__u64 ips[LT_MAX_FRAMES]; /* leaf first: ips[0] is the allocator's caller */
+	struct lt_sym *frames;	  /* nframes entries once symbolized, else NULL; malloc'ed and
 				    * freed by lt_report_section__free (not the strings in it) */
 };
 
 struct lt_report_section {
-	__s64 bytes;               /* totals over all stacks of the section */
+	__s64 bytes; /* totals over all stacks of the section */
 	__s64 count;
-	struct lt_report_stack *stacks;  /* sorted by bytes, largest first */
+	struct lt_report_stack *stacks; /* sorted by bytes, largest first */
 	size_t n;
 };
 
@@ -47,7 +47,7 @@ enum lt_fd_kind {
 	LT_FDK_INOTIFY,
 	LT_FDK_MEMFD,
 	LT_FDK_PIDFD,
-	LT_FDK_ANON,     /* another anonymous inode (bpf-map, userfaultfd, ...) */
+	LT_FDK_ANON, /* another anonymous inode (bpf-map, userfaultfd, ...) */
 	LT_FDK__MAX,
 };
 
@@ -55,13 +55,13 @@ enum lt_fd_kind {
 #define LT_FD_ADDR_MAX 64
 struct lt_fd_desc {
 	enum lt_fd_kind kind;
-	char path[LT_FD_TEXT_MAX];     /* readlink of /proc/PID/fd/N ("/etc/hosts", "pipe:[12]") */
-	__u64 ino;                     /* of the open file (socket: its inode in sockfs) */
+	char path[LT_FD_TEXT_MAX]; /* readlink of /proc/PID/fd/N ("/etc/hosts", "pipe:[12]") */
+	__u64 ino;		   /* of the open file (socket: its inode in sockfs) */
 	/* sockets, from /proc/PID/net/{tcp,tcp6,udp,udp6,unix} */
-	char proto[8];                 /* "tcp", "tcp6", "udp", "udp6", "unix"; "" unknown */
-	char local[LT_FD_ADDR_MAX];    /* "127.0.0.1:40000", "[::1]:80", unix path */
-	char peer[LT_FD_ADDR_MAX];     /* "" when not connected */
-	int tcp_state;                 /* 1 ESTABLISHED .. 12; 0 unknown or not TCP */
+	char proto[8];		    /* "tcp", "tcp6", "udp", "udp6", "unix"; "" unknown */
+	char local[LT_FD_ADDR_MAX]; /* "127.0.0.1:40000", "[::1]:80", unix path */
+	char peer[LT_FD_ADDR_MAX];  /* "" when not connected */
+	int tcp_state;		    /* 1 ESTABLISHED .. 12; 0 unknown or not TCP */
 };
 
 /* Stable names: "file", "socket", ...; TCP states "ESTABLISHED", "CLOSE_WAIT", ... */
@@ -71,10 +71,10 @@ const char *lt_tcp_state__name(int state);
 
 #define LT_FD_EXAMPLES 3
 struct lt_report_fd_extra {
-	const char *kind;              /* kind name of the stack's descriptors, or "mixed" */
-	char examples[LT_FD_EXAMPLES][LT_FD_TEXT_MAX];  /* distinct paths or peers */
+	const char *kind; /* kind name of the stack's descriptors, or "mixed" */
+	char examples[LT_FD_EXAMPLES][LT_FD_TEXT_MAX]; /* distinct paths or peers */
 	size_t nexamples;
-	__s64 opened, closed;          /* births and deaths since the previous report */
+	__s64 opened, closed; /* births and deaths since the previous report */
 };
 
 struct lt_report_fd_item {
@@ -84,35 +84,35 @@ struct lt_report_fd_item {
 
 struct lt_report_fds {
 	bool traced;
-	struct lt_report_section sec;  /* outstanding descriptors opened while tracing, by
+	struct lt_report_section sec;	  /* outstanding descriptors opened while tracing, by
 					* stack, most first; `count` per stack, bytes 0 */
-	struct lt_report_fd_extra *extra;  /* sec.n entries, parallel to sec.stacks */
-	struct lt_report_fd_item *pre; /* open at attach and still open */
+	struct lt_report_fd_extra *extra; /* sec.n entries, parallel to sec.stacks */
+	struct lt_report_fd_item *pre;	  /* open at attach and still open */
 	size_t npre, pre_cap;
-	__s64 opened, closed;          /* since the previous report, every stack */
+	__s64 opened, closed; /* since the previous report, every stack */
 };
 
 struct lt_report_peer {
 	char peer[LT_FD_ADDR_MAX];
 	__s64 count;
-	__s64 states[LT_TCP_NSTATES];  /* by TCP state */
-	__s64 established_change;      /* ESTABLISHED now minus at the previous report */
+	__s64 states[LT_TCP_NSTATES]; /* by TCP state */
+	__s64 established_change;     /* ESTABLISHED now minus at the previous report */
 };
 
 /* Sockets in CLOSE_WAIT grouped by opening stack and peer. */
 struct lt_report_close_wait {
-	size_t fd_stack;               /* index in fds.sec.stacks; (size_t)-1 without stack */
+	size_t fd_stack; /* index in fds.sec.stacks; (size_t)-1 without stack */
 	char peer[LT_FD_ADDR_MAX];
 	__s64 count;
-	double oldest_s;               /* longest time one has been in CLOSE_WAIT */
+	double oldest_s; /* longest time one has been in CLOSE_WAIT */
 };
 
 struct lt_report_socks {
 	bool traced;
-	struct lt_report_peer *by_peer;    /* TCP sockets by peer, most first */
+	struct lt_report_peer *by_peer; /* TCP sockets by peer, most first */
 	size_t n, by_peer_cap;
 	__s64 close_wait;
-	struct lt_report_close_wait *cw;   /* most first */
+	struct lt_report_close_wait *cw; /* most first */
 	size_t ncw, cw_cap;
 };
 
@@ -120,22 +120,22 @@ struct lt_report_socks {
 
 struct lt_report {
 	int pid;
-	const char *comm;          /* target command name, may be NULL */
-	double duration_s;         /* since attach */
-	bool final;                /* last report of the run */
+	const char *comm;  /* target command name, may be NULL */
+	double duration_s; /* since attach */
+	bool final;	   /* last report of the run */
 	bool target_exited;
 	double min_age_s;
-	__u64 sample_bytes;        /* --sample rate; heap figures are estimates when non-zero */
+	__u64 sample_bytes; /* --sample rate; heap figures are estimates when non-zero */
 	struct lt_report_section heap;
 	struct lt_report_section mmap;
 	__u64 lost[LT_LOSS__MAX];
 	struct lt_report_fds fds;
 	struct lt_report_socks socks;
-	bool memory_traced;        /* heap or mmap traced: folded output is in bytes */
-	const struct lt_gc_report *gc;  /* V8 garbage collections (gc_trend.h); NULL: no section */
+	bool memory_traced;	       /* heap or mmap traced: folded output is in bytes */
+	const struct lt_gc_report *gc; /* V8 garbage collections (gc_trend.h); NULL: no section */
 	/* families asked for whose programs this kernel refused */
 	struct {
-		const char *family;     /* the -t word(s) */
+		const char *family; /* the -t word(s) */
 		const char *reason;
 	} not_loaded[LT_REPORT_MAX_NOT_LOADED];
 	size_t n_not_loaded;

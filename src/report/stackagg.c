@@ -91,7 +91,7 @@ int lt_agg__finish(struct lt_agg *a, __u64 now_ns, struct lt_report_section *out
 	for (i = 0; i < a->n; i = j) {
 		bytes = 0;
 		count = 0;
-		min_ts = 0;  /* 0: no record of this stack knows its time */
+		min_ts = 0; /* 0: no record of this stack knows its time */
 		for (j = i; j < a->n && a->v[j].stack_id == a->v[i].stack_id; j++) {
 			bytes = sat_add(bytes, a->v[j].bytes);
 			count = sat_add(count, a->v[j].count);

@@ -18,7 +18,7 @@
 
 struct perf_entry {
 	__u64 start, size;
-	size_t seq;        /* line number: later lines replace earlier code */
+	size_t seq; /* line number: later lines replace earlier code */
 	char *name;
 	char *file;
 	int line;
@@ -28,7 +28,7 @@ struct perf_entry {
 struct lt_perf_map {
 	char *path;
 	uid_t uid;
-	off_t read_off;    /* bytes consumed: whole lines */
+	off_t read_off; /* bytes consumed: whole lines */
 	struct perf_entry *v;
 	size_t n, cap;
 	bool sorted;
@@ -61,7 +61,7 @@ static int split_name(const char *raw, struct perf_entry *e)
 		return e->name ? 0 : -ENOMEM;
 	}
 	if (*p && strchr("~^+*", *p))
-		p++;  /* interpreted, baseline, maglev, turbofan */
+		p++; /* interpreted, baseline, maglev, turbofan */
 	sp = strrchr(p, ' ');
 	if (sp) {
 		e->name = strndup(p, sp - p);

@@ -13,11 +13,11 @@ struct lt_perf_map;
 
 /* What one address resolves to. Strings live as long as the map. */
 struct lt_perf_sym {
-	const char *name;   /* V8's kind prefix and tier mark removed for JS code */
-	const char *file;   /* script of a JS function, or NULL */
-	int line;           /* 0 when unknown */
-	__u64 start;        /* where the code starts */
-	bool js;            /* JavaScript (not a builtin, stub or regexp) */
+	const char *name; /* V8's kind prefix and tier mark removed for JS code */
+	const char *file; /* script of a JS function, or NULL */
+	int line;	  /* 0 when unknown */
+	__u64 start;	  /* where the code starts */
+	bool js;	  /* JavaScript (not a builtin, stub or regexp) */
 };
 
 /* The perf map of process pid as it sees it: /proc/PID/root/tmp/perf-<pid in its own

@@ -25,7 +25,7 @@ char *__cxa_demangle(const char *mangled, char *buf, size_t *len, int *status);
 struct fn_sym {
 	__u64 addr, size;
 	const char *name; /* libdwfl's, lives as long as the Dwfl */
-	int rank;         /* among aliases at one address, the lowest is shown */
+	int rank;	  /* among aliases at one address, the lowest is shown */
 };
 
 struct sym_module {
@@ -63,7 +63,7 @@ struct lt_symbolizer {
 	size_t cache_cap, cache_n;
 	char **owned; /* demangled names handed out in cached results */
 	size_t nowned, owned_cap;
-	struct lt_js_names *js;       /* not owned */
+	struct lt_js_names *js; /* not owned */
 	/* JIT code outside every module, named by the target's perf map when it writes one */
 	struct lt_perf_map *perf_map;
 };
@@ -277,8 +277,7 @@ static size_t cache_hash(__u64 addr, bool is_return, size_t cap)
 	return ((addr ^ is_return) * 0x9E3779B97F4A7C15ull >> 17) & (cap - 1);
 }
 
-static struct cache_slot *cache_slot(struct cache_slot *tab, size_t cap, __u64 addr,
-				     bool is_return)
+static struct cache_slot *cache_slot(struct cache_slot *tab, size_t cap, __u64 addr, bool is_return)
 {
 	size_t i = cache_hash(addr, is_return, cap);
 
@@ -362,8 +361,8 @@ static void load_fn_syms(struct sym_module *sm)
 			continue;
 		if (type != STT_FUNC && type != STT_GNU_IFUNC && type != STT_NOTYPE)
 			continue;
-		sm->syms[sm->nsyms++] = (struct fn_sym){ addr, sym.st_size, name,
-							  alias_rank(&sym, name) };
+		sm->syms[sm->nsyms++] =
+			(struct fn_sym){ addr, sym.st_size, name, alias_rank(&sym, name) };
 	}
 	qsort(sm->syms, sm->nsyms, sizeof(*sm->syms), cmp_fn_sym);
 	/* Keep the best-ranked alias per address; sorting put it first. */

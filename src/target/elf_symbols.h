@@ -11,11 +11,11 @@
 struct lt_elf;
 
 struct lt_elf_sym {
-	const char *name;  /* valid while the lt_elf is open */
+	const char *name; /* valid while the lt_elf is open */
 	__u64 vaddr;
 	__u64 size;
-	int type;          /* STT_FUNC, STT_OBJECT, ... */
-	bool local;        /* STB_LOCAL */
+	int type;   /* STT_FUNC, STT_OBJECT, ... */
+	bool local; /* STB_LOCAL */
 };
 
 /* Open path as an ELF file. NULL with errno set (ENOEXEC: not ELF). */

@@ -30,7 +30,7 @@ struct elf_layout {
 	char *host_path;
 	__u64 page_mask;
 	__u64 first_off, first_vaddr; /* first PT_LOAD, page aligned */
-	GElf_Phdr *loads;             /* every PT_LOAD, for the fallback */
+	GElf_Phdr *loads;	      /* every PT_LOAD, for the fallback */
 	size_t nloads;
 };
 

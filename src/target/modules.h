@@ -10,10 +10,10 @@ struct lt_maps;
 
 /* An executable, file-backed ELF module of the target. */
 struct lt_module {
-	char *path;        /* as the target sees it, e.g. /usr/lib/x86_64-linux-gnu/libc.so.6 */
-	char *host_path;   /* openable from here: /proc/PID/root/<path> (or path if that fails) */
-	__u64 start, end;  /* the executable mapping(s): lowest start, highest end */
-	__u64 bias;        /* runtime address = ELF vaddr + bias */
+	char *path;	  /* as the target sees it, e.g. /usr/lib/x86_64-linux-gnu/libc.so.6 */
+	char *host_path;  /* openable from here: /proc/PID/root/<path> (or path if that fails) */
+	__u64 start, end; /* the executable mapping(s): lowest start, highest end */
+	__u64 bias;	  /* runtime address = ELF vaddr + bias */
 	__u64 dev, ino;
 };
 

@@ -57,12 +57,9 @@ static const struct {
 	const char *link;
 	enum lt_fd_kind kind;
 } anon_kinds[] = {
-	{ "anon_inode:[eventfd]", LT_FDK_EVENTFD },
-	{ "anon_inode:[eventpoll]", LT_FDK_EPOLL },
-	{ "anon_inode:[timerfd]", LT_FDK_TIMERFD },
-	{ "anon_inode:[signalfd]", LT_FDK_SIGNALFD },
-	{ "anon_inode:inotify", LT_FDK_INOTIFY },
-	{ "anon_inode:[pidfd]", LT_FDK_PIDFD },
+	{ "anon_inode:[eventfd]", LT_FDK_EVENTFD }, { "anon_inode:[eventpoll]", LT_FDK_EPOLL },
+	{ "anon_inode:[timerfd]", LT_FDK_TIMERFD }, { "anon_inode:[signalfd]", LT_FDK_SIGNALFD },
+	{ "anon_inode:inotify", LT_FDK_INOTIFY },   { "anon_inode:[pidfd]", LT_FDK_PIDFD },
 };
 
 enum lt_fd_kind lt_procfd__classify(const char *link, unsigned int mode)

@@ -27,7 +27,8 @@ static int parse_line(char *line, struct lt_mapping *m)
 	char *p;
 
 	if (sscanf(line, "%llx-%llx %7s %llx %x:%x %llu%n", &start, &end, perms, &pgoff, &major,
-		   &minor, &ino, &n) != 7 || n == 0)
+		   &minor, &ino, &n) != 7 ||
+	    n == 0)
 		return -EINVAL;
 	if (end < start || strlen(perms) < 3)
 		return -EINVAL;

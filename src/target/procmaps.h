@@ -9,13 +9,13 @@
 #include <linux/types.h>
 
 struct lt_mapping {
-	__u64 start, end;  /* [start, end) */
-	__u64 pgoff;       /* file offset of start */
+	__u64 start, end; /* [start, end) */
+	__u64 pgoff;	  /* file offset of start */
 	__u64 dev, ino;
-	unsigned prot;     /* PROT_READ | PROT_WRITE | PROT_EXEC */
-	char *path;        /* as the target sees it; NULL for an anonymous mapping;
+	unsigned prot; /* PROT_READ | PROT_WRITE | PROT_EXEC */
+	char *path;    /* as the target sees it; NULL for an anonymous mapping;
 			    * pseudo names like "[vdso]" are kept */
-	bool deleted;      /* the kernel marked path " (deleted)"; the suffix is stripped */
+	bool deleted;  /* the kernel marked path " (deleted)"; the suffix is stripped */
 };
 
 struct lt_maps {

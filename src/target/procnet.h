@@ -14,8 +14,8 @@ struct lt_net_sock {
 	__u64 ino;
 	char proto[8];
 	char local[LT_FD_ADDR_MAX];
-	char peer[LT_FD_ADDR_MAX];  /* "" when unconnected */
-	int state;                  /* TCP state; 0 for others */
+	char peer[LT_FD_ADDR_MAX]; /* "" when unconnected */
+	int state;		   /* TCP state; 0 for others */
 };
 
 struct lt_net_socks {

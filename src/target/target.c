@@ -88,7 +88,8 @@ char *lt_target__resolve_command(const char *cmd)
 	if (strchr(cmd, '/'))
 		return strdup(cmd);
 	dirs = strdup(env ? env : "/usr/local/bin:/usr/bin:/bin");
-	for (char *d = dirs ? strtok_r(dirs, ":", &save) : NULL; d; d = strtok_r(NULL, ":", &save)) {
+	for (char *d = dirs ? strtok_r(dirs, ":", &save) : NULL; d;
+	     d = strtok_r(NULL, ":", &save)) {
 		if (asprintf(&path, "%s/%s", d, cmd) < 0) {
 			path = NULL;
 			break;

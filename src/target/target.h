@@ -8,12 +8,12 @@
 
 struct lt_target {
 	pid_t pid;
-	bool launched;    /* we started it and are its parent */
-	int pidfd;        /* readable once the process has exited */
-	int go_fd;        /* launch mode: write end of the pipe the child waits on */
-	int err_fd;       /* launch mode: read end of the exec-error pipe */
+	bool launched; /* we started it and are its parent */
+	int pidfd;     /* readable once the process has exited */
+	int go_fd;     /* launch mode: write end of the pipe the child waits on */
+	int err_fd;    /* launch mode: read end of the exec-error pipe */
 	bool exited;
-	int status;       /* wait status, when launched and reaped */
+	int status; /* wait status, when launched and reaped */
 	char comm[32];
 };
 

@@ -141,10 +141,10 @@ static bool op_is_breg(const Dwarf_Op *op, unsigned reg, __s64 off)
 static int plt_cut(const Dwarf_Op *ops, size_t nops)
 {
 	if (nops != 9 || !op_is_breg(&ops[0], X86_64_RSP, 8) ||
-	    !op_is_breg(&ops[1], X86_64_RA, 0) ||
-	    ops[2].atom != DW_OP_lit15 || ops[3].atom != DW_OP_and || ops[4].atom < DW_OP_lit1 ||
-	    ops[4].atom > DW_OP_lit15 || ops[5].atom != DW_OP_ge || ops[6].atom != DW_OP_lit3 ||
-	    ops[7].atom != DW_OP_shl || ops[8].atom != DW_OP_plus)
+	    !op_is_breg(&ops[1], X86_64_RA, 0) || ops[2].atom != DW_OP_lit15 ||
+	    ops[3].atom != DW_OP_and || ops[4].atom < DW_OP_lit1 || ops[4].atom > DW_OP_lit15 ||
+	    ops[5].atom != DW_OP_ge || ops[6].atom != DW_OP_lit3 || ops[7].atom != DW_OP_shl ||
+	    ops[8].atom != DW_OP_plus)
 		return -1;
 	return ops[4].atom - DW_OP_lit0;
 }

@@ -133,8 +133,8 @@ static bool in_segments(const struct lt_pc_range *segs, size_t nsegs, __u64 pc)
 
 /* The [lo, hi) ranges of every FDE that lands in an executable segment, sorted by lo. Dead
  * FDEs (garbage-collected code left at address 0 in .debug_frame) fall outside and drop out. */
-int lt_cfi_fde__collect(const struct lt_cfi_src *src, const struct lt_pc_range *segs,
-			size_t nsegs, struct lt_pc_range **out, size_t *nout)
+int lt_cfi_fde__collect(const struct lt_cfi_src *src, const struct lt_pc_range *segs, size_t nsegs,
+			struct lt_pc_range **out, size_t *nout)
 {
 	struct cie_cache cie = { .off = (Dwarf_Off)-1 };
 	struct lt_pc_range *v = NULL;

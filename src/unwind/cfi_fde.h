@@ -27,7 +27,7 @@ int lt_cfi_fde__exec_segments(Elf *elf, struct lt_pc_range **out, size_t *nout);
  * -ENODATA without usable CFI. */
 int lt_cfi_fde__open(Elf *elf, struct lt_cfi_src *src, Dwarf **dw, Dwarf_CFI **cfi);
 /* The [lo, hi) ranges of every FDE of src that lands in one of segs, sorted by lo. */
-int lt_cfi_fde__collect(const struct lt_cfi_src *src, const struct lt_pc_range *segs,
-			size_t nsegs, struct lt_pc_range **out, size_t *nout);
+int lt_cfi_fde__collect(const struct lt_cfi_src *src, const struct lt_pc_range *segs, size_t nsegs,
+			struct lt_pc_range **out, size_t *nout);
 
 #endif

@@ -14,7 +14,7 @@
 #include "cfi_upload.h"
 #include "log.h"
 
-#define LT_CFI_MODULE_MAX_ROWS (1u << 19) /* a bigger module keeps frame pointers */
+#define LT_CFI_MODULE_MAX_ROWS (1u << 19)  /* a bigger module keeps frame pointers */
 #define LT_CFI_INDEX_MODULE_MAX (1u << 14) /* libc: 128-byte slices, libstdc++: 256 */
 
 /* Code built with frame pointers has a CFA = rbp + 16 rule in the body of nearly every
@@ -54,8 +54,8 @@ static void lt_cfi_index_module(struct lt_bpf *b, struct lt_cfi_module *slot,
 	slot->idx_first = b->index_used;
 	slot->idx_base = rows[0].pc;
 	slot->idx_shift = shift;
-	slot->idx_count = lt_cfi_index__build(rows, n, shift, b->rows_used,
-					      b->index + b->index_used, room);
+	slot->idx_count =
+		lt_cfi_index__build(rows, n, shift, b->rows_used, b->index + b->index_used, room);
 	b->index_used += slot->idx_count;
 	if (slot->idx_count)
 		lt_debug("unwind index: %u slices of %llu bytes", slot->idx_count, 1ull << shift);
@@ -93,7 +93,9 @@ void lt_cfi_upload__modules(struct lt_bpf *b, const struct lt_modules *fresh)
 		err = lt_cfi__build(m->host_path, &rows, &n);
 		if (err || n == 0 || n > LT_CFI_MODULE_MAX_ROWS || b->rows_used + n > b->rows_cap) {
 			lt_debug("unwind table for %s: %s, frame pointers only", m->path,
-				 err ? strerror(-err) : n ? "too large" : "no CFI");
+				 err ? strerror(-err)
+				 : n ? "too large"
+				     : "no CFI");
 			b->cfi_skipped++;
 			goto next;
 		}

@@ -19,7 +19,7 @@ struct lt_gc_point {
 };
 
 struct lt_gc_log {
-	struct lt_gc_collection *ring;  /* the newest `keep` collections */
+	struct lt_gc_collection *ring; /* the newest `keep` collections */
 	size_t keep, head, total;
 	struct lt_gc_point *points;
 	size_t npoints, cap;
@@ -108,14 +108,32 @@ const char *lt_gc_trend__reason_name(__u32 reason)
 	/* V8's GarbageCollectionReason, whose values are only ever appended to (its header
 	 * says so, for Chromium's histograms); the words are those of --trace-gc. */
 	static const char *const names[] = {
-		"unknown", "allocation failure", "allocation limit", "context disposal",
-		"counters extension", "debugger", "deserialize", "external memory pressure",
+		"unknown",
+		"allocation failure",
+		"allocation limit",
+		"context disposal",
+		"counters extension",
+		"debugger",
+		"deserialize",
+		"external memory pressure",
 		"finalize incremental marking via stack guard",
-		"finalize incremental marking via task", "full hash-table", "heap profiler",
-		"task", "last resort", "low memory notification", "make heap iterable",
-		"memory pressure", "memory reducer", "runtime", "sampling profiler",
-		"snapshot creator", "testing", "external finalize", "global allocation limit",
-		"measure memory", "background allocation failure",
+		"finalize incremental marking via task",
+		"full hash-table",
+		"heap profiler",
+		"task",
+		"last resort",
+		"low memory notification",
+		"make heap iterable",
+		"memory pressure",
+		"memory reducer",
+		"runtime",
+		"sampling profiler",
+		"snapshot creator",
+		"testing",
+		"external finalize",
+		"global allocation limit",
+		"measure memory",
+		"background allocation failure",
 	};
 
 	return reason < sizeof(names) / sizeof(names[0]) ? names[reason] : NULL;
@@ -165,7 +183,8 @@ static void lt_gc_sentence(struct lt_gc_report *r)
 	if (r->verdict == LT_GC_VERDICT_UNKNOWN) {
 		snprintf(r->sentence, sizeof(r->sentence),
 			 "JS heap trend unknown: %zu mark-compact%s with a live size so far, "
-			 "%d needed", n, s, LT_GC_MIN_MARK_COMPACTS);
+			 "%d needed",
+			 n, s, LT_GC_MIN_MARK_COMPACTS);
 		return;
 	}
 	snprintf(r->sentence, sizeof(r->sentence),
@@ -272,8 +291,10 @@ int lt_gc_log__summarize(const struct lt_gc_log *l, __u32 main_tid, struct lt_gc
 	if (!l || !out)
 		return -EINVAL;
 	/* what the caller filled in stays; the rest is this summary's */
-	*out = (struct lt_gc_report){ .traced = out->traced, .off_reason = out->off_reason,
-				      .module = out->module, .v8_version = out->v8_version };
+	*out = (struct lt_gc_report){ .traced = out->traced,
+				      .off_reason = out->off_reason,
+				      .module = out->module,
+				      .v8_version = out->v8_version };
 	n = l->total < l->keep ? l->total : l->keep;
 	out->collections = n ? calloc(n, sizeof(*out->collections)) : NULL;
 	if (n && !out->collections)

@@ -21,24 +21,24 @@
 #define LT_GC_GROWING_MIN_BYTES (1ull << 20)
 
 struct lt_gc_collection {
-	double t_s;          /* when the GC began, seconds since tracing began */
-	double pause_ms;     /* Heap::PerformGarbageCollection, entry to return */
-	__u64 live_before;   /* bytes (Heap::SizeOfObjects) when has_before */
-	__u64 live_after;    /* when has_after */
-	__u64 rss;           /* process resident set when the event was read; 0 unknown */
-	__u32 kind;          /* enum lt_gc_kind; other values are kept as V8 gave them */
-	__u32 reason;        /* V8's GarbageCollectionReason */
+	double t_s;	   /* when the GC began, seconds since tracing began */
+	double pause_ms;   /* Heap::PerformGarbageCollection, entry to return */
+	__u64 live_before; /* bytes (Heap::SizeOfObjects) when has_before */
+	__u64 live_after;  /* when has_after */
+	__u64 rss;	   /* process resident set when the event was read; 0 unknown */
+	__u32 kind;	   /* enum lt_gc_kind; other values are kept as V8 gave them */
+	__u32 reason;	   /* V8's GarbageCollectionReason */
 	__u32 tid;
 	bool has_before, has_after;
 };
 
 /* y = intercept + slope * t by least squares. */
 struct lt_gc_fit {
-	double slope;        /* per second */
+	double slope; /* per second */
 	double intercept;
-	double r2;           /* 0 when the points do not vary */
+	double r2; /* 0 when the points do not vary */
 	size_t n;
-	bool valid;          /* at least two points at two different times */
+	bool valid; /* at least two points at two different times */
 };
 
 enum lt_gc_verdict {
@@ -48,24 +48,24 @@ enum lt_gc_verdict {
 };
 
 struct lt_gc_report {
-	bool traced;                /* V8 was found and its GC probes attached */
-	const char *off_reason;     /* why not, when !traced */
-	const char *module;         /* the module carrying V8 */
-	const char *v8_version;     /* "" if unknown */
-	struct lt_gc_collection *collections;  /* the newest ones, oldest first */
+	bool traced;			      /* V8 was found and its GC probes attached */
+	const char *off_reason;		      /* why not, when !traced */
+	const char *module;		      /* the module carrying V8 */
+	const char *v8_version;		      /* "" if unknown */
+	struct lt_gc_collection *collections; /* the newest ones, oldest first */
 	size_t n;
-	size_t omitted;             /* older collections not listed (still in every total) */
-	__u64 counts[LT_GC_KIND__MAX + 1];  /* per kind; the last slot counts unknown kinds */
+	size_t omitted;			   /* older collections not listed (still in every total) */
+	__u64 counts[LT_GC_KIND__MAX + 1]; /* per kind; the last slot counts unknown kinds */
 	__u64 total;
 	double total_pause_ms, max_pause_ms;
-	struct lt_gc_fit live;      /* live after each mark-compact against time */
-	__u32 trend_tid;            /* the thread (isolate) whose mark-compacts were fitted */
+	struct lt_gc_fit live;	    /* live after each mark-compact against time */
+	__u32 trend_tid;	    /* the thread (isolate) whose mark-compacts were fitted */
 	size_t other_mark_compacts; /* mark-compacts of other isolates (workers), not fitted */
-	struct lt_gc_fit rss;       /* RSS at the same mark-compacts */
+	struct lt_gc_fit rss;	    /* RSS at the same mark-compacts */
 	double first_t_s, last_t_s; /* of the mark-compacts in the fit */
 	__u64 first_live, last_live, first_rss, last_rss;
 	enum lt_gc_verdict verdict;
-	char sentence[160];         /* "JS heap growing: +38.0 MiB/min over 12 mark-compacts ..." */
+	char sentence[160]; /* "JS heap growing: +38.0 MiB/min over 12 mark-compacts ..." */
 };
 
 /* Least-squares fit of n points; -EINVAL for NULL arguments. */

@@ -12,9 +12,9 @@
 #define CUT "..."
 
 struct js_entry {
-	__u64 tag;       /* 0: free slot */
+	__u64 tag; /* 0: free slot */
 	char *name;
-	char *file;      /* NULL without a script name */
+	char *file; /* NULL without a script name */
 };
 
 struct lt_js_names {
@@ -157,8 +157,8 @@ int lt_js_names__add(struct lt_js_names *t, __u64 tag, const struct lt_js_name *
 	else
 		e.name = strdup(ANONYMOUS);
 	if (raw->file_len)
-		e.file = lt_js_names__utf8(raw->file, raw->file_len, raw->file_enc,
-					   raw->file_cut, false);
+		e.file = lt_js_names__utf8(raw->file, raw->file_len, raw->file_enc, raw->file_cut,
+					   false);
 	if (!e.name || (raw->file_len && !e.file)) {
 		free(e.name);
 		free(e.file);

@@ -50,8 +50,7 @@ static int lt_v8_clone(const struct lt_elf_sym *sym, void *ctx)
 	return 0;
 }
 
-static int lt_v8_find(struct lt_elf *e, const char *prefix, const char *what,
-		      struct lt_v8_func *f)
+static int lt_v8_find(struct lt_elf *e, const char *prefix, const char *what, struct lt_v8_func *f)
 {
 	int err;
 
@@ -81,8 +80,10 @@ static int lt_v8_int_sym(const struct lt_elf_sym *sym, void *ctx)
 static void lt_v8_version(struct lt_elf *e, char *buf, size_t len)
 {
 	static const char *const parts[] = {
-		"_ZN2v88internal7Version6major_E", "_ZN2v88internal7Version6minor_E",
-		"_ZN2v88internal7Version6build_E", "_ZN2v88internal7Version6patch_E",
+		"_ZN2v88internal7Version6major_E",
+		"_ZN2v88internal7Version6minor_E",
+		"_ZN2v88internal7Version6build_E",
+		"_ZN2v88internal7Version6patch_E",
 	};
 	int v[4];
 

@@ -19,7 +19,7 @@
 
 struct lt_v8_family {
 	const struct lt_family_env *env;
-	struct lt_v8gc *gc;        /* NULL when gc is not in -t */
+	struct lt_v8gc *gc; /* NULL when gc is not in -t */
 	struct lt_gc_report report;
 	/* JS frame naming: V8's layout once its module is known, and that module */
 	bool v8_seen;
@@ -78,8 +78,7 @@ fail:
 	return err;
 }
 
-static const struct lt_module *lt_v8_module_of(const struct lt_modules *mods, __u64 dev,
-					       __u64 ino)
+static const struct lt_module *lt_v8_module_of(const struct lt_modules *mods, __u64 dev, __u64 ino)
 {
 	for (size_t i = 0; i < mods->n; i++)
 		if (mods->v[i].dev == dev && mods->v[i].ino == ino)
@@ -141,8 +140,8 @@ static void lt_v8_frames(struct lt_v8_family *f, const struct lt_maps *maps,
 		lt_elf__close(e);
 		if (err) {
 			lt_info("JS frames of %s stay unnamed: %s%s", v8->path,
-				err == -ENOENT ? "its V8 lacks the debug constant " :
-						 "its V8 object layout is not supported",
+				err == -ENOENT ? "its V8 lacks the debug constant "
+					       : "its V8 object layout is not supported",
 				err == -ENOENT ? missing : "");
 			return;
 		}

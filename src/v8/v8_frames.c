@@ -25,9 +25,9 @@
 #define LT_V8_FN_TYPES 32
 
 struct want {
-	const char *name;  /* full name, or a prefix when it ends in "__" */
+	const char *name; /* full name, or a prefix when it ends in "__" */
 	long long *dst;
-	bool optional;     /* V8 leaves out constants that are 0 (kSeqStringTag) */
+	bool optional; /* V8 leaves out constants that are 0 (kSeqStringTag) */
 	bool found;
 };
 
@@ -63,8 +63,8 @@ static int collect_one(const struct lt_elf_sym *sym, void *ctx)
 		size_t len = strlen(w->name);
 		bool prefix = len > 2 && !strcmp(w->name + len - 2, "__");
 
-		if (w->found || (prefix ? strncmp(sym->name, w->name, len) :
-					  strcmp(sym->name, w->name)))
+		if (w->found ||
+		    (prefix ? strncmp(sym->name, w->name, len) : strcmp(sym->name, w->name)))
 			continue;
 		if (!read_value(c->e, sym, w->dst))
 			w->found = true;
@@ -114,12 +114,12 @@ static void read_embedded_blob(struct lt_elf *e, struct lt_v8_blob *blob)
 
 /* Long on purpose: one table of the constants read and, below it, where each one goes;
  * split in two, a constant and its use would sit in different functions. */
-int lt_v8_frames__read_config(struct lt_elf *e, struct lt_v8_config *cfg,
-			      struct lt_v8_blob *blob, const char **missing)
+int lt_v8_frames__read_config(struct lt_elf *e, struct lt_v8_config *cfg, struct lt_v8_blob *blob,
+			      const char **missing)
 {
 	long long fp_fn, fp_ctx, map_type, fn_shared, sfi_name, sfi_script, script_name, str_len,
-		seq1, seq2, thin, t_fn, t_sfi, t_si, t_script, nonstr, repr, enc, seq_tag,
-		thin_tag, one_tag, nlocals, first_vars, tagged;
+		seq1, seq2, thin, t_fn, t_sfi, t_si, t_script, nonstr, repr, enc, seq_tag, thin_tag,
+		one_tag, nlocals, first_vars, tagged;
 	struct want w[] = {
 		{ "v8dbg_off_fp_function", &fp_fn },
 		{ "v8dbg_off_fp_context", &fp_ctx },

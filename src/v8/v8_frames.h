@@ -19,8 +19,8 @@ struct lt_v8_blob {
  * embedded builtins' place into blob (size 0 when the binary has no embedded blob).
  * -ENOENT when a needed constant is missing, with its name in *missing (a static string);
  * -EINVAL when the layout is one the BPF reader cannot follow. */
-int lt_v8_frames__read_config(struct lt_elf *e, struct lt_v8_config *cfg,
-			      struct lt_v8_blob *blob, const char **missing);
+int lt_v8_frames__read_config(struct lt_elf *e, struct lt_v8_config *cfg, struct lt_v8_blob *blob,
+			      const char **missing);
 
 /* The ranges of V8 generated code in maps, given the V8 module (v8: its primary load)
  * and the builtins blob: the blob at its load address, and every run of adjacent
@@ -29,6 +29,7 @@ int lt_v8_frames__read_config(struct lt_elf *e, struct lt_v8_config *cfg,
  * widened over the adjacent anonymous reservations JIT code grows into. Returns how many
  * ranges were written to out (at most max), merged and sorted. */
 size_t lt_v8_frames__code_ranges(const struct lt_maps *maps, const struct lt_module *v8,
-				 const struct lt_v8_blob *blob, struct lt_v8_range *out, size_t max);
+				 const struct lt_v8_blob *blob, struct lt_v8_range *out,
+				 size_t max);
 
 #endif

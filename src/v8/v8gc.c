@@ -128,12 +128,14 @@ static int lt_v8gc_attach_all(struct lt_v8gc *g)
 	for (size_t i = 0; i < soo->n && o.n < LT_V8GC_MAX_ROWS; i++)
 		rows[o.n++] = (struct lt_uprobe){ .symbol = soo->names[i],
 						  .ret_prog = "uretprobe_v8_size_of_objects",
-						  .place = LT_PLACE_ENTRY, .label = soo->what };
+						  .place = LT_PLACE_ENTRY,
+						  .label = soo->what };
 	for (size_t i = 0; i < pgc->n && o.n < LT_V8GC_MAX_ROWS; i++)
 		rows[o.n++] = (struct lt_uprobe){ .symbol = pgc->names[i],
 						  .entry_prog = "uprobe_v8_perform_gc",
 						  .ret_prog = "uretprobe_v8_perform_gc",
-						  .place = LT_PLACE_ENTRY, .label = pgc->what };
+						  .place = LT_PLACE_ENTRY,
+						  .label = pgc->what };
 	g->probes = lt_uprobes__new(g->bpf, g->pid, &o);
 	if (!g->probes)
 		return -errno;

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #define REQUESTS_PER_SEC 200
-#define LOGIN_EVERY 5        /* one request in five logs a user in */
+#define LOGIN_EVERY 5 /* one request in five logs a user in */
 
 struct session {
 	unsigned long user_id;
@@ -26,7 +26,7 @@ struct request {
 	size_t body_len;
 };
 
-static struct session *cache;  /* grows forever: the leak */
+static struct session *cache; /* grows forever: the leak */
 static volatile sig_atomic_t stop;
 
 static void on_signal(int sig)

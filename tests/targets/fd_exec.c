@@ -53,8 +53,8 @@ int main(int argc, char **argv)
 
 		lt_target__init(2, mode);
 		printf("{\"target\": \"fd_exec\", \"keep\": \"%s\", \"drop\": \"%s\", "
-		       "\"keep_count\": 1, \"drop_count\": %d, \"leaks\": []}\n", argv[3], argv[4],
-		       CLOEXEC_N);
+		       "\"keep_count\": 1, \"drop_count\": %d, \"leaks\": []}\n",
+		       argv[3], argv[4], CLOEXEC_N);
 		unlink(argv[3]);
 		unlink(argv[4]);
 		lt_target__done(again);

@@ -53,7 +53,8 @@ LT_NOINLINE static void open_and_close(void)
 
 static int connect_local(void)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port),
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_port = htons(port),
 				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 
@@ -74,7 +75,8 @@ static void serve_and_hang_up(void)
 
 LT_NOINLINE static int leak_conn(void)
 {
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port),
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_port = htons(port),
 				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 
@@ -160,7 +162,8 @@ int main(int argc, char **argv)
 	printf("{\"target\": \"fd_leaks\", \"path\": \"%s\", \"port\": %d, \"leak_files\": %d, "
 	       "\"leak_conns\": %d, \"preexisting\": \"/dev/null\", "
 	       "\"absent\": \"open_and_close,pool_conn,connect_local,open_victim,range_open,serve_and_hang_up\", "
-	       "\"leaks\": []}\n", path, port, LEAK_FILES, LEAK_CONNS);
+	       "\"leaks\": []}\n",
+	       path, port, LEAK_FILES, LEAK_CONNS);
 	unlink(path);
 	unlink(path2);
 	lt_target__done(again);

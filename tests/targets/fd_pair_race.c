@@ -88,7 +88,8 @@ int main(int argc, char **argv)
 	pthread_join(th, NULL);
 
 	printf("{\"target\": \"fd_pair_race\", \"pairs\": %ld, \"faulted\": %ld, \"fds\": [%d, %d], "
-	       "\"leaks\": []}\n", made, faulted, p[0], p[1]);
+	       "\"leaks\": []}\n",
+	       made, faulted, p[0], p[1]);
 	lt_target__done(again);
 	return 0;
 }

@@ -76,7 +76,8 @@ LT_NOINLINE static void free_pre_attach(void)
 LT_NOINLINE static void leak_malloc(void)
 {
 	for (int i = 0; i < MALLOC_N; i++) {
-		void *p = malloc(MALLOC_SIZE); malloc_line = __LINE__;
+		void *p = malloc(MALLOC_SIZE);
+		malloc_line = __LINE__;
 		keep(p);
 	}
 }
@@ -84,7 +85,8 @@ LT_NOINLINE static void leak_malloc(void)
 LT_NOINLINE static void leak_calloc(void)
 {
 	for (int i = 0; i < CALLOC_N; i++) {
-		void *p = calloc(CALLOC_NMEMB, CALLOC_SIZE); calloc_line = __LINE__;
+		void *p = calloc(CALLOC_NMEMB, CALLOC_SIZE);
+		calloc_line = __LINE__;
 		keep(p);
 	}
 }
@@ -233,8 +235,8 @@ int main(int argc, char **argv)
 	lt_target__leak("leak_calloc", "heap", CALLOC_N * CALLOC_NMEMB * CALLOC_SIZE, CALLOC_N, "",
 			calloc_line, "main");
 	lt_target__leak("leak_realloc", "heap",
-			REALLOC_CHAINS * realloc_steps[sizeof(realloc_steps) /
-						       sizeof(realloc_steps[0]) - 1],
+			REALLOC_CHAINS *
+				realloc_steps[sizeof(realloc_steps) / sizeof(realloc_steps[0]) - 1],
 			REALLOC_CHAINS, "", 0, "main");
 	lt_target__leak("leak_realloc_null", "heap", REALLOC_NULL_SIZE, 1, "", 0, "main");
 	lt_target__leak("leak_realloc_pre", "heap", REALLOC_PRE_SIZE, 1, "", 0, "main");

@@ -7,9 +7,9 @@
 #include "target.h"
 
 #define PARTIAL_PAGES 16
-#define PARTIAL_HOLE_AT 2   /* pages [2, 5) are unmapped: the region splits in two */
+#define PARTIAL_HOLE_AT 2 /* pages [2, 5) are unmapped: the region splits in two */
 #define PARTIAL_HOLE_LEN 3
-#define PARTIAL_TAIL_LEN 1  /* and the last page */
+#define PARTIAL_TAIL_LEN 1 /* and the last page */
 #define FULL_PAGES 8
 #define REMAP_FROM 4
 #define REMAP_TO 10
@@ -57,8 +57,8 @@ LT_NOINLINE static void leak_mmap_partial(void)
 
 LT_NOINLINE static void mmap_then_unmap(void)
 {
-	char *p = mmap(NULL, FULL_PAGES * page, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *p = mmap(NULL, FULL_PAGES * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		       -1, 0);
 
 	if (p == MAP_FAILED)
 		abort();
@@ -70,8 +70,8 @@ LT_NOINLINE static void mmap_then_unmap(void)
 /* The grown mapping keeps the stack of the mmap that made it. */
 LT_NOINLINE static void leak_mremap(void)
 {
-	char *p = mmap(NULL, REMAP_FROM * page, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *p = mmap(NULL, REMAP_FROM * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		       -1, 0);
 
 	if (p == MAP_FAILED)
 		abort();

@@ -12,20 +12,26 @@ struct Session {
 	int id;
 	char user[44];
 	long created;
-	explicit Session(int i) : id(i), user(), created(i * 1000L) {}
+	explicit Session(int i) : id(i), user(), created(i * 1000L)
+	{
+	}
 };
 
 struct Scratch {
 	char buf[200];
 };
 
-class SessionStore {
-public:
+class SessionStore
+{
+      public:
 	LT_NOINLINE void record(int id);
 	LT_NOINLINE void touch(int id);
-	size_t log_bytes() const { return log_.capacity() * sizeof(log_[0]); }
+	size_t log_bytes() const
+	{
+		return log_.capacity() * sizeof(log_[0]);
+	}
 
-private:
+      private:
 	std::vector<long> log_;
 };
 

@@ -119,7 +119,8 @@ int main(int argc, char **argv)
 
 	lt_target__init(argc, argv);
 	pthread_barrier_init(&start_barrier, NULL, 3);
-	if (pthread_create(&prod, NULL, producer, NULL) || pthread_create(&cons, NULL, consumer, NULL))
+	if (pthread_create(&prod, NULL, producer, NULL) ||
+	    pthread_create(&cons, NULL, consumer, NULL))
 		abort();
 	pthread_barrier_wait(&start_barrier);
 	lt_target__ready();

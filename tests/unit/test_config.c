@@ -69,13 +69,13 @@ static int parse(struct lt_config *cfg, ...)
 }
 
 /* A rejected command line: -EINVAL and exactly one "leaktrace: ..." line on stderr. */
-#define assert_rejected(ret)                                                                  \
-	do {                                                                                  \
-		assert_int_equal((ret), -EINVAL);                                             \
-		assert_true(strncmp(captured_err, "leaktrace: ", 11) == 0);                  \
-		assert_non_null(strchr(captured_err, '\n'));                                  \
-		assert_string_equal(strchr(captured_err, '\n'), "\n");                       \
-		assert_string_equal(captured_out, "");                                        \
+#define assert_rejected(ret)                                                                       \
+	do {                                                                                       \
+		assert_int_equal((ret), -EINVAL);                                                  \
+		assert_true(strncmp(captured_err, "leaktrace: ", 11) == 0);                        \
+		assert_non_null(strchr(captured_err, '\n'));                                       \
+		assert_string_equal(strchr(captured_err, '\n'), "\n");                             \
+		assert_string_equal(captured_out, "");                                             \
 	} while (0)
 
 static void test_defaults(void **state)
@@ -142,8 +142,8 @@ static void test_short_options(void **state)
 {
 	struct lt_config cfg;
 
-	assert_int_equal(parse(&cfg, "-p", "123", "-d", "1.5", "-f", "text", "-o", "out.txt",
-			       "-n", "0", "-vvv", "-v", "-t", "heap,mmap", NULL),
+	assert_int_equal(parse(&cfg, "-p", "123", "-d", "1.5", "-f", "text", "-o", "out.txt", "-n",
+			       "0", "-vvv", "-v", "-t", "heap,mmap", NULL),
 			 0);
 	assert_int_equal(cfg.pid, 123);
 	assert_true(cfg.duration_s == 1.5);
@@ -231,8 +231,7 @@ static void test_command(void **state)
 	assert_null(cfg.argv[3]);
 
 	/* what follows "--" belongs to the command, options included */
-	assert_int_equal(parse(&cfg, "-f", "json", "--", "./prog", "-p", "3", "--", "x", NULL),
-			 0);
+	assert_int_equal(parse(&cfg, "-f", "json", "--", "./prog", "-p", "3", "--", "x", NULL), 0);
 	assert_int_equal(cfg.pid, 0);
 	assert_int_equal(cfg.format, LT_FMT_JSON);
 	assert_string_equal(cfg.argv[0], "./prog");
@@ -305,16 +304,36 @@ static void test_bad_options(void **state)
 static void test_bad_numbers(void **state)
 {
 	static const char *const cases[][2] = {
-		{ "-p", "abc" },		{ "-p", "0" },		{ "-p", "12x" },
-		{ "-p", "" },			{ "-p", "99999999999" }, { "-p", "1.5" },
-		{ "-p", " 5" },			{ "-d", "-1" },		{ "-d", "abc" },
-		{ "-d", "inf" },		{ "-d", "nan" },		{ "-d", "" },
-		{ "-d", "5s" },		{ "-n", "-1" },		{ "-n", "ten" },
-		{ "--min-age", "-0.5" },	{ "--min-age", "x" },	{ "--max-allocs", "0" },
-		{ "--max-allocs", "4294967296" }, { "--max-stacks", "0" }, { "--max-stacks", "1k" },
-		{ "-f", "xml" },		{ "-f", "" },		{ "-o", "" },
-		{ "--sample", "0" },		{ "--sample", "5G" },	{ "--sample", "4X" },
-		{ "--sample", "-1" },		{ "--sample", "" },	{ "--sample", "K" },
+		{ "-p", "abc" },
+		{ "-p", "0" },
+		{ "-p", "12x" },
+		{ "-p", "" },
+		{ "-p", "99999999999" },
+		{ "-p", "1.5" },
+		{ "-p", " 5" },
+		{ "-d", "-1" },
+		{ "-d", "abc" },
+		{ "-d", "inf" },
+		{ "-d", "nan" },
+		{ "-d", "" },
+		{ "-d", "5s" },
+		{ "-n", "-1" },
+		{ "-n", "ten" },
+		{ "--min-age", "-0.5" },
+		{ "--min-age", "x" },
+		{ "--max-allocs", "0" },
+		{ "--max-allocs", "4294967296" },
+		{ "--max-stacks", "0" },
+		{ "--max-stacks", "1k" },
+		{ "-f", "xml" },
+		{ "-f", "" },
+		{ "-o", "" },
+		{ "--sample", "0" },
+		{ "--sample", "5G" },
+		{ "--sample", "4X" },
+		{ "--sample", "-1" },
+		{ "--sample", "" },
+		{ "--sample", "K" },
 	};
 	struct lt_config cfg;
 	size_t i;
@@ -338,8 +357,8 @@ static void test_sample_sizes(void **state)
 		const char *arg;
 		unsigned long long bytes;
 	} cases[] = {
-		{ "1", 1 }, { "4096", 4096 }, { "4K", 4096 }, { "4k", 4096 }, { "512KB", 524288 },
-		{ "2M", 2u << 20 }, { "4G", 4ull << 30 },
+		{ "1", 1 },	     { "4096", 4096 },	 { "4K", 4096 },       { "4k", 4096 },
+		{ "512KB", 524288 }, { "2M", 2u << 20 }, { "4G", 4ull << 30 },
 	};
 	struct lt_config cfg;
 
@@ -417,12 +436,12 @@ static void test_reusable(void **state)
 static void test_table_arguments(void **state)
 {
 	static const char *const valued[] = {
-		"--pid", "--duration", "--format", "--output", "--min-age", "--top", "--trace",
-		"--max-allocs", "--max-stacks", "--sample",
+		"--pid", "--duration", "--format",     "--output",     "--min-age",
+		"--top", "--trace",    "--max-allocs", "--max-stacks", "--sample",
 	};
 	static const char *const flags[] = {
-		"--probe-floor", "--classic-probes", "--no-js-names", "--verbose", "--help",
-		"--version",
+		"--probe-floor", "--classic-probes", "--no-js-names",
+		"--verbose",	 "--help",	     "--version",
 	};
 	char word[64];
 	struct lt_config cfg;
@@ -440,8 +459,10 @@ static void test_table_arguments(void **state)
 		assert_non_null(strstr(captured_err, flags[i]));
 	}
 	assert_int_equal(parse(&cfg, "-p", "7", "-n", "3", "-d", "1.5", "-vvv", "--probe-floor",
-			       "--classic-probes", "--no-js-names", "--sample", "2K", "--max-allocs",
-			       "9", "--max-stacks", "8", "-o", "x", "--min-age", "0.25", NULL), 0);
+			       "--classic-probes", "--no-js-names", "--sample", "2K",
+			       "--max-allocs", "9", "--max-stacks", "8", "-o", "x", "--min-age",
+			       "0.25", NULL),
+			 0);
 	assert_int_equal(cfg.pid, 7);
 	assert_int_equal(cfg.top_n, 3);
 	assert_true(cfg.duration_s == 1.5);

@@ -194,8 +194,9 @@ static void test_report_build(void **state)
 {
 	struct lt_fd_track *t = new_track();
 	struct lt_fd_report_state st = {};
-	struct lt_fd_report_opts o = { .now_ns = 5000000000ull, .all_kinds = true,
-				       .sockets = true, .sock = fake_sock };
+	struct lt_fd_report_opts o = {
+		.now_ns = 5000000000ull, .all_kinds = true, .sockets = true, .sock = fake_sock
+	};
 	struct lt_report r = {};
 	struct lt_fd_flow *flow;
 	size_t n;
@@ -255,10 +256,10 @@ static void test_report_build(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_open_close),    cmocka_unit_test(test_reused_number),
-		cmocka_unit_test(test_preexisting),   cmocka_unit_test(test_close_range),
-		cmocka_unit_test(test_exec),	      cmocka_unit_test(test_reconcile),
-		cmocka_unit_test(test_flow),	      cmocka_unit_test(test_report_build),
+		cmocka_unit_test(test_open_close),  cmocka_unit_test(test_reused_number),
+		cmocka_unit_test(test_preexisting), cmocka_unit_test(test_close_range),
+		cmocka_unit_test(test_exec),	    cmocka_unit_test(test_reconcile),
+		cmocka_unit_test(test_flow),	    cmocka_unit_test(test_report_build),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -293,7 +293,7 @@ static void test_aggregate_min_age(void **state)
 	assert_int_equal(lt_mmap_track__map(t, A, P, 1, 100), 0);
 	assert_int_equal(lt_mmap_track__map(t, A + P, 2 * P, 2, 900), 0);
 	assert_int_equal(lt_mmap_track__map(t, A + 3 * P, 4 * P, 3, 2000), 0); /* after now */
-	assert_int_equal(lt_mmap_track__map(t, A + 7 * P, 8 * P, 4, 500), 0); /* exactly 500 */
+	assert_int_equal(lt_mmap_track__map(t, A + 7 * P, 8 * P, 4, 500), 0);  /* exactly 500 */
 	view(t, 1000, 500, &v);
 	expect_stack(&v, 1, P, 1);
 	expect_stack(&v, 2, 0, 0);
@@ -357,7 +357,8 @@ static void test_random_against_model(void **state)
 		if (op == 3 && (d < a + n && a < d + dn) && d != a)
 			op = 0; /* mremap ranges may not overlap unless in place */
 		if (op == 0) {
-			assert_int_equal(lt_mmap_track__map(t, A + a * P, n * P, step + 1, step), 0);
+			assert_int_equal(lt_mmap_track__map(t, A + a * P, n * P, step + 1, step),
+					 0);
 			for (i = 0; i < n; i++)
 				model[a + i] = step + 1;
 		} else if (op == 1 || op == 2) {
@@ -365,8 +366,8 @@ static void test_random_against_model(void **state)
 			for (i = 0; i < n; i++)
 				model[a + i] = 0;
 		} else {
-			assert_int_equal(lt_mmap_track__remap(t, A + a * P, n * P, A + d * P, dn * P),
-					 0);
+			assert_int_equal(
+				lt_mmap_track__remap(t, A + a * P, n * P, A + d * P, dn * P), 0);
 			model_apply_remap(model, a, n, d, dn);
 		}
 		for (i = 0; i < MODEL_PAGES; i++)

@@ -17,12 +17,22 @@
 #include "stackagg.h"
 
 static struct lt_sym frames_a[] = {
-	{ .addr = 0x40115a, .symbol = "leak_small", .sym_off = 0x1a,
-	  .module = "/opt/demo/demo_leaky", .module_off = 0x115a, .file = "/src/demo/leaky.c",
+	{ .addr = 0x40115a,
+	  .symbol = "leak_small",
+	  .sym_off = 0x1a,
+	  .module = "/opt/demo/demo_leaky",
+	  .module_off = 0x115a,
+	  .file = "/src/demo/leaky.c",
 	  .line = 42 },
-	{ .addr = 0x401240, .symbol = "main", .sym_off = 0x40, .module = "/opt/demo/demo_leaky",
-	  .module_off = 0x1240, .file = "/src/demo/leaky.c", .line = 80 },
-	{ .addr = 0x7f12340271ca, .module = "/usr/lib/x86_64-linux-gnu/libc.so.6",
+	{ .addr = 0x401240,
+	  .symbol = "main",
+	  .sym_off = 0x40,
+	  .module = "/opt/demo/demo_leaky",
+	  .module_off = 0x1240,
+	  .file = "/src/demo/leaky.c",
+	  .line = 80 },
+	{ .addr = 0x7f12340271ca,
+	  .module = "/usr/lib/x86_64-linux-gnu/libc.so.6",
 	  .module_off = 0x271ca },
 	{ .addr = 0xdeadbeef },
 };
@@ -34,17 +44,26 @@ static struct lt_sym frames_c[] = {
 static struct lt_sym frames_d[] = {
 	{ .addr = 0x7f0000100010,
 	  .symbol = "std::vector<int, std::allocator<int> >::push_back(int const&)",
-	  .sym_off = 0x10, .module = "/usr/lib/x86_64-linux-gnu/libstdc++.so.6",
+	  .sym_off = 0x10,
+	  .module = "/usr/lib/x86_64-linux-gnu/libstdc++.so.6",
 	  .module_off = 0x100010 },
-	{ .addr = 0x401250, .symbol = "main", .sym_off = 0x50, .module = "/opt/demo/demo_leaky",
-	  .module_off = 0x1250, .file = "/src/demo/leaky.c", .line = 90 },
+	{ .addr = 0x401250,
+	  .symbol = "main",
+	  .sym_off = 0x50,
+	  .module = "/opt/demo/demo_leaky",
+	  .module_off = 0x1250,
+	  .file = "/src/demo/leaky.c",
+	  .line = 90 },
 };
 
 /* A leaf that ends in " 12" looks like a differential count column to flamegraph.pl. */
 static struct lt_sym frames_e[] = {
 	{ .addr = 0x401400, .symbol = "odd 12", .module = "/opt/demo/demo_leaky" },
-	{ .addr = 0x401500, .symbol = "(anonymous namespace)::run()", .sym_off = 8,
-	  .module = "/opt/demo/demo_leaky", .file = "run.cc" },
+	{ .addr = 0x401500,
+	  .symbol = "(anonymous namespace)::run()",
+	  .sym_off = 8,
+	  .module = "/opt/demo/demo_leaky",
+	  .file = "run.cc" },
 };
 
 static struct lt_report_stack heap_stacks[3];
@@ -58,31 +77,49 @@ static void make_fixture(struct lt_report *r)
 	memset(heap_stacks, 0, sizeof(heap_stacks));
 	memset(mmap_stacks, 0, sizeof(mmap_stacks));
 
-	heap_stacks[0] = (struct lt_report_stack){ .stack_id = 0x11, .bytes = 524288, .count = 512,
-						   .oldest_age_s = 9.81, .nframes = 4,
+	heap_stacks[0] = (struct lt_report_stack){ .stack_id = 0x11,
+						   .bytes = 524288,
+						   .count = 512,
+						   .oldest_age_s = 9.81,
+						   .nframes = 4,
 						   .frames = frames_a };
-	heap_stacks[1] = (struct lt_report_stack){ .stack_id = 0x22, .bytes = 1000, .count = 2,
-						   .oldest_age_s = -1, .flags = LT_STACK_TRUNCATED,
-						   .nframes = 2, .ips = { 0x401000, 0x401100 } };
-	heap_stacks[2] = (struct lt_report_stack){ .stack_id = 0x33, .bytes = 10, .count = 1,
-						   .oldest_age_s = 0.04, .nframes = 1,
+	heap_stacks[1] = (struct lt_report_stack){ .stack_id = 0x22,
+						   .bytes = 1000,
+						   .count = 2,
+						   .oldest_age_s = -1,
+						   .flags = LT_STACK_TRUNCATED,
+						   .nframes = 2,
+						   .ips = { 0x401000, 0x401100 } };
+	heap_stacks[2] = (struct lt_report_stack){ .stack_id = 0x33,
+						   .bytes = 10,
+						   .count = 1,
+						   .oldest_age_s = 0.04,
+						   .nframes = 1,
 						   .frames = frames_c };
 	heap_stacks[2].flags = LT_STACK_UNWIND_ERR;
-	mmap_stacks[0] = (struct lt_report_stack){ .stack_id = 0x44, .bytes = 8 * MIB, .count = 2,
-						   .oldest_age_s = 3, .nframes = 2,
+	mmap_stacks[0] = (struct lt_report_stack){ .stack_id = 0x44,
+						   .bytes = 8 * MIB,
+						   .count = 2,
+						   .oldest_age_s = 3,
+						   .nframes = 2,
 						   .frames = frames_d };
-	mmap_stacks[1] = (struct lt_report_stack){ .stack_id = 0x55, .bytes = 4096, .count = 1,
-						   .oldest_age_s = 1.25, .nframes = 2,
+	mmap_stacks[1] = (struct lt_report_stack){ .stack_id = 0x55,
+						   .bytes = 4096,
+						   .count = 1,
+						   .oldest_age_s = 1.25,
+						   .nframes = 2,
 						   .frames = frames_e };
 	r->pid = 4242;
 	r->comm = "demo";
 	r->duration_s = 12.34;
 	r->final = true;
 	r->target_exited = true;
-	r->heap = (struct lt_report_section){ .bytes = 525298, .count = 515,
-					      .stacks = heap_stacks, .n = 3 };
-	r->mmap = (struct lt_report_section){ .bytes = 8 * MIB + 4096, .count = 3,
-					      .stacks = mmap_stacks, .n = 2 };
+	r->heap = (struct lt_report_section){
+		.bytes = 525298, .count = 515, .stacks = heap_stacks, .n = 3
+	};
+	r->mmap = (struct lt_report_section){
+		.bytes = 8 * MIB + 4096, .count = 3, .stacks = mmap_stacks, .n = 2
+	};
 	r->lost[LT_LOSS_UNKNOWN_FREE] = 12;
 	r->lost[LT_LOSS_RINGBUF_FULL] = 1;
 }
@@ -276,10 +313,10 @@ static char *run_on_file(const char *cmd_fmt, const char *text)
  * flamegraph.pl's own parsing: a line is /^(.*)\s+?(\d+(?:\.\d*)?)$/, and if the stack part
  * matches that again it is taken for a differential profile. Prints "frames count" a line.
  */
-#define FLAMEGRAPH_PARSE                                                                      \
-	"perl -ne 'chomp; my ($s, $n) = /^(.*)\\s+?(\\d+(?:\\.\\d*)?)$/ " \
-	"or die \"bad line $.\\n\"; " \
-	"die \"differential at line $.\\n\" if $s =~ /^(.*)\\s+?(\\d+(?:\\.\\d*)?)$/; " \
+#define FLAMEGRAPH_PARSE                                                                           \
+	"perl -ne 'chomp; my ($s, $n) = /^(.*)\\s+?(\\d+(?:\\.\\d*)?)$/ "                          \
+	"or die \"bad line $.\\n\"; "                                                              \
+	"die \"differential at line $.\\n\" if $s =~ /^(.*)\\s+?(\\d+(?:\\.\\d*)?)$/; "            \
 	"my @f = split \";\", $s; print scalar(@f), \" $n\\n\"' %s"
 
 static void test_folded_flamegraph_parse(void **state)
@@ -328,16 +365,29 @@ static const char json_small_expected[] =
 static void test_json_exact(void **state)
 {
 	struct lt_sym frames[] = {
-		{ .addr = 0x401136, .symbol = "leak", .sym_off = 0x16, .module = "/tmp/prog",
-		  .module_off = 0x1136, .file = "/tmp/prog.c", .line = 7 },
+		{ .addr = 0x401136,
+		  .symbol = "leak",
+		  .sym_off = 0x16,
+		  .module = "/tmp/prog",
+		  .module_off = 0x1136,
+		  .file = "/tmp/prog.c",
+		  .line = 7 },
 		{ .addr = 0x7f0000001000, .module = "/lib/libc.so.6", .module_off = 0x1000 },
 	};
-	struct lt_report_stack heap = { .stack_id = 0xabc, .bytes = 48, .count = 3,
-					.oldest_age_s = 2, .nframes = 2, .frames = frames };
+	struct lt_report_stack heap = { .stack_id = 0xabc,
+					.bytes = 48,
+					.count = 3,
+					.oldest_age_s = 2,
+					.nframes = 2,
+					.frames = frames };
 	/* unwinding stopped (counts as truncated), not symbolized, unknown age */
-	struct lt_report_stack mmap = { .stack_id = 1, .bytes = 4096, .count = 1,
-					.oldest_age_s = -3, .flags = LT_STACK_UNWIND_ERR,
-					.nframes = 1, .ips = { 0x1234 } };
+	struct lt_report_stack mmap = { .stack_id = 1,
+					.bytes = 4096,
+					.count = 1,
+					.oldest_age_s = -3,
+					.flags = LT_STACK_UNWIND_ERR,
+					.nframes = 1,
+					.ips = { 0x1234 } };
 	struct lt_report r = {
 		.pid = 77,
 		/* quote, backslash, control, valid UTF-8 "é", a stray byte, DEL */
@@ -436,7 +486,10 @@ static void test_json_fixture_parses(void **state)
 /* Every byte value in names, deep stacks, many of them. */
 static void test_json_large_parses(void **state)
 {
-	enum { NSTACKS = 300, NAME_LEN = 40 };
+	enum {
+		NSTACKS = 300,
+		NAME_LEN = 40
+	};
 	struct lt_report_stack *stacks = calloc(NSTACKS, sizeof(*stacks));
 	struct lt_sym *syms = calloc(NSTACKS * LT_MAX_FRAMES, sizeof(*syms));
 	char *names = calloc(NSTACKS * LT_MAX_FRAMES, NAME_LEN + 1);
@@ -472,8 +525,9 @@ static void test_json_large_parses(void **state)
 			s->line = (int)j;
 		}
 	}
-	r.heap = (struct lt_report_section){ .bytes = 1, .count = 1, .stacks = stacks,
-					     .n = NSTACKS };
+	r.heap = (struct lt_report_section){
+		.bytes = 1, .count = 1, .stacks = stacks, .n = NSTACKS
+	};
 	r.mmap = (struct lt_report_section){ .bytes = 1, .count = 1, .stacks = stacks, .n = 20 };
 	CAPTURE(out, lt_output__json(f, &r));
 	assert_int_equal(pipe_to("python3 -c 'import json,sys; json.load(sys.stdin)'", out), 0);
@@ -486,8 +540,9 @@ static void test_json_large_parses(void **state)
 
 static void test_frame_name(void **state)
 {
-	struct lt_sym s = { .addr = 0x7f00dead, .symbol = "fn", .module = "/lib/libx.so",
-			    .module_off = 0x1234 };
+	struct lt_sym s = {
+		.addr = 0x7f00dead, .symbol = "fn", .module = "/lib/libx.so", .module_off = 0x1234
+	};
 	char buf[64];
 
 	assert_string_equal(lt_output__frame_name(&s, buf, sizeof(buf)), "fn");
@@ -505,16 +560,30 @@ static void test_frame_name(void **state)
 static void test_js_frames(void **state)
 {
 	struct lt_sym frames[] = {
-		{ .addr = 0x401136, .symbol = "uv_alloc", .sym_off = 0x16, .module = "/usr/bin/node",
+		{ .addr = 0x401136,
+		  .symbol = "uv_alloc",
+		  .sym_off = 0x16,
+		  .module = "/usr/bin/node",
 		  .module_off = 0x1136 },
-		{ .addr = LT_JS_FRAME_TAG | 0x1234, .symbol = "leakNativeBuffer",
-		  .file = "/srv/app/server.js", .js = true },
-		{ .addr = 0x7f0000002000, .symbol = "handleRequest", .sym_off = 0x40,
-		  .file = "/srv/app/server.js", .line = 12, .js = true },
+		{ .addr = LT_JS_FRAME_TAG | 0x1234,
+		  .symbol = "leakNativeBuffer",
+		  .file = "/srv/app/server.js",
+		  .js = true },
+		{ .addr = 0x7f0000002000,
+		  .symbol = "handleRequest",
+		  .sym_off = 0x40,
+		  .file = "/srv/app/server.js",
+		  .line = 12,
+		  .js = true },
 	};
-	struct lt_report_stack heap = { .stack_id = 7, .bytes = 100, .count = 1,
-					.oldest_age_s = 1, .nframes = 3, .frames = frames };
-	struct lt_report r = { .pid = 1, .duration_s = 1,
+	struct lt_report_stack heap = { .stack_id = 7,
+					.bytes = 100,
+					.count = 1,
+					.oldest_age_s = 1,
+					.nframes = 3,
+					.frames = frames };
+	struct lt_report r = { .pid = 1,
+			       .duration_s = 1,
 			       .heap = { .bytes = 100, .count = 1, .stacks = &heap, .n = 1 } };
 	char *out = NULL;
 

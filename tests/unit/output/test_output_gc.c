@@ -13,12 +13,26 @@
 #include "fixtures/report.h"
 
 static struct lt_gc_collection cols[] = {
-	{ .t_s = 0.5, .pause_ms = 1.25, .live_before = 4 * MIB, .live_after = 3 * MIB,
-	  .rss = 40 * MIB, .kind = LT_GC_SCAVENGE, .reason = 1, .tid = 7, .has_before = true,
+	{ .t_s = 0.5,
+	  .pause_ms = 1.25,
+	  .live_before = 4 * MIB,
+	  .live_after = 3 * MIB,
+	  .rss = 40 * MIB,
+	  .kind = LT_GC_SCAVENGE,
+	  .reason = 1,
+	  .tid = 7,
+	  .has_before = true,
 	  .has_after = true },
-	{ .t_s = 1.0, .pause_ms = 6.5, .live_before = 5 * MIB, .live_after = 4 * MIB,
-	  .rss = 42 * MIB, .kind = LT_GC_MARK_COMPACT, .reason = 21, .tid = 7,
-	  .has_before = true, .has_after = true },
+	{ .t_s = 1.0,
+	  .pause_ms = 6.5,
+	  .live_before = 5 * MIB,
+	  .live_after = 4 * MIB,
+	  .rss = 42 * MIB,
+	  .kind = LT_GC_MARK_COMPACT,
+	  .reason = 21,
+	  .tid = 7,
+	  .has_before = true,
+	  .has_after = true },
 	{ .t_s = 2.0, .pause_ms = 0.5, .rss = 0, .kind = 9, .reason = 99, .tid = 8 },
 };
 
@@ -65,7 +79,8 @@ static void test_text_gc_section(void **state)
 
 	make_report(&r, &gc);
 	CAPTURE(out, lt_output__text(f, &r, 10));
-	assert_non_null(strstr(out,
+	assert_non_null(strstr(
+		out,
 		"mmap: 0 B outstanding in 0 mappings from 0 stacks\n"
 		"\n"
 		"JS heap (V8): JS heap growing: +30.0 MiB/min over 12 mark-compacts (R^2 0.98)\n"
@@ -154,7 +169,8 @@ static void test_json_gc_off(void **state)
 	memset(&gc, 0, sizeof(gc));
 	gc.off_reason = "Heap::PerformGarbageCollection not found in V8 \"13\"";
 	CAPTURE(out, lt_output__json(f, &r));
-	assert_non_null(strstr(out,
+	assert_non_null(strstr(
+		out,
 		",\"gc\":{\"traced\":false,\"off_reason\":\"Heap::PerformGarbageCollection not "
 		"found in V8 \\\"13\\\"\",\"module\":null,\"v8_version\":null,\"collections\":[],"
 		"\"collections_omitted\":0,\"counts\":{\"scavenge\":0,\"mark-compact\":0,"
@@ -181,7 +197,8 @@ static void test_json_gc_parses(void **state)
 	CAPTURE(out, lt_output__json(f, &r));
 	p = popen("python3 -c 'import json,sys; d = json.load(sys.stdin); "
 		  "assert d[\"gc\"][\"verdict\"] == \"growing\"; "
-		  "assert len(d[\"gc\"][\"collections\"]) == 3'", "w");
+		  "assert len(d[\"gc\"][\"collections\"]) == 3'",
+		  "w");
 	assert_non_null(p);
 	fputs(out, p);
 	st = pclose(p);
@@ -192,10 +209,8 @@ static void test_json_gc_parses(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_text_gc_section),
-		cmocka_unit_test(test_text_gc_off),
-		cmocka_unit_test(test_json_gc_object),
-		cmocka_unit_test(test_json_gc_off),
+		cmocka_unit_test(test_text_gc_section), cmocka_unit_test(test_text_gc_off),
+		cmocka_unit_test(test_json_gc_object),	cmocka_unit_test(test_json_gc_off),
 		cmocka_unit_test(test_json_gc_parses),
 	};
 

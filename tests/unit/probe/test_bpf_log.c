@@ -37,12 +37,12 @@ static void test_complaint_without_summary(void **state)
 	char out[256];
 
 	/* a log cut short (buffer full) has no summary: its last line is the best guess */
-	assert_true(lt_bpf_log__parse_complaint("0: (b7) r0 = 0\ninvalid func unknown#195\n\n",
-						out, sizeof(out)));
+	assert_true(lt_bpf_log__parse_complaint("0: (b7) r0 = 0\ninvalid func unknown#195\n\n", out,
+						sizeof(out)));
 	assert_string_equal(out, "invalid func unknown#195");
 	assert_false(lt_bpf_log__parse_complaint("", out, sizeof(out)));
-	assert_false(lt_bpf_log__parse_complaint("\n\n-- END PROG LOAD LOG --\n", out,
-						 sizeof(out)));
+	assert_false(
+		lt_bpf_log__parse_complaint("\n\n-- END PROG LOAD LOG --\n", out, sizeof(out)));
 	assert_false(lt_bpf_log__parse_complaint(NULL, out, sizeof(out)));
 }
 

@@ -71,7 +71,8 @@ static void test_object_programs_all_known(void **state)
 	size_t n = 0;
 
 	assert_non_null(obj);
-	bpf_object__for_each_program(prog, obj) {
+	bpf_object__for_each_program(prog, obj)
+	{
 		const char *name = bpf_program__name(prog);
 		size_t i;
 
@@ -80,7 +81,8 @@ static void test_object_programs_all_known(void **state)
 				break;
 		if (i == sizeof(expected) / sizeof(expected[0]))
 			fail_msg("program %s of %s is in family %s: add it to the table and here",
-				 name, LT_BPF_OBJECT, lt_load_family__name(lt_load_family__of_prog(name)));
+				 name, LT_BPF_OBJECT,
+				 lt_load_family__name(lt_load_family__of_prog(name)));
 		n++;
 	}
 	bpf_object__close(obj);

@@ -215,13 +215,16 @@ static void test_missing(void **state)
 {
 	struct lt_probe_site s;
 
-	assert_int_equal(lt_probe_place__find(fixture_libc(), "lt_no_such_function", LT_PLACE_ENTRY, &s),
-			 -ENOENT);
+	assert_int_equal(
+		lt_probe_place__find(fixture_libc(), "lt_no_such_function", LT_PLACE_ENTRY, &s),
+		-ENOENT);
 	/* a prefix is not a base name */
-	assert_int_equal(lt_probe_place__find(fixture_libc(), "mallo", LT_PLACE_ENTRY, &s), -ENOENT);
+	assert_int_equal(lt_probe_place__find(fixture_libc(), "mallo", LT_PLACE_ENTRY, &s),
+			 -ENOENT);
 	assert_int_equal(lt_probe_place__find("/nonexistent/lib.so", "free", LT_PLACE_ENTRY, &s),
 			 -ENOENT);
-	assert_int_equal(lt_probe_place__find(fixture_libc(), "free", (enum lt_place_mode)7, &s), -EINVAL);
+	assert_int_equal(lt_probe_place__find(fixture_libc(), "free", (enum lt_place_mode)7, &s),
+			 -EINVAL);
 	/* an IFUNC's address is its resolver: refused rather than probed */
 	assert_int_equal(lt_probe_place__find(SELF, "lt_pp_ifunc", LT_PLACE_ENTRY, &s),
 			 -EOPNOTSUPP);
@@ -243,8 +246,7 @@ static void expect_site(const char *sym, __u64 delta, __u32 sp_adjust, bool emul
 	struct lt_probe_site s;
 
 	find_ok(SELF, sym, LT_PLACE_ARG0_NONNULL, &s);
-	if (s.vaddr - s.sym_vaddr != delta || s.sp_adjust != sp_adjust ||
-	    s.emulated != emulated)
+	if (s.vaddr - s.sym_vaddr != delta || s.sp_adjust != sp_adjust || s.emulated != emulated)
 		fail_msg("%s: site +%llu sp %u emulated %d (%s); want +%llu sp %u emulated %d", sym,
 			 s.vaddr - s.sym_vaddr, s.sp_adjust, s.emulated, s.insn,
 			 (unsigned long long)delta, sp_adjust, emulated);
@@ -272,27 +274,27 @@ static void test_is_emulated_bytes(void **state)
 		size_t len;
 		bool want;
 	} cases[] = {
-		{ { 0x55 }, 1, true },                               /* push %rbp */
-		{ { 0x41, 0x54 }, 2, true },                         /* push %r12 */
-		{ { 0x53 }, 1, true },                               /* push %rbx */
-		{ { 0xe8, 0x10, 0x20, 0x30, 0x40 }, 5, true },       /* call rel32 */
-		{ { 0xe9, 0x10, 0x20, 0x30, 0x40 }, 5, true },       /* jmp rel32 */
-		{ { 0xeb, 0x10 }, 2, true },                         /* jmp rel8 */
-		{ { 0x74, 0x10 }, 2, true },                         /* je rel8 */
-		{ { 0x0f, 0x84, 1, 2, 3, 4 }, 6, true },             /* je rel32 */
-		{ { 0x90 }, 1, true },                               /* nop */
-		{ { 0x0f, 0x1f, 0x44, 0x00, 0x00 }, 5, true },       /* nopl 0(%rax,%rax) */
-		{ { 0x48, 0x85, 0xff }, 3, false },                  /* test %rdi,%rdi */
-		{ { 0x80, 0x3d, 1, 2, 3, 4, 0x00 }, 7, false },      /* cmpb $0,x(%rip) */
-		{ { 0x48, 0x89, 0xe5 }, 3, false },                  /* mov %rsp,%rbp */
-		{ { 0xf3, 0x0f, 0x1e, 0xfa }, 4, false },            /* endbr64 */
-		{ { 0x48, 0x55 }, 2, false },                        /* rex.W push: only 41 */
-		{ { 0x66, 0xe9, 1, 2 }, 4, false },                  /* jmpw: kernel refuses */
-		{ { 0xf3, 0x90 }, 2, false },                        /* pause */
-		{ { 0x41, 0x90 }, 2, false },                        /* xchg %r8,%rax */
-		{ { 0xff, 0xd0 }, 2, false },                        /* call *%rax */
-		{ { 0xc3 }, 1, false },                              /* ret */
-		{ { 0xe8, 0x10, 0x20 }, 3, false },                  /* truncated call */
+		{ { 0x55 }, 1, true },				/* push %rbp */
+		{ { 0x41, 0x54 }, 2, true },			/* push %r12 */
+		{ { 0x53 }, 1, true },				/* push %rbx */
+		{ { 0xe8, 0x10, 0x20, 0x30, 0x40 }, 5, true },	/* call rel32 */
+		{ { 0xe9, 0x10, 0x20, 0x30, 0x40 }, 5, true },	/* jmp rel32 */
+		{ { 0xeb, 0x10 }, 2, true },			/* jmp rel8 */
+		{ { 0x74, 0x10 }, 2, true },			/* je rel8 */
+		{ { 0x0f, 0x84, 1, 2, 3, 4 }, 6, true },	/* je rel32 */
+		{ { 0x90 }, 1, true },				/* nop */
+		{ { 0x0f, 0x1f, 0x44, 0x00, 0x00 }, 5, true },	/* nopl 0(%rax,%rax) */
+		{ { 0x48, 0x85, 0xff }, 3, false },		/* test %rdi,%rdi */
+		{ { 0x80, 0x3d, 1, 2, 3, 4, 0x00 }, 7, false }, /* cmpb $0,x(%rip) */
+		{ { 0x48, 0x89, 0xe5 }, 3, false },		/* mov %rsp,%rbp */
+		{ { 0xf3, 0x0f, 0x1e, 0xfa }, 4, false },	/* endbr64 */
+		{ { 0x48, 0x55 }, 2, false },			/* rex.W push: only 41 */
+		{ { 0x66, 0xe9, 1, 2 }, 4, false },		/* jmpw: kernel refuses */
+		{ { 0xf3, 0x90 }, 2, false },			/* pause */
+		{ { 0x41, 0x90 }, 2, false },			/* xchg %r8,%rax */
+		{ { 0xff, 0xd0 }, 2, false },			/* call *%rax */
+		{ { 0xc3 }, 1, false },				/* ret */
+		{ { 0xe8, 0x10, 0x20 }, 3, false },		/* truncated call */
 	};
 	size_t i;
 

@@ -16,10 +16,12 @@
 static void test_loss_names(void **state)
 {
 	static const char *const want[LT_LOSS__MAX] = {
-		"alloc_map_full",	"stack_map_full",  "stack_unwind_failed", "stack_truncated",
-		"return_probe_missed", "unknown_free",	   "nesting_too_deep",	  "totals_map_full",
-		"ringbuf_full",	"thread_map_full", "fd_close_missed", "sock_map_full",
-		"js_frame_unnamed", "js_name_map_full", "gc_event_lost", "gc_return_missed", "fd_pair_unread",
+		"alloc_map_full",   "stack_map_full",	   "stack_unwind_failed",
+		"stack_truncated",  "return_probe_missed", "unknown_free",
+		"nesting_too_deep", "totals_map_full",	   "ringbuf_full",
+		"thread_map_full",  "fd_close_missed",	   "sock_map_full",
+		"js_frame_unnamed", "js_name_map_full",	   "gc_event_lost",
+		"gc_return_missed", "fd_pair_unread",
 	};
 	int i, j;
 
@@ -39,19 +41,19 @@ static void test_sample_weight(void **state)
 	__s64 bytes;
 	double count;
 
-	lt_sample__weight(256, 0, &bytes, &count);	/* exact mode */
+	lt_sample__weight(256, 0, &bytes, &count); /* exact mode */
 	assert_int_equal(bytes, 256);
 	assert_true(count == 1);
-	lt_sample__weight(256, 4096, &bytes, &count);	/* p = 1/16 */
+	lt_sample__weight(256, 4096, &bytes, &count); /* p = 1/16 */
 	assert_int_equal(bytes, 4096);
 	assert_true(count == 16);
 	lt_sample__weight(1000, 4096, &bytes, &count);
 	assert_int_equal(bytes, 4096);
 	assert_true(count > 4.095 && count < 4.097);
-	lt_sample__weight(4096, 4096, &bytes, &count);	/* size >= rate: always recorded */
+	lt_sample__weight(4096, 4096, &bytes, &count); /* size >= rate: always recorded */
 	assert_int_equal(bytes, 4096);
 	assert_true(count == 1);
-	lt_sample__weight(LT_SAMPLE_ALWAYS, 1 << 20, &bytes, &count);	/* large: always */
+	lt_sample__weight(LT_SAMPLE_ALWAYS, 1 << 20, &bytes, &count); /* large: always */
 	assert_int_equal(bytes, LT_SAMPLE_ALWAYS);
 	assert_true(count == 1);
 	lt_sample__weight(LT_SAMPLE_ALWAYS - 1, 1 << 20, &bytes, &count);

@@ -188,12 +188,9 @@ static void test_many_records(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_merge_and_oldest),
-		cmocka_unit_test(test_unknown_time),
-		cmocka_unit_test(test_sort_and_ties),
-		cmocka_unit_test(test_drop_empty),
-		cmocka_unit_test(test_empty_and_reuse),
-		cmocka_unit_test(test_many_records),
+		cmocka_unit_test(test_merge_and_oldest), cmocka_unit_test(test_unknown_time),
+		cmocka_unit_test(test_sort_and_ties),	 cmocka_unit_test(test_drop_empty),
+		cmocka_unit_test(test_empty_and_reuse),	 cmocka_unit_test(test_many_records),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -43,14 +43,13 @@ static int teardown(void **state)
 	return 0;
 }
 
-static const char map_text[] =
-	"18c4000 300 Builtin:DeoptimizationEntry_Eager\n"
-	"7ff12c005900 10c JS:^fooBar [eval]:1:16\n"
-	"7ff12c005b80 1b4 JS:*fooBar /srv/app/server.js:120:3\n"
-	"7ff12c006000 100 LazyCompile:~handler file:///srv/app/m.mjs:7:10\n"
-	"7ff12c006200 80 JS:* /srv/app/anon.js:3:1\n"
-	"not a map line\n"
-	"7ff12c005b80 40 JS:*reused /srv/app/server.js:9:1\n";
+static const char map_text[] = "18c4000 300 Builtin:DeoptimizationEntry_Eager\n"
+			       "7ff12c005900 10c JS:^fooBar [eval]:1:16\n"
+			       "7ff12c005b80 1b4 JS:*fooBar /srv/app/server.js:120:3\n"
+			       "7ff12c006000 100 LazyCompile:~handler file:///srv/app/m.mjs:7:10\n"
+			       "7ff12c006200 80 JS:* /srv/app/anon.js:3:1\n"
+			       "not a map line\n"
+			       "7ff12c005b80 40 JS:*reused /srv/app/server.js:9:1\n";
 
 static void test_parse_and_lookup(void **state)
 {

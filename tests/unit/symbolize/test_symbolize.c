@@ -212,8 +212,8 @@ static void test_libc_and_cxx(void **state)
 	assert_non_null(strstr(sym.module, "libstdc++"));
 
 	if (have_libc_debug()) {
-		assert_int_equal(lt_symbolizer__resolve(s, (uintptr_t)main_return_address, true,
-							&sym), 0);
+		assert_int_equal(
+			lt_symbolizer__resolve(s, (uintptr_t)main_return_address, true, &sym), 0);
 		assert_non_null(sym.symbol);
 		assert_string_equal(sym.symbol, "__libc_start_call_main");
 		assert_non_null(sym.file);
@@ -232,8 +232,8 @@ static void test_outside_modules(void **state)
 	struct lt_sym sym;
 	void *anon;
 
-	anon = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS,
-		    -1, 0);
+	anon = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+		    0);
 	assert_ptr_not_equal(anon, MAP_FAILED);
 	s = symbolizer_of(getpid());
 	assert_non_null(s);
@@ -323,8 +323,8 @@ static void test_exited_child(void **state)
 	assert_int_equal(lt_symbolizer__resolve(s, (uintptr_t)target_fn + 2, false, &sym), 0);
 	check_target_fn(&sym, (uintptr_t)target_fn + 2);
 	if (have_libc_debug()) {
-		assert_int_equal(lt_symbolizer__resolve(s, (uintptr_t)main_return_address, true,
-							&sym), 0);
+		assert_int_equal(
+			lt_symbolizer__resolve(s, (uintptr_t)main_return_address, true, &sym), 0);
 		assert_non_null(sym.symbol);
 		assert_string_equal(sym.symbol, "__libc_start_call_main");
 	}
@@ -375,12 +375,9 @@ static void test_report_sections(void **state)
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_own_functions),
-		cmocka_unit_test(test_libc_and_cxx),
-		cmocka_unit_test(test_outside_modules),
-		cmocka_unit_test(test_refresh),
-		cmocka_unit_test(test_report_sections),
-		cmocka_unit_test(test_exited_child),
+		cmocka_unit_test(test_own_functions),	cmocka_unit_test(test_libc_and_cxx),
+		cmocka_unit_test(test_outside_modules), cmocka_unit_test(test_refresh),
+		cmocka_unit_test(test_report_sections), cmocka_unit_test(test_exited_child),
 	};
 
 	main_return_address = __builtin_return_address(0);

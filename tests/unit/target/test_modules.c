@@ -186,8 +186,7 @@ static void test_modules_synthetic_layout(void **state)
 	read_load_layout(exe, &l);
 	assert_true(l.x_off > l.first_off); /* a modern layout with a separate text segment */
 
-	len += snprintf(text + len, sizeof(text) - len, hdr,
-			(unsigned long long)(lone + l.x_vaddr),
+	len += snprintf(text + len, sizeof(text) - len, hdr, (unsigned long long)(lone + l.x_vaddr),
 			(unsigned long long)(lone + l.x_vaddr + l.x_len), "r-xp",
 			(unsigned long long)l.x_off, major(st.st_dev), minor(st.st_dev),
 			(unsigned long long)st.st_ino, exe);

@@ -70,10 +70,10 @@ static void test_parse_fixture(void **state)
 		      0, "[heap]");
 	check_mapping(&maps.v[5], 0x7f1c3a400000, 0x7f1c3a600000, PROT_READ | PROT_WRITE, 0, 0, 0,
 		      0, NULL);
-	check_mapping(&maps.v[7], 0x7f1c3a628000, 0x7f1c3a7bd000, PROT_READ | PROT_EXEC, 0x28000,
-		      8, 2, 262170, "/usr/lib/x86_64-linux-gnu/libc.so.6");
-	check_mapping(&maps.v[10], 0x7f1c3a900000, 0x7f1c3a901000, PROT_READ | PROT_EXEC, 0x1000,
-		      0, 0x19, 4711, "/tmp/libplugin.so");
+	check_mapping(&maps.v[7], 0x7f1c3a628000, 0x7f1c3a7bd000, PROT_READ | PROT_EXEC, 0x28000, 8,
+		      2, 262170, "/usr/lib/x86_64-linux-gnu/libc.so.6");
+	check_mapping(&maps.v[10], 0x7f1c3a900000, 0x7f1c3a901000, PROT_READ | PROT_EXEC, 0x1000, 0,
+		      0x19, 4711, "/tmp/libplugin.so");
 	assert_true(maps.v[10].deleted);
 	assert_false(maps.v[7].deleted);
 	check_mapping(&maps.v[11], 0x7f1c3aa00000, 0x7f1c3aa01000, PROT_READ | PROT_WRITE, 0, 0, 0,

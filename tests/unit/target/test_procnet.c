@@ -43,7 +43,7 @@ static void test_tcp(void **state)
 	assert_non_null(k);
 	assert_string_equal(k->proto, "tcp");
 	assert_string_equal(k->local, "127.0.0.1:47419");
-	assert_string_equal(k->peer, "");  /* listening: no peer */
+	assert_string_equal(k->peer, ""); /* listening: no peer */
 	assert_int_equal(k->state, 10);
 	k = lt_procnet__find(&s, 170001);
 	assert_string_equal(k->local, "127.0.0.1:54000");
@@ -148,9 +148,9 @@ static void test_procfd_self(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_tcp),	 cmocka_unit_test(test_tcp6_and_unix),
+		cmocka_unit_test(test_tcp),	  cmocka_unit_test(test_tcp6_and_unix),
 		cmocka_unit_test(test_malformed), cmocka_unit_test(test_format),
-		cmocka_unit_test(test_classify), cmocka_unit_test(test_procfd_self),
+		cmocka_unit_test(test_classify),  cmocka_unit_test(test_procfd_self),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -24,7 +24,6 @@
 #include "cfi.h"
 #include "cfi_index.h"
 
-
 struct libc_table {
 	char path[4096];
 	struct lt_cfi_row *rows;
@@ -323,9 +322,9 @@ static void test_libc_matches_libdw(void **state)
 		checked++;
 	}
 	print_message("libc: %zu rows, %u addresses checked (none %u rsp %u rbp %u plt %u end %u, "
-		      "cfa expressions %u)\n", t->nrows, checked, seen[LT_CFA_NONE],
-		      seen[LT_CFA_RSP], seen[LT_CFA_RBP], seen[LT_CFA_PLT], seen[LT_CFA_END],
-		      exprs);
+		      "cfa expressions %u)\n",
+		      t->nrows, checked, seen[LT_CFA_NONE], seen[LT_CFA_RSP], seen[LT_CFA_RBP],
+		      seen[LT_CFA_PLT], seen[LT_CFA_END], exprs);
 	/* The sample must exercise every kind of row, or the comparison proves little. */
 	assert_true(seen[LT_CFA_RSP] > 1000);
 	assert_true(seen[LT_CFA_NONE] > 0);

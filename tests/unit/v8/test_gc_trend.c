@@ -118,8 +118,7 @@ static void test_names(void **state)
 {
 	assert_string_equal(lt_gc_trend__kind_name(LT_GC_SCAVENGE), "scavenge");
 	assert_string_equal(lt_gc_trend__kind_name(LT_GC_MARK_COMPACT), "mark-compact");
-	assert_string_equal(lt_gc_trend__kind_name(LT_GC_MINOR_MARK_COMPACT),
-			    "minor-mark-compact");
+	assert_string_equal(lt_gc_trend__kind_name(LT_GC_MINOR_MARK_COMPACT), "minor-mark-compact");
 	assert_string_equal(lt_gc_trend__kind_name(7), "unknown");
 	assert_string_equal(lt_gc_trend__reason_name(0), "unknown");
 	assert_string_equal(lt_gc_trend__reason_name(1), "allocation failure");
@@ -132,9 +131,15 @@ static void test_names(void **state)
 static struct lt_gc_collection gc_at(double t, __u32 kind, __u64 after, double pause)
 {
 	return (struct lt_gc_collection){
-		.t_s = t, .kind = kind, .reason = 21, .pause_ms = pause,
-		.live_before = after + 100, .live_after = after, .rss = after * 4,
-		.has_before = true, .has_after = true,
+		.t_s = t,
+		.kind = kind,
+		.reason = 21,
+		.pause_ms = pause,
+		.live_before = after + 100,
+		.live_after = after,
+		.rss = after * 4,
+		.has_before = true,
+		.has_after = true,
 	};
 }
 

@@ -16,8 +16,8 @@
 
 #include "v8_detect.h"
 
-#define PGC                                                                                   \
-	"_ZN2v88internal4Heap24PerformGarbageCollectionENS0_16GarbageCollectorENS0_"          \
+#define PGC                                                                                        \
+	"_ZN2v88internal4Heap24PerformGarbageCollectionENS0_16GarbageCollectorENS0_"               \
 	"23GarbageCollectionReasonEPKc"
 #define SOO "_ZN2v88internal4Heap13SizeOfObjectsEv"
 
