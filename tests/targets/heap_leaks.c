@@ -76,8 +76,10 @@ LT_NOINLINE static void free_pre_attach(void)
 LT_NOINLINE static void leak_malloc(void)
 {
 	for (int i = 0; i < MALLOC_N; i++) {
-		void *p = malloc(MALLOC_SIZE);
-		malloc_line = __LINE__;
+		/* the call and __LINE__ share a line */
+		/* clang-format off */
+		void *p = malloc(MALLOC_SIZE); malloc_line = __LINE__;
+		/* clang-format on */
 		keep(p);
 	}
 }
@@ -85,8 +87,10 @@ LT_NOINLINE static void leak_malloc(void)
 LT_NOINLINE static void leak_calloc(void)
 {
 	for (int i = 0; i < CALLOC_N; i++) {
-		void *p = calloc(CALLOC_NMEMB, CALLOC_SIZE);
-		calloc_line = __LINE__;
+		/* the call and __LINE__ share a line */
+		/* clang-format off */
+		void *p = calloc(CALLOC_NMEMB, CALLOC_SIZE); calloc_line = __LINE__;
+		/* clang-format on */
 		keep(p);
 	}
 }
