@@ -112,9 +112,11 @@ static __always_inline __u64 lt_fd_register_sock(struct file *f)
 	s.since_ns = bpf_ktime_get_ns();
 	s.sport = BPF_CORE_READ(sk, __sk_common.skc_num);
 	s.dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	/* BPF_CORE_READ_INTO copies sizeof(*dst): the destination's type gives the size,
+	 * 4 bytes (__be32) for IPv4, 16 (__u8[16], as struct in6_addr) for IPv6 */
 	if (s.family == LT_AF_INET) {
-		BPF_CORE_READ_INTO(&s.saddr[0], sk, __sk_common.skc_rcv_saddr);
-		BPF_CORE_READ_INTO(&s.daddr[0], sk, __sk_common.skc_daddr);
+		BPF_CORE_READ_INTO((__be32 *)s.saddr, sk, __sk_common.skc_rcv_saddr);
+		BPF_CORE_READ_INTO((__be32 *)s.daddr, sk, __sk_common.skc_daddr);
 	} else {
 		BPF_CORE_READ_INTO(&s.saddr, sk, __sk_common.skc_v6_rcv_saddr);
 		BPF_CORE_READ_INTO(&s.daddr, sk, __sk_common.skc_v6_daddr);

@@ -1,12 +1,14 @@
 # SPDX-License-Identifier: GPL-2.0
 """Descriptor and socket leaks (-t fd,sock): exact counts by opening stack, kinds, paths,
 peers, TCP states, dup2 over an open descriptor, close_range, exec and close-on-exec,
-descriptors open before attach, folded counts."""
+descriptors open before attach, folded counts, whole peer addresses (in network namespaces)."""
 
+import os
 import re
+import subprocess
 
 from checks import frame_syms, sym_is
-from harness import Fail, attach_run
+from harness import TARGETS, Fail, Skip, attach_run
 from registry import scenario, scenarios, test
 
 scenarios({
@@ -214,3 +216,74 @@ def test_fd_pair_unread_counted():
     if rep["fds"]["count"] != 0:
         raise Fail("fds.count %s, expected 0: %s" % (rep["fds"]["count"], describe_fds(rep)))
 
+
+
+# Addresses with no zero byte, on a veth pair between two namespaces of the test's own: a
+# peer copied in part (only its first byte, say) cannot pass for the right one.
+PEER_CLI4, PEER_SRV4 = "10.1.2.3", "10.1.2.4"
+PEER_CLI6, PEER_SRV6 = "fd12:3456:789a:bcde:1112:1314:1516:1703", \
+    "fd12:3456:789a:bcde:1112:1314:1516:1704"
+
+
+def ip(*args):
+    r = subprocess.run(["ip"] + list(args), capture_output=True, text=True, timeout=30)
+    if r.returncode != 0:
+        raise Fail("ip %s: %s" % (" ".join(args), r.stderr.strip()))
+
+
+@test
+def test_fd_sockets_whole_peers():
+    """Accepted and connected TCP sockets, IPv4 and IPv6, left ESTABLISHED: by_peer and the
+    stacks' examples name each peer exactly (the accepted sockets' peers are read when
+    accept returns, no state change rewrites them)."""
+    cli, srv = "lt-peer-cli-%d" % os.getpid(), "lt-peer-srv-%d" % os.getpid()
+    made = []
+    try:
+        for ns in (cli, srv):
+            ip("netns", "add", ns)
+            made.append(ns)
+        try:
+            ip("-n", cli, "link", "add", "ltveth0", "type", "veth", "peer", "name", "ltveth1",
+               "netns", srv)
+        except Fail as e:
+            raise Skip("no veth: %s" % e) from None
+        for ns, dev, a4, a6 in ((cli, "ltveth0", PEER_CLI4, PEER_CLI6),
+                                (srv, "ltveth1", PEER_SRV4, PEER_SRV6)):
+            ip("-n", ns, "addr", "add", a4 + "/24", "dev", dev)
+            ip("-n", ns, "addr", "add", a6 + "/64", "dev", dev, "nodad")
+            ip("-n", ns, "link", "set", dev, "up")
+        argv = ["ip", "netns", "exec", srv, os.path.join(TARGETS, "sock_peers"), "wait",
+                "/run/netns/" + cli, PEER_CLI4, PEER_SRV4, PEER_CLI6, PEER_SRV6]
+        run = attach_run("sock_peers", argv=argv, extra=["-t", "fd,sock"])
+    finally:
+        for ns in made:
+            subprocess.run(["ip", "netns", "del", ns], capture_output=True, timeout=30)
+    rep = run.final()
+    t = run.truth
+    n = t["leak_conns"]
+    accepted = t["accepted"]
+    if len(accepted) != 2 * n or not all(
+            a.startswith((t["client4"] + ":", "[%s]:" % t["client6"])) for a in accepted):
+        raise Fail("the target's accepted peers %s are not from the client namespace" % accepted)
+    want = {t["connected4"]: n, t["connected6"]: n}
+    want.update((a, 1) for a in accepted)
+    socks = rep.get("sockets")
+    if not isinstance(socks, dict):
+        raise Fail("report has no sockets section")
+    got = {p["peer"]: p for p in socks["by_peer"]}
+    if sorted(got) != sorted(want):
+        raise Fail("by_peer peers %s, expected %s" % (sorted(got), sorted(want)))
+    for peer, count in want.items():
+        if got[peer]["count"] != count or got[peer]["states"] != {"ESTABLISHED": count}:
+            raise Fail("by_peer %s, expected %d ESTABLISHED" % (got[peer], count))
+    if socks["close_wait"] != 0:
+        raise Fail("sockets.close_wait %s, expected 0" % socks["close_wait"])
+    for fn, peers in (("leak_connect", [t["connected4"], t["connected6"]]),
+                      ("leak_accept", accepted)):
+        stacks = fd_stacks(rep, fn)
+        if sum(st["count"] for st in stacks) != len(accepted):
+            raise Fail("%s: %d sockets, expected %d: %s" % (
+                fn, sum(st["count"] for st in stacks), len(accepted), describe_fds(rep)))
+        examples = {e for st in stacks for e in st["examples"]}
+        if any(st["kind"] != "socket" for st in stacks) or not examples <= set(peers):
+            raise Fail("%s: examples %s, expected among %s" % (fn, sorted(examples), peers))
