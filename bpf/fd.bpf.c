@@ -94,7 +94,7 @@ static __always_inline struct file *lt_fd_file(int fd)
 }
 
 /* Register an inet TCP socket so that its state changes are followed; returns its key. */
-static __always_inline __u64 lt_fd_register_sock(struct file *f)
+static __always_inline __u64 lt_fd_register_sock(struct file *f, __u64 ts_ns)
 {
 	struct socket *sock = BPF_CORE_READ(f, private_data);
 	struct sock *sk = BPF_CORE_READ(sock, sk);
@@ -110,6 +110,7 @@ static __always_inline __u64 lt_fd_register_sock(struct file *f)
 		return 0;
 	s.state = BPF_CORE_READ(sk, __sk_common.skc_state);
 	s.since_ns = bpf_ktime_get_ns();
+	s.reg = (__u32)ts_ns;
 	s.sport = BPF_CORE_READ(sk, __sk_common.skc_num);
 	s.dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
 	/* BPF_CORE_READ_INTO copies sizeof(*dst): the destination's type gives the size,
@@ -134,9 +135,11 @@ static __always_inline void lt_fd_emit_open(int fd, __u32 call, __u64 stack_id)
 	struct file *f = lt_fd_file(fd);
 	__u64 sk = 0;
 
-	if (f && (call == LT_FDC_SOCKET || call == LT_FDC_ACCEPT || call == LT_FDC_ACCEPT4))
-		sk = lt_fd_register_sock(f);
+	/* the event first: its time tells this registration from an older one of the
+	 * same struct sock (struct lt_sock.reg) */
 	e = LT_EVENT_NEW(lt_fd_event, LT_EV_FD_OPEN);
+	if (f && (call == LT_FDC_SOCKET || call == LT_FDC_ACCEPT || call == LT_FDC_ACCEPT4))
+		sk = lt_fd_register_sock(f, e ? e->ts_ns : 0);
 	if (!e)
 		return;
 	e->fd = fd;

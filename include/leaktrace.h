@@ -233,7 +233,11 @@ struct lt_sock {
 	__u16 family;	/* AF_INET or AF_INET6 */
 	__u16 sport;	/* local port, host order */
 	__u16 dport;	/* peer port, host order */
-	__u16 pad[3];
+	__u16 pad;
+	/* low 32 bits of the ts_ns of the open event that registered it: a struct sock freed
+	 * and reused by a newer socket is registered again under the same key, and the close
+	 * of the old descriptor, handled later, must not delete the new one's record */
+	__u32 reg;
 	__u8 saddr[16]; /* AF_INET: the first 4 bytes */
 	__u8 daddr[16];
 };

@@ -30,8 +30,15 @@ static void lt_fd_release(void *ctx, const struct lt_fd_entry *e)
 {
 	struct lt_fd_trace *ft = ctx;
 
-	if (e->sk && !lt_fd_track__sk_held(ft->track, e->sk, e->fd))
-		bpf_map_delete_elem(ft->socks_fd, &e->sk);
+	struct lt_sock s;
+
+	if (!e->sk || lt_fd_track__sk_held(ft->track, e->sk, e->fd))
+		return;
+	/* The struct sock may already belong to a newer socket, registered after this
+	 * descriptor was closed (events are handled late): keep its record. */
+	if (bpf_map_lookup_elem(ft->socks_fd, &e->sk, &s) || s.reg != (__u32)e->ts_ns)
+		return;
+	bpf_map_delete_elem(ft->socks_fd, &e->sk);
 }
 
 static void lt_fd_apply_net(struct lt_fd_desc *d, const struct lt_net_socks *net)
