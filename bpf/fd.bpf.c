@@ -133,15 +133,18 @@ static __always_inline void lt_fd_emit_open(int fd, __u32 call, __u64 stack_id)
 {
 	struct lt_fd_event *e;
 	struct file *f = lt_fd_file(fd);
-	__u64 sk = 0;
+	__u64 sk = 0, ts = bpf_ktime_get_ns();
 
-	/* the event first: its time tells this registration from an older one of the
-	 * same struct sock (struct lt_sock.reg) */
-	e = LT_EVENT_NEW(lt_fd_event, LT_EV_FD_OPEN);
+	/* One time for the registration and the event: it tells this registration from an
+	 * older one of the same struct sock (struct lt_sock.reg). Registered before the
+	 * event is reserved: the 6.1 verifier refuses the registration while the ring
+	 * buffer record is held ("Unreleased reference"). */
 	if (f && (call == LT_FDC_SOCKET || call == LT_FDC_ACCEPT || call == LT_FDC_ACCEPT4))
-		sk = lt_fd_register_sock(f, e ? e->ts_ns : 0);
+		sk = lt_fd_register_sock(f, ts);
+	e = LT_EVENT_NEW(lt_fd_event, LT_EV_FD_OPEN);
 	if (!e)
 		return;
+	e->ts_ns = ts;
 	e->fd = fd;
 	e->call = call;
 	e->stack_id = stack_id;
