@@ -134,6 +134,53 @@ $(OUTPUT)/targets/%: tests/targets/%.cc $(wildcard tests/targets/*.h) | $(OUTPUT
 	$(call msg,CXX,$@)
 	$(Q)$(CXX) $(TARGET_CFLAGS) $< -o $@
 
+# The allocator suite's targets (suite_alloc.py): one source per API, built against each
+# allocator (libjemalloc-dev, libgoogle-perftools-dev, libmimalloc-dev, musl-tools, golang-go).
+ALLOC_SRC := tests/targets/alloc
+ALLOC_DEPS := tests/targets/target.h | $(OUTPUT)/targets
+ALLOC_BINS := $(addprefix $(OUTPUT)/targets/,cxx_alloc cxx_alloc_jemalloc cxx_alloc_tcmalloc \
+	cxx_alloc_mimalloc alloc_api_jemalloc alloc_api_jemalloc_static alloc_api_tcmalloc \
+	alloc_api_mimalloc alloc_c_static alloc_c_musl alloc_c_musl_static go_heap)
+TARGET_BINS += $(ALLOC_BINS)
+ALLOC_LIB_jemalloc := -ljemalloc
+ALLOC_LIB_tcmalloc := -ltcmalloc_minimal
+ALLOC_LIB_mimalloc := -lmimalloc
+
+$(OUTPUT)/targets/cxx_alloc: $(ALLOC_SRC)/cxx_alloc.cc $(ALLOC_DEPS)
+	$(call msg,CXX,$@)
+	$(Q)$(CXX) $(TARGET_CFLAGS) $< -o $@
+
+$(OUTPUT)/targets/cxx_alloc_%: $(ALLOC_SRC)/cxx_alloc.cc $(ALLOC_DEPS)
+	$(call msg,CXX,$@)
+	$(Q)$(CXX) $(TARGET_CFLAGS) $< -o $@ -Wl,--no-as-needed $(ALLOC_LIB_$*)
+
+$(OUTPUT)/targets/alloc_api_%: $(ALLOC_SRC)/alloc_api.c $(ALLOC_DEPS)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(TARGET_CFLAGS) -DLT_$(shell echo $* | tr a-z A-Z) $< -o $@ \
+		-Wl,--no-as-needed $(ALLOC_LIB_$*)
+
+# jemalloc inside the program itself: its symbols are found in the executable
+$(OUTPUT)/targets/alloc_api_jemalloc_static: $(ALLOC_SRC)/alloc_api.c $(ALLOC_DEPS)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(TARGET_CFLAGS) -DLT_JEMALLOC -static $< -o $@ -ljemalloc -lstdc++ -lm
+
+$(OUTPUT)/targets/alloc_c_static: $(ALLOC_SRC)/alloc_c.c $(ALLOC_DEPS)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(TARGET_CFLAGS) -static $< -o $@
+
+$(OUTPUT)/targets/alloc_c_musl: $(ALLOC_SRC)/alloc_c.c $(ALLOC_DEPS)
+	$(call msg,MUSL-GCC,$@)
+	$(Q)musl-gcc $(TARGET_CFLAGS) $< -o $@
+
+$(OUTPUT)/targets/alloc_c_musl_static: $(ALLOC_SRC)/alloc_c.c $(ALLOC_DEPS)
+	$(call msg,MUSL-GCC,$@)
+	$(Q)musl-gcc $(TARGET_CFLAGS) -static $< -o $@
+
+$(OUTPUT)/targets/go_heap: $(ALLOC_SRC)/go_heap.go | $(OUTPUT)/targets
+	$(call msg,GO,$@)
+	$(Q)CGO_ENABLED=0 GOCACHE=$(abspath $(OUTPUT))/gocache GOPATH=$(abspath $(OUTPUT))/gopath \
+		go build -o $@ $<
+
 targets: $(TARGET_BINS)
 
 unit: $(UNIT_BINS)

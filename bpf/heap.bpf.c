@@ -59,6 +59,7 @@ static __always_inline __u64 lt_request_size(enum lt_alloc_fn fn, __u64 a0, __u6
 		return a0 * a1;
 	case LT_FN_REALLOC:
 	case LT_FN_ALIGNED_ALLOC:
+	case LT_FN_XALLOCX:
 		return a1;
 	case LT_FN_REALLOCARRAY:
 		return a1 * a2;
@@ -149,6 +150,19 @@ __noinline int lt_record(__u64 addr, struct lt_alloc *a)
 	return 1;
 }
 
+/* jemalloc's xallocx(ptr, size, extra, flags) resizes in place and returns the block's
+ * real size, at least size when it succeeded. The block keeps its allocation's stack and
+ * time; its size becomes what the caller may now use of it, at most size + extra. */
+static __always_inline void lt_resize(__u64 addr, __u64 real, __u64 size, __u64 extra)
+{
+	struct lt_alloc a;
+
+	if (!addr || real < size || !lt_forget(addr, &a))
+		return;
+	a.size = real < size + extra ? real : size + extra;
+	lt_record(addr, &a);
+}
+
 static __always_inline void lt_track(struct pt_regs *ctx, __u64 addr, __u64 size)
 {
 	struct lt_alloc a = {};
@@ -190,7 +204,7 @@ static __always_inline int lt_enter(struct pt_regs *ctx, enum lt_alloc_fn fn, __
 		if (fn == LT_FN_REALLOCARRAY || (fn == LT_FN_REALLOC && !a0))
 			return LT_SKIP_RETURN;
 		record = lt_sampled(lt_request_size(fn, a0, a1, a2));
-		if (!record && !fresh && fn != LT_FN_REALLOC)
+		if (!record && !fresh && fn != LT_FN_REALLOC && fn != LT_FN_XALLOCX)
 			return LT_SKIP_RETURN;
 	}
 	if (d >= LT_MAX_NEST) {
@@ -255,6 +269,10 @@ static __always_inline int lt_return(struct pt_regs *ctx, enum lt_alloc_fn fn)
 	t->depth = d - 1;
 	if (d > 1)
 		return 0; /* nested inside another allocator call: the outer one records */
+	if (fn == LT_FN_XALLOCX) {
+		lt_resize(c->args[0], ret, c->args[1], c->args[2]);
+		return 0;
+	}
 	if (!c->record) {
 		/* unsampled realloc: only a failure matters, to give the old block back */
 		if (!ret && c->have_old && lt_request_size(fn, c->args[0], c->args[1], 0))
@@ -393,23 +411,72 @@ static __always_inline int lt_free(struct pt_regs *ctx, __u64 ptr)
 
 	if (!lt_is_target() || !ptr)
 		return 0;
-	if (lt_forget(ptr, NULL))
+	t = lt_thread_current();
+	if (lt_forget(ptr, NULL)) {
+		if (t)
+			t->last_freed = ptr;
 		return 0;
+	}
 	/* Under sampling most blocks were never recorded: not a loss. Nor is a block that
 	 * realloc(p, 0) frees through free: realloc's entry has already forgotten it. */
-	if (sample_bytes)
+	if (sample_bytes || !t)
+		goto unknown;
+	if (t->depth)
 		return 0;
-	t = lt_thread_current();
-	if (t && t->depth)
+	/* operator delete that calls or jumps to free (libstdc++, jemalloc's delete[]):
+	 * the same block again, forgotten by the outer entry point a moment ago */
+	if (t->last_freed == ptr)
 		return 0;
-	lt_count_loss(LT_LOSS_UNKNOWN_FREE);
+	/* glibc frees its thread cache (blocks the program freed already, and the cache
+	 * itself, allocated inside malloc) when the thread exits */
+	if (t->exiting) {
+		lt_count_loss(LT_LOSS_THREAD_EXIT_FREE);
+		return 0;
+	}
+unknown:
+	if (!sample_bytes)
+		lt_count_loss(LT_LOSS_UNKNOWN_FREE);
 	return 0;
+}
+
+/* glibc's __call_tls_dtors, at the start of a thread's exit (and of exit()): what the
+ * thread frees from now on that was never seen allocated is counted apart. */
+static __always_inline void lt_thread_exit(void)
+{
+	bool fresh = false;
+	struct lt_thread *t;
+
+	if (!lt_is_target())
+		return;
+	t = lt_thread_get(&fresh);
+	if (t)
+		t->exiting = 1;
 }
 
 SEC("uprobe")
 int BPF_KPROBE(uprobe_free, __u64 ptr)
 {
 	return lt_free(ctx, ptr);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(uprobe_xallocx, __u64 ptr, __u64 size, __u64 extra)
+{
+	lt_enter(ctx, LT_FN_XALLOCX, ptr, size, extra);
+	return 0;
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(uretprobe_xallocx)
+{
+	return lt_return(ctx, LT_FN_XALLOCX);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(uprobe_thread_exit)
+{
+	lt_thread_exit();
+	return 0;
 }
 
 /* One program for every allocator function of a module, attached as a uprobe session
@@ -427,6 +494,10 @@ int lt_alloc_session(struct pt_regs *ctx)
 	}
 	if (fn == LT_FN_FREE) {
 		lt_free(ctx, PT_REGS_PARM1(ctx));
+		return LT_SKIP_RETURN;
+	}
+	if (fn == LT_FN_THREAD_EXIT) {
+		lt_thread_exit();
 		return LT_SKIP_RETURN;
 	}
 	if (fn >= LT_FN__MAX)

@@ -24,6 +24,9 @@ struct lt_thread {
 	__u32 depth;
 	__u32 pad;
 	struct lt_call calls[LT_MAX_NEST];
+	__u64 last_freed; /* the last block a free-like probe forgot in this thread */
+	__u32 exiting;	  /* __call_tls_dtors ran: the thread is exiting */
+	__u32 pad2;
 };
 
 /* Sizes are defaults; the loader sets the real ones before load. */

@@ -20,7 +20,7 @@ enum lt_loss {
 	LT_LOSS_STACK_UNWIND,	/* unwinding stopped before the outermost frame */
 	LT_LOSS_STACK_TRUNCATED,  /* stack deeper than LT_MAX_FRAMES */
 	LT_LOSS_RET_MISSED,	  /* a return probe never fired (longjmp, uretprobe limit) */
-	LT_LOSS_UNKNOWN_FREE,	  /* free of an address not allocated while tracing */
+	LT_LOSS_UNKNOWN_FREE,	  /* free of a block allocated before attach (never seen) */
 	LT_LOSS_NEST_TOO_DEEP,	  /* allocator calls nested deeper than LT_MAX_NEST */
 	LT_LOSS_TOTALS_MAP_FULL,  /* per-stack totals map full */
 	LT_LOSS_RINGBUF_FULL,	  /* event dropped: ring buffer full */
@@ -32,6 +32,8 @@ enum lt_loss {
 	LT_LOSS_GC_RINGBUF_FULL,  /* a V8 GC event dropped: its ring buffer was full */
 	LT_LOSS_GC_RET_MISSED,	  /* a V8 GC entry whose return probe never fired */
 	LT_LOSS_FD_PAIR_UNREAD,	  /* pipe/socketpair result not readable at exit: no open events */
+	LT_LOSS_THREAD_EXIT_FREE, /* free of a block never seen allocated, once its thread began
+				   * exiting: glibc's thread cache flush (docs/allocators.md) */
 	LT_LOSS__MAX,
 };
 
@@ -46,6 +48,8 @@ enum lt_alloc_fn {
 	LT_FN_VALLOC,
 	LT_FN_PVALLOC,
 	LT_FN_FREE,
+	LT_FN_XALLOCX,	   /* jemalloc's in-place resize: (ptr, size, extra, flags) -> real size */
+	LT_FN_THREAD_EXIT, /* glibc's __call_tls_dtors: the thread (or process) is exiting */
 	LT_FN__MAX,
 };
 

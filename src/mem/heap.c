@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The heap family: which allocator functions are probed with which programs, attached to
- * each module that defines malloc (before exec in launch mode: our C library and the
- * program itself). Its report section is the heap snapshot the session takes from the maps. */
+/* The heap family: the allocator entry points of allocators.c, attached to each module
+ * that defines malloc, operator new or mi_malloc (before exec in launch mode: our C
+ * library and the program itself). Its report section is the heap snapshot the session
+ * takes from the maps. A Go program is said to be one: its heap is not malloc's. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,31 +12,27 @@
 /* a BPF user: the Makefile links unit tests with no object that includes the skeleton */
 #include "leaktrace.skel.h"
 #include "heap.h"
+#include "allocators.h"
+#include "go_heap.h"
 #include "uprobes.h"
 #include "snapshot.h"
 #include "log.h"
 
-static const struct lt_uprobe lt_alloc_probes[] = {
-	{ "malloc", "uprobe_malloc", "uretprobe_malloc", LT_PLACE_ENTRY, LT_FN_MALLOC },
-	{ "calloc", "uprobe_calloc", "uretprobe_calloc", LT_PLACE_ENTRY, LT_FN_CALLOC },
-	{ "realloc", "uprobe_realloc", "uretprobe_realloc", LT_PLACE_ENTRY, LT_FN_REALLOC },
-	{ "reallocarray", "uprobe_reallocarray", "uretprobe_reallocarray", LT_PLACE_ENTRY,
-	  LT_FN_REALLOCARRAY },
-	{ "posix_memalign", "uprobe_posix_memalign", "uretprobe_posix_memalign", LT_PLACE_ENTRY,
-	  LT_FN_POSIX_MEMALIGN },
-	{ "aligned_alloc", "uprobe_aligned_alloc", "uretprobe_aligned_alloc", LT_PLACE_ENTRY,
-	  LT_FN_ALIGNED_ALLOC },
-	{ "memalign", "uprobe_aligned_alloc", "uretprobe_aligned_alloc", LT_PLACE_ENTRY,
-	  LT_FN_ALIGNED_ALLOC },
-	{ "valloc", "uprobe_valloc", "uretprobe_valloc", LT_PLACE_ENTRY, LT_FN_VALLOC },
-	{ "pvalloc", "uprobe_pvalloc", "uretprobe_pvalloc", LT_PLACE_ENTRY, LT_FN_PVALLOC },
-	{ "free", "uprobe_free", NULL, LT_PLACE_ARG0_NONNULL, LT_FN_FREE },
-};
-
 struct lt_heap {
 	const struct lt_family_env *env;
 	struct lt_uprobes *probes;
+	struct lt_allocator_rows rows;
+	bool go; /* a module holds a Go runtime (said once) */
 };
+
+/* LT_HEAP_C_ONLY=1: probe the C family alone, as before the C++ and allocator-specific
+ * rows; the suite compares the two to prove nothing is counted twice. */
+static bool lt_heap_c_only(void)
+{
+	const char *v = getenv("LT_HEAP_C_ONLY");
+
+	return v && !strcmp(v, "1");
+}
 
 static bool lt_heap_wanted(const struct lt_config *cfg)
 {
@@ -50,8 +47,6 @@ static void lt_heap_refused(struct lt_config *run)
 static int lt_heap_start(const struct lt_family_env *env, void **state)
 {
 	struct lt_uprobes_opts o = {
-		.rows = lt_alloc_probes,
-		.n = sizeof(lt_alloc_probes) / sizeof(lt_alloc_probes[0]),
 		/* one uprobe session link per module where the kernel has them */
 		.link = env->bpf->session ? LT_UPROBE_SESSION : LT_UPROBE_CLASSIC,
 		.what = "allocator",
@@ -61,6 +56,10 @@ static int lt_heap_start(const struct lt_family_env *env, void **state)
 	if (!h)
 		return -ENOMEM;
 	h->env = env;
+	lt_allocators__rows(lt_heap_c_only(), &h->rows);
+	o.rows = h->rows.v;
+	o.n = h->rows.n;
+	o.nkeys = h->rows.nkeys;
 	h->probes = lt_uprobes__new(env->bpf, env->target->pid, &o);
 	if (!h->probes) {
 		free(h);
@@ -101,6 +100,13 @@ static int lt_heap_refresh(void *state, const struct lt_family_modules *m)
 	struct lt_heap *h = state;
 	int added = 0, err;
 
+	for (size_t i = 0; !h->go && i < m->fresh->n; i++) {
+		if (!lt_go_heap__in(m->fresh->v[i].host_path))
+			continue;
+		h->go = true;
+		lt_info("process %d (%s) is " LT_GO_HEAP_REASON, h->env->target->pid,
+			h->env->target->comm);
+	}
 	err = lt_uprobes__modules(h->probes, m->all, &added);
 	if (!err && added)
 		lt_debug("allocator probes attached to %d more module(s)", added);
@@ -111,12 +117,21 @@ static int lt_heap_check(void *state)
 {
 	struct lt_heap *h = state;
 
-	if (lt_uprobes__nmodules(h->probes))
-		return 0;
+	if (lt_uprobes__nmodules(h->probes) || h->go)
+		return 0; /* a pure Go program: idle says why, the other families trace */
 	lt_err("process %d (%s) has no allocator we can probe: no module defines "
 	       "malloc (stripped static binary?)",
 	       h->env->target->pid, h->env->target->comm);
 	return -ENOENT;
+}
+
+static const char *lt_heap_idle(void *state)
+{
+	struct lt_heap *h = state;
+
+	if (lt_uprobes__nmodules(h->probes))
+		return NULL;
+	return h->go ? LT_GO_HEAP_REASON : "";
 }
 
 static size_t lt_heap_summary(void *state, char *buf, size_t size)
@@ -134,6 +149,11 @@ static int lt_heap_report(void *state, const struct lt_snapshot_opts *o, struct 
 	struct lt_heap *h = state;
 	int err;
 
+	if (h->go && !lt_uprobes__nmodules(h->probes)) {
+		r->heap_traced = false;
+		r->heap_off_reason = LT_GO_HEAP_REASON;
+		return 0;
+	}
 	lt_debug("reading the block table");
 	err = lt_snapshot__heap(h->env->bpf, o, &r->heap);
 	if (err)
@@ -165,6 +185,7 @@ const struct lt_family lt_heap_family = {
 	.launch = lt_heap_launch,
 	.refresh = lt_heap_refresh,
 	.check = lt_heap_check,
+	.idle = lt_heap_idle,
 	.summary = lt_heap_summary,
 	.report = lt_heap_report,
 	.stop = lt_heap_stop,

@@ -130,12 +130,14 @@ static void put_stack(FILE *f, const struct lt_report *r, const struct lt_report
 }
 
 static void put_section(FILE *f, const struct lt_report *r, const char *name,
-			const struct lt_report_section *sec)
+			const struct lt_report_section *sec, bool traced, const char *off_reason)
 {
 	size_t i;
 
-	fprintf(f, ",\"%s\":{\"bytes\":%lld,\"count\":%lld,\"bytes_per_s\":", name,
-		(long long)sec->bytes, (long long)sec->count);
+	fprintf(f, ",\"%s\":{\"traced\":%s,\"off_reason\":", name, bool_str(traced));
+	put_string(f, traced ? NULL : off_reason);
+	fprintf(f, ",\"bytes\":%lld,\"count\":%lld,\"bytes_per_s\":", (long long)sec->bytes,
+		(long long)sec->count);
 	put_double(f, lt_report__rate(r, sec->bytes));
 	fputs(",\"stacks\":[", f);
 	for (i = 0; i < sec->n; i++) {
@@ -324,8 +326,8 @@ int lt_output__json(FILE *f, const struct lt_report *r)
 		bool_str(r->target_exited));
 	put_double(f, r->min_age_s);
 	fprintf(f, ",\"sample_bytes\":%llu", (unsigned long long)r->sample_bytes);
-	put_section(f, r, "heap", &r->heap);
-	put_section(f, r, "mmap", &r->mmap);
+	put_section(f, r, "heap", &r->heap, r->heap_traced, r->heap_off_reason);
+	put_section(f, r, "mmap", &r->mmap, r->mmap_traced, NULL);
 	if (r->fds.traced)
 		put_fds(f, &r->fds);
 	if (r->socks.traced)

@@ -306,6 +306,16 @@ static bool not_loaded(const struct lt_report *r, const char *family)
 	return false;
 }
 
+static void write_not_traced(FILE *f, const char *name, const char *why)
+{
+	fprintf(f, "%s: not traced", name);
+	if (why) {
+		fputs(": ", f);
+		put_clean(f, why);
+	}
+	fputc('\n', f);
+}
+
 int lt_output__text(FILE *f, const struct lt_report *r, int top_n)
 {
 	/* a negative N means no limit */
@@ -339,8 +349,14 @@ int lt_output__text(FILE *f, const struct lt_report *r, int top_n)
 		put_clean(f, r->not_loaded[k].reason);
 		fputc('\n', f);
 	}
+	/* a section left out by -t (or out of reach) says so, never an empty measurement */
+	if (!r->heap_traced && !not_loaded(r, "heap"))
+		write_not_traced(f, "heap", r->heap_off_reason);
+	if (!r->mmap_traced && !not_loaded(r, "mmap"))
+		write_not_traced(f, "mmap", NULL);
 	if (r->memory_traced || !r->fds.traced) { /* -t fd alone: descriptors only */
-		bool heap = !not_loaded(r, "heap"), mmap = !not_loaded(r, "mmap");
+		bool heap = !not_loaded(r, "heap") && r->heap_traced;
+		bool mmap = !not_loaded(r, "mmap") && r->mmap_traced;
 
 		if (heap)
 			write_totals(f, r, &r->heap, &heap_words);

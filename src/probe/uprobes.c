@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The one uprobe attach path: attaches a family's rows, scoped to the target pid, to each
- * module that defines the first row's function. The family's table says which program goes
+ * module that defines one of its key rows' functions (the first row's by default). The family's table says which program goes
  * on which function; probe_place.c says where in the function, from its machine code. */
 #include <errno.h>
 #include <stdio.h>
@@ -141,14 +141,21 @@ static int lt_uprobes_place(const struct lt_uprobes *u, const char *path, const 
 			    struct lt_probe_site *sites, bool *have)
 {
 	const struct lt_uprobe *rows = u->o.rows;
+	size_t nkeys = u->o.nkeys ? u->o.nkeys : 1;
+	bool key = false;
 
 	for (size_t i = 0; i < u->o.n; i++) {
 		const struct lt_uprobe *p = &rows[i];
-		int err = lt_probe_place__find(path, p->symbol, p->place, &sites[i]);
+		int err;
 
+		if (i == nkeys && !key)
+			return -ENOENT; /* no malloc (open64) here: not a module of ours */
+		err = lt_probe_place__find(path, p->symbol, p->place, &sites[i]);
+		if (!err && i < nkeys)
+			key = true;
 		if (err) {
-			if (i == 0)
-				return -ENOENT; /* no malloc (open64) here: not a module of ours */
+			if (i < nkeys)
+				continue;
 			if (u->o.all_rows)
 				return err;
 			lt_debug("%s: no %s (%s)", base, p->symbol, strerror(-err));
@@ -160,7 +167,7 @@ static int lt_uprobes_place(const struct lt_uprobes *u, const char *path, const 
 			    rows[k].entry_prog && !strcmp(rows[k].entry_prog, p->entry_prog))
 				have[i] = false;
 	}
-	return 0;
+	return key ? 0 : -ENOENT;
 }
 
 /* Return probes first: a return seen without its entry is ignored, while an entry

@@ -31,7 +31,7 @@ enum lt_uprobe_link {
 	LT_UPROBE_MULTI,   /* one uprobe_multi link per module: every row runs one program */
 };
 
-#define LT_UPROBES_MAX_ROWS 64
+#define LT_UPROBES_MAX_ROWS 128
 
 struct lt_uprobes_opts {
 	const struct lt_uprobe *rows;
@@ -39,11 +39,13 @@ struct lt_uprobes_opts {
 	enum lt_uprobe_link link;
 	const char *what; /* for messages: "allocator", "descriptor" */
 	bool all_rows;	  /* a module lacking any row is an error, not only the first */
+	size_t nkeys;	  /* a module is probed when it defines one of the first nkeys rows
+			   * (0 means 1: the first row's function) */
 };
 
 /* NULL with errno set. */
 struct lt_uprobes *lt_uprobes__new(struct lt_bpf *b, int pid, const struct lt_uprobes_opts *o);
-/* Attach to every module of mods that defines the first row's function and is not
+/* Attach to every module of mods that defines a key row's function and is not
  * attached yet. *added counts the modules attached by this call. */
 int lt_uprobes__modules(struct lt_uprobes *u, const struct lt_modules *mods, int *added);
 /* Attach to one file (before the target has mapped it, in launch mode). -ENOENT: it does

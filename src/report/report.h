@@ -139,6 +139,10 @@ struct lt_report {
 		const char *reason;
 	} not_loaded[LT_REPORT_MAX_NOT_LOADED];
 	size_t n_not_loaded;
+	/* heap and mmap sections: false when not traced (-t left them out, or the heap
+	 * is out of reach: heap_off_reason says why, or NULL) */
+	bool heap_traced, mmap_traced;
+	const char *heap_off_reason;
 };
 
 /* Stable names of loss reasons, used as JSON keys and in text. */
