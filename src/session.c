@@ -362,8 +362,8 @@ int lt_session__report(struct lt_session *s, FILE *out, bool final)
 		.min_age_s = cfg->min_age_s,
 		.sample_bytes = cfg->sample_bytes,
 		.memory_traced = cfg->trace_heap || cfg->trace_mmap,
-		.heap_traced = cfg->trace_heap,
-		.mmap_traced = cfg->trace_mmap,
+		.heap_not_traced = !cfg->trace_heap,
+		.mmap_not_traced = !cfg->trace_mmap,
 	};
 	int err;
 

@@ -150,7 +150,7 @@ static int lt_heap_report(void *state, const struct lt_snapshot_opts *o, struct 
 	int err;
 
 	if (h->go && !lt_uprobes__nmodules(h->probes)) {
-		r->heap_traced = false;
+		r->heap_not_traced = true;
 		r->heap_off_reason = LT_GO_HEAP_REASON;
 		return 0;
 	}

@@ -326,8 +326,8 @@ int lt_output__json(FILE *f, const struct lt_report *r)
 		bool_str(r->target_exited));
 	put_double(f, r->min_age_s);
 	fprintf(f, ",\"sample_bytes\":%llu", (unsigned long long)r->sample_bytes);
-	put_section(f, r, "heap", &r->heap, r->heap_traced, r->heap_off_reason);
-	put_section(f, r, "mmap", &r->mmap, r->mmap_traced, NULL);
+	put_section(f, r, "heap", &r->heap, !r->heap_not_traced, r->heap_off_reason);
+	put_section(f, r, "mmap", &r->mmap, !r->mmap_not_traced, NULL);
 	if (r->fds.traced)
 		put_fds(f, &r->fds);
 	if (r->socks.traced)

@@ -350,13 +350,13 @@ int lt_output__text(FILE *f, const struct lt_report *r, int top_n)
 		fputc('\n', f);
 	}
 	/* a section left out by -t (or out of reach) says so, never an empty measurement */
-	if (!r->heap_traced && !not_loaded(r, "heap"))
+	if (r->heap_not_traced && !not_loaded(r, "heap"))
 		write_not_traced(f, "heap", r->heap_off_reason);
-	if (!r->mmap_traced && !not_loaded(r, "mmap"))
+	if (r->mmap_not_traced && !not_loaded(r, "mmap"))
 		write_not_traced(f, "mmap", NULL);
 	if (r->memory_traced || !r->fds.traced) { /* -t fd alone: descriptors only */
-		bool heap = !not_loaded(r, "heap") && r->heap_traced;
-		bool mmap = !not_loaded(r, "mmap") && r->mmap_traced;
+		bool heap = !not_loaded(r, "heap") && !r->heap_not_traced;
+		bool mmap = !not_loaded(r, "mmap") && !r->mmap_not_traced;
 
 		if (heap)
 			write_totals(f, r, &r->heap, &heap_words);

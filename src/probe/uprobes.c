@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The one uprobe attach path: attaches a family's rows, scoped to the target pid, to each
- * module that defines one of its key rows' functions (the first row's by default). The family's table says which program goes
- * on which function; probe_place.c says where in the function, from its machine code. */
+ * module that defines one of its key rows' functions (the first row's by default). The
+ * family's table says which program goes on which function; probe_place.c says where in
+ * the function, from its machine code. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

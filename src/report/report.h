@@ -139,9 +139,9 @@ struct lt_report {
 		const char *reason;
 	} not_loaded[LT_REPORT_MAX_NOT_LOADED];
 	size_t n_not_loaded;
-	/* heap and mmap sections: false when not traced (-t left them out, or the heap
-	 * is out of reach: heap_off_reason says why, or NULL) */
-	bool heap_traced, mmap_traced;
+	/* heap and mmap sections not traced (-t left them out, or the heap is out of
+	 * reach: heap_off_reason says why, or NULL); false, the default: traced */
+	bool heap_not_traced, mmap_not_traced;
 	const char *heap_off_reason;
 };
 

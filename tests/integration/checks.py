@@ -52,16 +52,22 @@ def leak_position(syms, leak):
                 and sym_is(syms[1], fn):
             return 1
         return None
-    if not syms[0] or not syms[0].startswith("operator new"):
-        return None
+    # operator new's return is probed: its caller is frames[0] (an operator new frame
+    # first would be a stack taken at the malloc inside it, without the C++ probes)
     if via == "new":
-        return 1 if len(syms) > 1 and sym_is(syms[1], fn) else None
-    if via == "vector":
-        k = 1
+        if sym_is(syms[0], fn):
+            return 0
+        if syms[0] and syms[0].startswith("operator new") and len(syms) > 1 \
+                and sym_is(syms[1], fn):
+            return 1
+        return None
+    if via in ("vector", "cxxlib"):
+        # C++ library frames (the container's or std::string's allocation code), then fn
+        k = 0
         while k < len(syms) and syms[k] and syms[k].startswith(CXX_LIB_PREFIXES):
             k += 1
-        if k > 1 and k < len(syms) and sym_is(syms[k], fn) and \
-                any("vector" in (s or "") for s in syms[1:k]):
+        if k > 0 and k < len(syms) and sym_is(syms[k], fn) and \
+                (via == "cxxlib" or any("vector" in (s or "") for s in syms[:k])):
             return k
         return None
     raise Fail("unknown via %r in truth" % via)

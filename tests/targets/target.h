@@ -18,7 +18,7 @@
  *
  * Truth JSON fields of a leak: fn (function that must be frames[0], or frames[1] when via
  * names an allocator wrapper), section ("heap" or "mmap"), bytes, count (-1 = not exact),
- * via ("" | "strdup" | "new" | "vector"), line (source line of the allocation call, 0 = none),
+ * via ("" | "strdup" | "new" | "vector" | "cxxlib": C++ library frames first), line (source line of the allocation call, 0 = none),
  * chain (callers that must follow fn, leaf first, comma separated, "" = none).
  */
 

@@ -18,14 +18,14 @@
 static const char json_small_expected[] =
 	"{\"pid\":77,\"comm\":\"a\\\"b\\\\c\\u0001\xc3\xa9\\ufffd\\u007f\",\"duration_s\":1.500,"
 	"\"final\":true,\"target_exited\":false,\"min_age_s\":0.250,\"sample_bytes\":0,"
-	"\"heap\":{\"bytes\":48,\"count\":3,\"bytes_per_s\":32.000,\"stacks\":[{\"bytes\":48,"
+	"\"heap\":{\"traced\":true,\"off_reason\":null,\"bytes\":48,\"count\":3,\"bytes_per_s\":32.000,\"stacks\":[{\"bytes\":48,"
 	"\"count\":3,\"bytes_per_s\":32.000,\"oldest_age_s\":2.000,\"truncated\":false,\"frames\":["
 	"{\"symbol\":\"leak\",\"module\":\"/tmp/prog\",\"file\":\"/tmp/prog.c\",\"line\":7,"
 	"\"addr\":\"0x401136\",\"offset\":22,\"module_offset\":\"0x1136\",\"js\":false},"
 	"{\"symbol\":null,\"module\":\"/lib/libc.so.6\",\"file\":null,\"line\":null,"
 	"\"addr\":\"0x7f0000001000\",\"offset\":null,\"module_offset\":\"0x1000\",\"js\":false}],"
 	"\"unwind_error\":false,\"stack_id\":\"0xabc\"}]},"
-	"\"mmap\":{\"bytes\":4096,\"count\":1,\"bytes_per_s\":2730.667,\"stacks\":[{"
+	"\"mmap\":{\"traced\":true,\"off_reason\":null,\"bytes\":4096,\"count\":1,\"bytes_per_s\":2730.667,\"stacks\":[{"
 	"\"bytes\":4096,\"count\":1,\"bytes_per_s\":2730.667,\"oldest_age_s\":-1.000,\"truncated\":true,\"frames\":["
 	"{\"symbol\":null,\"module\":null,\"file\":null,\"line\":null,\"addr\":\"0x1234\","
 	"\"offset\":null,\"module_offset\":null,\"js\":false}],"
@@ -35,7 +35,7 @@ static const char json_small_expected[] =
 	"\"nesting_too_deep\":0,\"totals_map_full\":0,\"ringbuf_full\":0,"
 	"\"thread_map_full\":0,\"fd_close_missed\":0,\"sock_map_full\":0,"
 	"\"js_frame_unnamed\":0,\"js_name_map_full\":0,"
-	"\"gc_event_lost\":0,\"gc_return_missed\":0,\"fd_pair_unread\":0},"
+	"\"gc_event_lost\":0,\"gc_return_missed\":0,\"fd_pair_unread\":0,\"thread_exit_free\":0},"
 	"\"version\":\"" LT_VERSION "\"}\n";
 
 static void test_json_exact(void **state)
@@ -95,7 +95,7 @@ static const char json_check_script[] =
 	"         'return_probe_missed', 'unknown_free', 'nesting_too_deep', 'totals_map_full',\n"
 	"         'ringbuf_full', 'thread_map_full', 'fd_close_missed', 'sock_map_full',\n"
 	"         'js_frame_unnamed', 'js_name_map_full',\n"
-	"         'gc_event_lost', 'gc_return_missed', 'fd_pair_unread']\n"
+	"         'gc_event_lost', 'gc_return_missed', 'fd_pair_unread', 'thread_exit_free']\n"
 	"for d in docs:\n"
 	"    assert sorted(d['lost']) == sorted(names)\n"
 	"    for sec in ('heap', 'mmap'):\n"
