@@ -31,7 +31,7 @@ struct lt_allocator_row {
 	{                                                                                          \
 		api, key,                                                                          \
 		{                                                                                  \
-			sym, "uprobe_" prog, "uretprobe_" prog, LT_PLACE_ENTRY, fn                 \
+			sym, "uprobe_" prog, "uretprobe_" prog, LT_PLACE_ENTRY_ARGS, fn            \
 		}                                                                                  \
 	}
 #define LT_MALLOC(api, sym) LT_ROW(api, false, sym, "malloc", LT_FN_MALLOC)

@@ -38,6 +38,14 @@ static bool is_rsp(x86_reg r)
 	return is_reg_family(r, X86_REG_RSP, X86_REG_ESP, X86_REG_SP, X86_REG_SPL);
 }
 
+/* The first three arguments, or the stack pointer: what an entry + return probe needs. */
+static bool is_arg3_or_rsp(x86_reg r)
+{
+	return is_rdi(r) || is_rsp(r) ||
+	       is_reg_family(r, X86_REG_RSI, X86_REG_ESI, X86_REG_SI, X86_REG_SIL) ||
+	       is_reg_family(r, X86_REG_RDX, X86_REG_EDX, X86_REG_DX, X86_REG_DL);
+}
+
 static bool writes_reg(csh cs, const cs_insn *insn, bool (*match)(x86_reg))
 {
 	cs_regs rd, wr;
@@ -201,11 +209,23 @@ static bool may_step_over(csh cs, const cs_insn *insn, const cs_insn *prev, __u3
 	return true;
 }
 
+/* Whether the ENTRY_ARGS walk may step over insn: the arguments, %rsp and the return
+ * address at [%rsp] stay as they were at the entry, and the next instruction follows. */
+static bool keeps_entry_state(csh cs, const cs_insn *insn)
+{
+	if (insn->id == X86_INS_ENDBR64)
+		return true;
+	if (changes_flow(insn) || insn->detail->x86.prefix[0] || insn->id == X86_INS_PUSH)
+		return false;
+	return !writes_reg(cs, insn, is_arg3_or_rsp) && !touches_stack_memory(insn);
+}
+
 /* Walk from the entry over instructions that keep %rdi and reach the next one on every
- * non-NULL path; stop at the first the kernel emulates. Sites at or past limit could be
- * entered without the entry, so they are not considered. */
+ * non-NULL path (ENTRY_ARGS: that keep the entry's state, on every path); stop at the
+ * first the kernel emulates. Sites at or past limit could be entered without the entry,
+ * so they are not considered. */
 static void walk_arg0(csh cs, const __u8 *code, size_t size, __u64 entry, __u64 limit,
-		      struct walk *w)
+		      enum lt_place_mode mode, struct walk *w)
 {
 	const __u8 *p = code;
 	size_t left = size;
@@ -222,7 +242,8 @@ static void walk_arg0(csh cs, const __u8 *code, size_t size, __u64 entry, __u64 
 		if (at >= limit || !cs_disasm_iter(cs, &p, &left, &addr, insn))
 			break;
 		if (lt_probe_place__is_emulated(insn->bytes, insn->size)) {
-			if (insn->id != X86_INS_JE || !i || !is_null_test(prev)) {
+			if (mode == LT_PLACE_ENTRY_ARGS || insn->id != X86_INS_JE || !i ||
+			    !is_null_test(prev)) {
 				w->site = at;
 				w->sp_adjust = sp;
 				break;
@@ -232,7 +253,8 @@ static void walk_arg0(csh cs, const __u8 *code, size_t size, __u64 entry, __u64 
 			w->null_exit = at;
 			w->null_exit_sp = sp;
 		}
-		if (!may_step_over(cs, insn, i ? prev : NULL, &sp))
+		if (mode == LT_PLACE_ENTRY_ARGS ? !keeps_entry_state(cs, insn)
+						: !may_step_over(cs, insn, i ? prev : NULL, &sp))
 			break;
 		tmp = prev;
 		prev = insn;
@@ -269,12 +291,12 @@ static int place(csh cs, struct lt_elf *elf, const __u8 *code, size_t size, bool
 
 	out->vaddr = fn->vaddr;
 	out->sp_adjust = 0;
-	if (mode == LT_PLACE_ARG0_NONNULL && sized) {
+	if ((mode == LT_PLACE_ARG0_NONNULL || mode == LT_PLACE_ENTRY_ARGS) && sized) {
 		limit = reentry_limit(cs, code, size, fn->vaddr);
 		if (limit)
 			limit = lt_elf__next_symbol(elf, fn->vaddr, limit);
 		if (limit)
-			walk_arg0(cs, code, size, fn->vaddr, limit, &w);
+			walk_arg0(cs, code, size, fn->vaddr, limit, mode, &w);
 		if (!w.site && w.null_exit) {
 			w.site = w.null_exit;
 			w.sp_adjust = w.null_exit_sp;
@@ -283,7 +305,8 @@ static int place(csh cs, struct lt_elf *elf, const __u8 *code, size_t size, bool
 			out->vaddr = w.site;
 			out->sp_adjust = w.sp_adjust;
 		}
-	} else if (mode != LT_PLACE_ENTRY && mode != LT_PLACE_ARG0_NONNULL) {
+	} else if (mode != LT_PLACE_ENTRY && mode != LT_PLACE_ARG0_NONNULL &&
+		   mode != LT_PLACE_ENTRY_ARGS) {
 		return -EINVAL;
 	}
 	code += out->vaddr - fn->vaddr;

@@ -31,6 +31,13 @@ enum lt_place_mode {
 	 * without an ELF size, over 256 KiB, or that capstone cannot decode in full
 	 * keep the entry. */
 	LT_PLACE_ARG0_NONNULL,
+	/* Entry and return probe reading the first three arguments (%rdi, %rsi, %rdx): may
+	 * move past instructions that write none of them nor %rsp, touch no stack memory
+	 * and do not branch, so that the return address is still at [%rsp] for the return
+	 * probe; it may stop on a branch (reached on every path). Same limits as
+	 * ARG0_NONNULL otherwise (16 instructions, no address entered from elsewhere); the
+	 * first emulated instruction wins, else the entry. */
+	LT_PLACE_ENTRY_ARGS,
 };
 
 /* Resolve symbol (from .dynsym, then .symtab; versioned names match their base name,

@@ -65,7 +65,19 @@ __asm__(".text\n"
 	/* nothing emulated before a call: the entry */
 	".globl lt_pp_call_first\n.type lt_pp_call_first,@function\nlt_pp_call_first:\n"
 	"mov %rdi,%rax\n call *%rax\n push %rbp\n pop %rbp\n ret\n"
-	".size lt_pp_call_first, .-lt_pp_call_first\n");
+	".size lt_pp_call_first, .-lt_pp_call_first\n"
+	/* ENTRY_ARGS: jemalloc's malloc shape, the size compared, then a jcc (emulated) */
+	".globl lt_pp_args\n.type lt_pp_args,@function\nlt_pp_args:\n"
+	"endbr64\n cmp $0x1000,%rdi\n ja 1f\n push %rbx\n pop %rbx\n1: ret\n"
+	".size lt_pp_args, .-lt_pp_args\n"
+	/* ENTRY_ARGS: the third argument is overwritten first: the entry */
+	".globl lt_pp_args_rdx\n.type lt_pp_args_rdx,@function\nlt_pp_args_rdx:\n"
+	"mov $1,%edx\n push %rbx\n pop %rbx\n ret\n"
+	".size lt_pp_args_rdx, .-lt_pp_args_rdx\n"
+	/* ENTRY_ARGS: a scratch register written, then a push: the push */
+	".globl lt_pp_args_rax\n.type lt_pp_args_rax,@function\nlt_pp_args_rax:\n"
+	"mov $1,%eax\n push %rbx\n pop %rbx\n ret\n"
+	".size lt_pp_args_rax, .-lt_pp_args_rax\n");
 
 static void lt_pp_impl(void)
 {
@@ -241,15 +253,40 @@ static void test_offset_differs_from_vaddr(void **state)
 	assert_true(s.file_offset != s.vaddr);
 }
 
-static void expect_site(const char *sym, __u64 delta, __u32 sp_adjust, bool emulated)
+static void expect_site_mode(const char *sym, enum lt_place_mode mode, __u64 delta,
+			     __u32 sp_adjust, bool emulated)
 {
 	struct lt_probe_site s;
 
-	find_ok(SELF, sym, LT_PLACE_ARG0_NONNULL, &s);
+	find_ok(SELF, sym, mode, &s);
 	if (s.vaddr - s.sym_vaddr != delta || s.sp_adjust != sp_adjust || s.emulated != emulated)
 		fail_msg("%s: site +%llu sp %u emulated %d (%s); want +%llu sp %u emulated %d", sym,
 			 s.vaddr - s.sym_vaddr, s.sp_adjust, s.emulated, s.insn,
 			 (unsigned long long)delta, sp_adjust, emulated);
+}
+
+static void expect_site(const char *sym, __u64 delta, __u32 sp_adjust, bool emulated)
+{
+	expect_site_mode(sym, LT_PLACE_ARG0_NONNULL, delta, sp_adjust, emulated);
+}
+
+/* Entry + return probes: never past a push or an %rsp change (the return address must
+ * stay at [%rsp]) nor a write to %rdi, %rsi, %rdx; the NULL exit's je is a site too. */
+static void test_handwritten_entry_args(void **state)
+{
+	struct lt_probe_site s;
+
+	expect_site_mode("lt_pp_args", LT_PLACE_ENTRY_ARGS, 4 + 7, 0, true);
+	expect_site_mode("lt_pp_args_rdx", LT_PLACE_ENTRY_ARGS, 0, 0, false);
+	expect_site_mode("lt_pp_args_rax", LT_PLACE_ENTRY_ARGS, 5, 0, true);
+	expect_site_mode("lt_pp_endbr", LT_PLACE_ENTRY_ARGS, 4 + 3, 0, true);
+	expect_site_mode("lt_pp_subrsp", LT_PLACE_ENTRY_ARGS, 0, 0, false);
+	expect_site_mode("lt_pp_pushimm", LT_PLACE_ENTRY_ARGS, 0, 0, false);
+	expect_site_mode("lt_pp_clobber", LT_PLACE_ENTRY_ARGS, 0, 0, false);
+	/* glibc's malloc starts with push %r12: the entry */
+	find_ok(fixture_libc(), "malloc", LT_PLACE_ENTRY_ARGS, &s);
+	assert_int_equal(s.vaddr, s.sym_vaddr);
+	assert_true(s.emulated);
 }
 
 static void test_handwritten_prologues(void **state)
@@ -315,6 +352,7 @@ int main(void)
 		cmocka_unit_test(test_missing),
 		cmocka_unit_test(test_offset_differs_from_vaddr),
 		cmocka_unit_test(test_handwritten_prologues),
+		cmocka_unit_test(test_handwritten_entry_args),
 		cmocka_unit_test(test_is_emulated_bytes),
 	};
 
