@@ -253,8 +253,8 @@ static void test_offset_differs_from_vaddr(void **state)
 	assert_true(s.file_offset != s.vaddr);
 }
 
-static void expect_site_mode(const char *sym, enum lt_place_mode mode, __u64 delta,
-			     __u32 sp_adjust, bool emulated)
+static void expect_site_mode(const char *sym, enum lt_place_mode mode, __u64 delta, __u32 sp_adjust,
+			     bool emulated)
 {
 	struct lt_probe_site s;
 
