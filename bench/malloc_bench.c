@@ -12,6 +12,18 @@
 #include <time.h>
 #include <unistd.h>
 
+/* -DLT_BENCH_NEW: C++ operator new(size_t) and operator delete(void *) instead, called by
+ * their mangled names (link with the C++ runtime or an allocator that defines them). */
+#ifdef LT_BENCH_NEW
+void *_Znwm(size_t size);
+void _ZdlPv(void *p);
+#define BENCH_ALLOC(n) _Znwm(n)
+#define BENCH_FREE(p) _ZdlPv(p)
+#else
+#define BENCH_ALLOC(n) malloc(n)
+#define BENCH_FREE(p) free(p)
+#endif
+
 #define MAX_THREADS 64
 /* A power of two so that the index wraps with a mask. Long enough that the size pattern does not
  * settle into a few tcache bins, short enough to stay in L1/L2 next to the live blocks. */
@@ -84,8 +96,8 @@ static unsigned long run_pairs(const size_t *sizes, void **live, long pairs, uns
 		size_t size = sizes[(i + offset) & (NR_SIZES - 1)];
 		char *p;
 
-		free(live[slot]);
-		p = malloc(size);
+		BENCH_FREE(live[slot]);
+		p = BENCH_ALLOC(size);
 		if (!p)
 			abort();
 		p[0] = (char)i;
@@ -115,7 +127,7 @@ static void *worker_main(void *arg)
 	w->ns = t1 - t0;
 
 	for (i = 0; i < LIVE_SLOTS; i++)
-		free(live[i]);
+		BENCH_FREE(live[i]);
 	return NULL;
 }
 

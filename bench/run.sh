@@ -5,7 +5,8 @@
 # Needs root. Knobs (environment): LEAKTRACE, BENCH_REPS (3), BENCH_PAIRS_UNTRACED (5000000),
 # BENCH_PAIRS_TRACED (300000), BENCH_PAIRS_SLOW (100000, bpftrace/memleak rows),
 # BENCH_APP_SECONDS (10), BENCH_APP_CONNECTIONS (10), BENCH_SAMPLES ("64K 512K": a row per
-# --sample value, "" for none), BENCH_SKIP_APP=1, BENCH_SKIP_MALLOC=1.
+# --sample value, "" for none), BENCH_SKIP_APP=1, BENCH_SKIP_MALLOC=1, BENCH_SKIP_NEW=1 (the C++
+# new/delete rows under glibc's libstdc++ and jemalloc).
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -223,15 +224,18 @@ mode_label() {
 declare -A RES CPU_A CPU_R HWM
 
 # malloc_once THREADS MODE REP: one run; appends ns/pair to RES[THREADS:MODE].
+# malloc_once THREADS MODE REP [BINARY KEY]: one run of BINARY (malloc_bench), its result in
+# RES[KEY$THREADS:MODE].
 malloc_once() {
-	local t=$1 mode=$2 rep=$3 log=$LOGS/malloc-t$1-$2-$3 pairs bpid ns
+	local t=$1 mode=$2 rep=$3 bin=${4:-malloc_bench} key=${5:-}$1:$2
+	local log=$LOGS/$bin-t$1-$2-$3 pairs bpid ns
 
 	case $mode in
 	untraced) pairs=$PAIRS_UNTRACED ;;
 	floor | full | classic | sample-*) pairs=$PAIRS_TRACED ;;
 	*) pairs=$PAIRS_SLOW ;;
 	esac
-	"$OUT/malloc_bench" -t "$t" -n "$pairs" -H >"$log.out" 2>&1 &
+	"$OUT/$bin" -t "$t" -n "$pairs" -H >"$log.out" 2>&1 &
 	bpid=$!
 	CHILDREN+=("$bpid")
 	if ! wait_for "$log.out" '^ready' "$bpid" 30; then
@@ -251,15 +255,16 @@ malloc_once() {
 	# The target is parked again (-H): the tracer is sampled and stopped while it still lives.
 	if [ "$mode" != untraced ]; then
 		stop_tracer
-		CPU_A[$t:$mode]+="$TRACER_ATTACH_CPU "
-		CPU_R[$t:$mode]+="$TRACER_RUN_CPU "
-		HWM[$t:$mode]+="$TRACER_HWM "
+		CPU_A[$key]+="$TRACER_ATTACH_CPU "
+		CPU_R[$key]+="$TRACER_RUN_CPU "
+		HWM[$key]+="$TRACER_HWM "
 	fi
 	kill -USR1 "$bpid"
 	stop_pid "$bpid" TERM 10
 	ns=$(sed -n 's/.*ns_per_pair=\([0-9.]*\).*/\1/p' "$log.out")
-	RES[$t:$mode]+="$ns "
-	printf '  run %d: %d thread(s), %-24s %10s ns/pair\n' "$rep" "$t" "$(mode_label "$mode")" "$ns"
+	RES[$key]+="$ns "
+	printf '  run %d: %s %d thread(s), %-24s %10s ns/pair\n' "$rep" "$bin" "$t" \
+		"$(mode_label "$mode")" "$ns"
 }
 
 tracer_cols() {
@@ -318,6 +323,40 @@ bench_malloc() {
 	echo "cpu att / cpu run: CPU seconds of the tracer process itself while attaching / during the"
 	echo "timed loop (probe handlers run in the traced threads and are counted in ns/pair, not here);"
 	echo "rss MiB: the tracer's peak RSS (VmHWM); spread: (max - min) / median of the runs."
+}
+
+# C++ new/delete pairs: the same loop through operator new and delete, under glibc (libstdc++'s
+# new calls malloc: both are probed, the nesting records once) and jemalloc (its own new).
+bench_new() {
+	local modes=(untraced floor full) alloc mode rep base floor ns
+
+	echo "== C++ new/delete pairs: bench/malloc_bench.c -DLT_BENCH_NEW, 1 thread =="
+	cc -O2 -Wall -pthread -DLT_BENCH_NEW "$BENCH/malloc_bench.c" -o "$OUT/new_bench_glibc" \
+		-lstdc++ || die "cannot build new_bench_glibc"
+	cc -O2 -Wall -pthread -DLT_BENCH_NEW "$BENCH/malloc_bench.c" -o "$OUT/new_bench_jemalloc" \
+		-Wl,--no-as-needed -ljemalloc || die "cannot build new_bench_jemalloc (libjemalloc-dev)"
+	for rep in $(seq "$REPS"); do
+		for alloc in glibc jemalloc; do
+			for mode in "${modes[@]}"; do
+				malloc_once 1 "$mode" "$rep" "new_bench_$alloc" "new-$alloc-"
+			done
+		done
+	done
+
+	echo
+	echo "C++ new/delete: median of $REPS runs; ns per new+delete pair (1 thread)"
+	printf '%-9s %-24s %10s %7s %11s %9s %8s %8s %9s\n' alloc tracer ns/pair spread \
+		"x untraced" "x floor" "cpu att" "cpu run" "rss MiB"
+	for alloc in glibc jemalloc; do
+		base=$(median "${RES[new-$alloc-1:untraced]:-}")
+		floor=$(median "${RES[new-$alloc-1:floor]:-}")
+		for mode in "${modes[@]}"; do
+			ns=$(median "${RES[new-$alloc-1:$mode]:-}")
+			printf '%-9s %-24s %10s %7s %11s %9s %s\n' "$alloc" "$(mode_label "$mode")" \
+				"$ns" "$(spread "${RES[new-$alloc-1:$mode]:-}")" "$(ratio "$ns" "$base")" \
+				"$(vs_floor "$mode" "$ns" "$floor")" "$(tracer_cols "new-$alloc-1:$mode")"
+		done
+	done
 }
 
 # autocannon_once URL SECONDS JSONFILE
@@ -420,6 +459,8 @@ echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the m
 echo "logs in $LOGS"
 echo
 [ "${BENCH_SKIP_MALLOC:-0}" = 1 ] || bench_malloc
+echo
+[ "${BENCH_SKIP_NEW:-0}" = 1 ] || bench_new
 echo
 [ "${BENCH_SKIP_APP:-0}" = 1 ] || bench_app
 echo
