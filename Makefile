@@ -140,7 +140,7 @@ ALLOC_SRC := tests/targets/alloc
 ALLOC_DEPS := tests/targets/target.h | $(OUTPUT)/targets
 ALLOC_BINS := $(addprefix $(OUTPUT)/targets/,cxx_alloc cxx_alloc_jemalloc cxx_alloc_tcmalloc \
 	cxx_alloc_mimalloc alloc_api_jemalloc alloc_api_jemalloc_static alloc_api_tcmalloc \
-	alloc_api_mimalloc alloc_c_static alloc_c_musl alloc_c_musl_static go_heap)
+	alloc_api_mimalloc alloc_c_static alloc_c_musl alloc_c_musl_static go_heap go_cgo)
 TARGET_BINS += $(ALLOC_BINS)
 ALLOC_LIB_jemalloc := -ljemalloc
 ALLOC_LIB_tcmalloc := -ltcmalloc_minimal
@@ -176,10 +176,10 @@ $(OUTPUT)/targets/alloc_c_musl_static: $(ALLOC_SRC)/alloc_c.c $(ALLOC_DEPS)
 	$(call msg,MUSL-GCC,$@)
 	$(Q)musl-gcc $(TARGET_CFLAGS) -static $< -o $@
 
-$(OUTPUT)/targets/go_heap: $(ALLOC_SRC)/go_heap.go | $(OUTPUT)/targets
+$(OUTPUT)/targets/go_%: $(ALLOC_SRC)/go_%.go | $(OUTPUT)/targets
 	$(call msg,GO,$@)
-	$(Q)CGO_ENABLED=0 GOCACHE=$(abspath $(OUTPUT))/gocache GOPATH=$(abspath $(OUTPUT))/gopath \
-		go build -o $@ $<
+	$(Q)CGO_ENABLED=$(if $(findstring cgo,$*),1,0) GOCACHE=$(abspath $(OUTPUT))/gocache \
+		GOPATH=$(abspath $(OUTPUT))/gopath go build -o $@ $<
 
 targets: $(TARGET_BINS)
 

@@ -22,7 +22,8 @@ struct lt_heap {
 	const struct lt_family_env *env;
 	struct lt_uprobes *probes;
 	struct lt_allocator_rows rows;
-	bool go; /* a module holds a Go runtime (said once) */
+	bool go;     /* a module holds a Go runtime (said once) */
+	bool mapped; /* the target maps a module with allocator probes */
 };
 
 /* LT_HEAP_C_ONLY=1: probe the C family alone, as before the C++ and allocator-specific
@@ -110,14 +111,23 @@ static int lt_heap_refresh(void *state, const struct lt_family_modules *m)
 	err = lt_uprobes__modules(h->probes, m->all, &added);
 	if (!err && added)
 		lt_debug("allocator probes attached to %d more module(s)", added);
+	/* in launch mode our own libc has probes whether the program maps it or not */
+	for (size_t i = 0; !err && !h->mapped && i < m->all->n; i++)
+		h->mapped = lt_uprobes__attached(h->probes, m->all->v[i].dev, m->all->v[i].ino);
 	return err;
+}
+
+/* A Go program that maps no allocator we probe: its heap is out of reach. */
+static bool lt_heap_go_only(const struct lt_heap *h)
+{
+	return h->go && !h->mapped;
 }
 
 static int lt_heap_check(void *state)
 {
 	struct lt_heap *h = state;
 
-	if (lt_uprobes__nmodules(h->probes) || h->go)
+	if (lt_uprobes__nmodules(h->probes) || lt_heap_go_only(h))
 		return 0; /* a pure Go program: idle says why, the other families trace */
 	lt_err("process %d (%s) has no allocator we can probe: no module defines "
 	       "malloc (stripped static binary?)",
@@ -129,9 +139,9 @@ static const char *lt_heap_idle(void *state)
 {
 	struct lt_heap *h = state;
 
-	if (lt_uprobes__nmodules(h->probes))
-		return NULL;
-	return h->go ? LT_GO_HEAP_REASON : "";
+	if (lt_heap_go_only(h))
+		return LT_GO_HEAP_REASON;
+	return lt_uprobes__nmodules(h->probes) ? NULL : "";
 }
 
 static size_t lt_heap_summary(void *state, char *buf, size_t size)
@@ -149,7 +159,7 @@ static int lt_heap_report(void *state, const struct lt_snapshot_opts *o, struct 
 	struct lt_heap *h = state;
 	int err;
 
-	if (h->go && !lt_uprobes__nmodules(h->probes)) {
+	if (lt_heap_go_only(h)) {
 		r->heap_not_traced = true;
 		r->heap_off_reason = LT_GO_HEAP_REASON;
 		return 0;

@@ -27,8 +27,9 @@ struct lt_uprobes {
 	int *multi_fds; /* uprobe_multi or session links, one per module */
 	size_t nmulti, multi_cap;
 	size_t nmulti_probes;
-	struct lt_seen mods; /* modules examined */
-	size_t nattached;    /* modules with probes */
+	struct lt_seen mods;	 /* modules examined */
+	struct lt_seen attached; /* modules with probes */
+	size_t nattached;
 };
 
 struct lt_uprobes *lt_uprobes__new(struct lt_bpf *b, int pid, const struct lt_uprobes_opts *o)
@@ -210,6 +211,9 @@ int lt_uprobes__file(struct lt_uprobes *u, const char *path, __u64 dev, __u64 in
 	err = lt_uprobes_place(u, path, base, sites, have);
 	if (err)
 		return err;
+	err = lt_seen__add(&u->attached, dev, ino);
+	if (err < 0)
+		return err;
 	if (!lt_uprobes_linked(u)) {
 		err = lt_uprobes_attach_classic(u, path, base, sites, have);
 		if (err)
@@ -258,6 +262,11 @@ size_t lt_uprobes__nprobes(const struct lt_uprobes *u)
 size_t lt_uprobes__nmodules(const struct lt_uprobes *u)
 {
 	return u->nattached;
+}
+
+bool lt_uprobes__attached(const struct lt_uprobes *u, __u64 dev, __u64 ino)
+{
+	return lt_seen__has(&u->attached, dev, ino);
 }
 
 static void lt_destroy_link(void *link)
@@ -313,5 +322,6 @@ void lt_uprobes__free(struct lt_uprobes *u)
 	free(u->links);
 	free(u->multi_fds);
 	lt_seen__free(&u->mods);
+	lt_seen__free(&u->attached);
 	free(u);
 }

@@ -53,6 +53,8 @@ int lt_uprobes__modules(struct lt_uprobes *u, const struct lt_modules *mods, int
 int lt_uprobes__file(struct lt_uprobes *u, const char *path, __u64 dev, __u64 ino);
 size_t lt_uprobes__nprobes(const struct lt_uprobes *u);
 size_t lt_uprobes__nmodules(const struct lt_uprobes *u);
+/* Whether the module (dev, ino) has this family's probes. */
+bool lt_uprobes__attached(const struct lt_uprobes *u, __u64 dev, __u64 ino);
 /* Detach everything, side by side (also done by free). */
 void lt_uprobes__detach(struct lt_uprobes *u);
 void lt_uprobes__free(struct lt_uprobes *u);

@@ -10,7 +10,7 @@ import os
 
 from checks import (absent_names, check_absent, check_leak, check_unknown_free,
                     describe_section, frame_syms, truth_total)
-from harness import TARGETS, Fail, attach_run
+from harness import TARGETS, Fail, attach_run, launch_run
 from registry import TESTS, scenario, scenarios, test
 
 JEMALLOC_SO = "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2"
@@ -53,6 +53,8 @@ scenarios(dict([("cxx_" + k, v) for k, v in CXX.items()] +
     ("churn_c_only", lambda: c_only_run("thread_churn")),
     ("go", lambda: attach_run("go_heap")),
     ("go_heap_only", lambda: attach_run("go_heap", extra=["-t", "heap"])),
+    ("go_cgo", lambda: attach_run("go_cgo")),
+    ("go_launch", lambda: launch_run("go_heap")),
     ("heap_only_text", lambda: attach_run("alloc_c_static", fmt="text", extra=["-t", "heap"])),
     ("mmap_only", lambda: attach_run("alloc_c_static", extra=["-t", "mmap"])),
 ]))
@@ -174,6 +176,27 @@ def test_alloc_go_explained():
                    (heap["traced"], heap["off_reason"]))
     if rep["mmap"]["traced"] is not True:
         raise Fail("mmap not traced in a Go program: %r" % rep["mmap"])
+
+
+@test
+def test_alloc_go_launched_not_traced():
+    # launched, our own C library has probes, which the Go program never maps
+    run = scenario("go_launch")
+    heap = run.final()["heap"]
+    if heap["traced"] is not False or GO_LINE not in run.stderr:
+        raise Fail("launched Go program: heap %r; stderr %s" % (heap, run.stderr))
+
+
+@test
+def test_alloc_go_cgo_malloc_traced():
+    # cgo's C.malloc goes through the C library: traced, beside the explanation
+    run = scenario("go_cgo")
+    rep = run.final()
+    if GO_LINE not in run.stderr:
+        raise Fail("no Go explanation for a cgo program: %s" % run.stderr)
+    if rep["heap"]["traced"] is not True or \
+            not any(st["bytes"] == 100000 and st["count"] == 100 for st in rep["heap"]["stacks"]):
+        raise Fail("cgo's 100 x C.malloc(1000) not found: %s" % describe_section(rep["heap"]))
 
 
 @test
