@@ -115,6 +115,7 @@ leaktrace: $(OBJS)
 	$(Q)$(CC) $(LT_CFLAGS) $^ $(LDLIBS) -lstdc++ -o $@
 
 $(OUTPUT)/tests/unit/probe/test_load_family: $(OUTPUT)/leaktrace.bpf.o
+$(OUTPUT)/tests/unit/mem/test_allocators: $(OUTPUT)/leaktrace.bpf.o
 
 $(OUTPUT)/tests/unit/%: tests/unit/%.c $(LIB_OBJS)
 	$(call msg,CC,$@)

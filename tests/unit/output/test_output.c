@@ -129,6 +129,35 @@ static void test_text_units(void **state)
 	}
 }
 
+/* A section left out by -t says "not traced", never an empty measurement; the heap's
+ * reason when it is out of reach (a Go program). */
+static void test_text_not_traced(void **state)
+{
+	struct lt_report r = { .pid = 1, .mmap_not_traced = true };
+	char *out = NULL;
+
+	CAPTURE(out, lt_output__text(f, &r, 10));
+	if (!strstr(out, "\nmmap: not traced\n") || strstr(out, "mmap: 0 B") ||
+	    !strstr(out, "heap: 0 B outstanding"))
+		fail_msg("-t heap:\n%s", out);
+	free(out);
+	r = (struct lt_report){ .pid = 1,
+				.heap_not_traced = true,
+				.heap_off_reason = "a Go program" };
+	out = NULL;
+	CAPTURE(out, lt_output__text(f, &r, 10));
+	if (!strstr(out, "\nheap: not traced: a Go program\n") || strstr(out, "heap: 0 B") ||
+	    !strstr(out, "mmap: 0 B outstanding"))
+		fail_msg("Go program:\n%s", out);
+	free(out);
+	out = NULL;
+	CAPTURE(out, lt_output__json(f, &r));
+	if (!strstr(out, "\"heap\":{\"traced\":false,\"off_reason\":\"a Go program\",") ||
+	    !strstr(out, "\"mmap\":{\"traced\":true,\"off_reason\":null,"))
+		fail_msg("JSON:\n%s", out);
+	free(out);
+}
+
 static const char fixture_folded[] =
 	"0xdeadbeef;libc.so.6+0x271ca;main;leak_small 524288\n"
 	"[truncated];0x401100;0x401000 1000\n"
@@ -296,6 +325,7 @@ int main(void)
 		cmocka_unit_test(test_text_exact),
 		cmocka_unit_test(test_text_variants),
 		cmocka_unit_test(test_text_units),
+		cmocka_unit_test(test_text_not_traced),
 		cmocka_unit_test(test_folded_exact),
 		cmocka_unit_test(test_folded_flamegraph_parse),
 		cmocka_unit_test(test_frame_name),
