@@ -419,23 +419,19 @@ static __always_inline int lt_free(struct pt_regs *ctx, __u64 ptr)
 	}
 	/* Under sampling most blocks were never recorded: not a loss. Nor is a block that
 	 * realloc(p, 0) frees through free: realloc's entry has already forgotten it. */
-	if (sample_bytes || !t)
-		goto unknown;
-	if (t->depth)
+	if (sample_bytes || (t && t->depth))
 		return 0;
 	/* operator delete that calls or jumps to free (libstdc++, jemalloc's delete[]):
 	 * the same block again, forgotten by the outer entry point a moment ago */
-	if (t->last_freed == ptr)
+	if (t && t->last_freed == ptr)
 		return 0;
 	/* glibc frees its thread cache (blocks the program freed already, and the cache
 	 * itself, allocated inside malloc) when the thread exits */
-	if (t->exiting) {
+	if (t && t->exiting) {
 		lt_count_loss(LT_LOSS_THREAD_EXIT_FREE);
 		return 0;
 	}
-unknown:
-	if (!sample_bytes)
-		lt_count_loss(LT_LOSS_UNKNOWN_FREE);
+	lt_count_loss(LT_LOSS_UNKNOWN_FREE); /* allocated before attach */
 	return 0;
 }
 

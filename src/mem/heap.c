@@ -139,9 +139,7 @@ static const char *lt_heap_idle(void *state)
 {
 	struct lt_heap *h = state;
 
-	if (lt_heap_go_only(h))
-		return LT_GO_HEAP_REASON;
-	return lt_uprobes__nmodules(h->probes) ? NULL : "";
+	return lt_heap_go_only(h) ? LT_GO_HEAP_REASON : NULL;
 }
 
 static size_t lt_heap_summary(void *state, char *buf, size_t size)
