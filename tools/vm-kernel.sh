@@ -237,7 +237,7 @@ sync; poweroff -f
 EOF
 	chmod 755 "$st/init"
 	(cd "$st" && find . | "$bb" cpio -o -H newc 2>/dev/null) | gzip -1 > "$x/k/initrd"
-	rm -rf "$kdir" && mv "$x/k" "$kdir" && rm -rf "$x"
+	rm -rf "$kdir" && mkdir -p "$cache/kernels" && mv "$x/k" "$kdir" && rm -rf "$x"
 	x=''
 }
 if [ ! -s "$kdir/initrd" ]; then
