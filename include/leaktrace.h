@@ -159,6 +159,7 @@ enum lt_event_type {
 	LT_EV_FD_CLOSE = 7,	  /* struct lt_fd_event: close(fd) */
 	LT_EV_FD_CLOSE_RANGE = 8, /* struct lt_fd_event: close_range(fd, last, flags) */
 	LT_EV_FD_EXEC = 9,	  /* struct lt_fd_exec_event: descriptors left open by an exec */
+	LT_EV_EXEC = 10,	  /* the target exec'd: a new address space */
 };
 struct lt_event {
 	__u32 type;

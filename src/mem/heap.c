@@ -107,6 +107,15 @@ static int lt_heap_refresh(void *state, const struct lt_family_modules *m)
 	return err;
 }
 
+static void lt_heap_exec(void *state)
+{
+	struct lt_heap *h = state;
+	int err = lt_snapshot__forget_heap(h->env->bpf);
+
+	if (err)
+		lt_warn("cannot forget the heap blocks of the old image: %s", strerror(-err));
+}
+
 static int lt_heap_check(void *state)
 {
 	struct lt_heap *h = state;
@@ -164,6 +173,7 @@ const struct lt_family lt_heap_family = {
 	.start = lt_heap_start,
 	.launch = lt_heap_launch,
 	.refresh = lt_heap_refresh,
+	.exec = lt_heap_exec,
 	.check = lt_heap_check,
 	.summary = lt_heap_summary,
 	.report = lt_heap_report,

@@ -169,6 +169,42 @@ int lt_snapshot__heap(struct lt_bpf *b, const struct lt_snapshot_opts *o,
 	return 0;
 }
 
+int lt_snapshot__forget_heap(struct lt_bpf *b)
+{
+	int fd = bpf_map__fd(b->skel->maps.allocs), tfd = bpf_map__fd(b->skel->maps.heap_totals);
+	__u32 n = bpf_map__max_entries(b->skel->maps.allocs), *keys = NULL;
+	struct lt_alloc_bucket *zero = NULL;
+	__u64 key, next;
+	int err = -ENOMEM;
+
+	keys = calloc(LT_BATCH, sizeof(*keys));
+	zero = calloc(LT_BATCH, sizeof(*zero));
+	if (!keys || !zero)
+		goto cleanup;
+	for (__u32 first = 0; first < n; first += LT_BATCH) {
+		__u32 count = n - first < LT_BATCH ? n - first : LT_BATCH;
+
+		for (__u32 i = 0; i < count; i++)
+			keys[i] = first + i;
+		if (bpf_map_update_batch(fd, keys, zero, &count, NULL)) {
+			err = -errno;
+			goto cleanup;
+		}
+	}
+	while (!bpf_map_get_next_key(tfd, NULL, &next)) {
+		key = next;
+		if (bpf_map_delete_elem(tfd, &key) && errno != ENOENT) {
+			err = -errno;
+			goto cleanup;
+		}
+	}
+	err = 0;
+cleanup:
+	free(keys);
+	free(zero);
+	return err;
+}
+
 void lt_snapshot__release(struct lt_report *r)
 {
 	lt_report_section__free(&r->heap);

@@ -25,4 +25,9 @@ int lt_snapshot__heap(struct lt_bpf *b, const struct lt_snapshot_opts *o,
 void lt_snapshot__frames(struct lt_bpf *b, struct lt_report_section *sec);
 void lt_snapshot__release(struct lt_report *r);
 
+/* The target exec'd: forget every outstanding block and per-stack total (the old image's
+ * addresses mean nothing in the new one). Blocks the new image records meanwhile may be
+ * forgotten too: their frees then count as unknown_free. */
+int lt_snapshot__forget_heap(struct lt_bpf *b);
+
 #endif

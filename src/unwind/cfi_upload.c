@@ -129,3 +129,21 @@ next:
 		free(rows);
 	}
 }
+
+void lt_cfi_upload__forget(struct lt_bpf *b)
+{
+	__u32 zero = 0;
+
+	/* entries first: a walker never follows one into rows being overwritten */
+	for (__u32 k = 0; k < LT_MAX_CFI_MODULES; k++)
+		b->mods[k].end = 0;
+	__sync_synchronize();
+	memset(b->mods, 0, LT_MAX_CFI_MODULES * sizeof(*b->mods));
+	memset(&b->span, 0, sizeof(b->span));
+	if (bpf_map_update_elem(bpf_map__fd(b->skel->maps.cfi_span), &zero, &b->span, BPF_ANY))
+		lt_debug("cannot reset the unwind span: %s", strerror(errno));
+	b->nmods = 0;
+	b->rows_used = 0;
+	b->index_used = 0;
+	b->cfi_skipped = 0;
+}

@@ -10,4 +10,8 @@
  * without a usable table is left to frame pointers (said with -v). */
 void lt_cfi_upload__modules(struct lt_bpf *b, const struct lt_modules *fresh);
 
+/* The target exec'd: its modules are gone; drop every table (the walker stops using them
+ * at once) so that the new image's are uploaded from scratch. */
+void lt_cfi_upload__forget(struct lt_bpf *b);
+
 #endif
