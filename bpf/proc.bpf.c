@@ -32,7 +32,8 @@ int tp_core_exit_mmap(struct trace_event_raw_sys_exit *ctx)
 	if (!lt_is_target() || ret >= (__u64)-4095)
 		return 0;
 	regs = lt_user_regs();
-	if (!(BPF_CORE_READ(regs, r10) & LT_MAP_ANONYMOUS) && (BPF_CORE_READ(regs, dx) & LT_PROT_EXEC))
+	if (!(BPF_CORE_READ(regs, r10) & LT_MAP_ANONYMOUS) &&
+	    (BPF_CORE_READ(regs, dx) & LT_PROT_EXEC))
 		lt_exec_mapped(LT_EV_EXEC_MAP, ret, BPF_CORE_READ(regs, si));
 	return 0;
 }
@@ -46,5 +47,17 @@ int tp_sched_process_exit(void *ctx)
 		return 0;
 	if (tid == target_tgid)
 		lt_emit(LT_EV_EXIT, 0, 0, 0, 0, 0);
+	return 0;
+}
+
+#define LT_CLONE_THREAD 0x00010000
+
+/* A child process of the target is not traced (target_tgid is one process): counted, so
+ * that the report says its allocations are missing rather than leaving them out quietly. */
+SEC("tracepoint/task/task_newtask")
+int tp_core_task_newtask(struct trace_event_raw_task_newtask *ctx)
+{
+	if (lt_is_target() && !(BPF_CORE_READ(ctx, clone_flags) & LT_CLONE_THREAD))
+		lt_count_loss(LT_LOSS_CHILD_UNTRACED);
 	return 0;
 }

@@ -43,6 +43,7 @@ static const struct lt_tracepoint lt_core_tps[] = {
 	{ "sched", "sched_process_exec", "tp_sched_process_exec" },
 	{ "sched", "sched_process_exit", "tp_sched_process_exit" },
 	{ "syscalls", "sys_exit_mmap", "tp_core_exit_mmap" },
+	{ "task", "task_newtask", "tp_core_task_newtask" },
 };
 
 struct lt_session {
@@ -384,6 +385,7 @@ int lt_session__report(struct lt_session *s, FILE *out, bool final)
 		.sample_bytes = cfg->sample_bytes,
 		.need_ages = cfg->format != LT_FMT_FOLDED,
 		.symbolize_top = cfg->format == LT_FMT_TEXT ? cfg->top_n : 0,
+		.born_after_ns = s->exec_ns,
 	};
 	struct lt_report r = {
 		.pid = s->target.pid,

@@ -110,8 +110,11 @@ static int lt_heap_refresh(void *state, const struct lt_family_modules *m)
 static void lt_heap_exec(void *state)
 {
 	struct lt_heap *h = state;
-	int err = lt_snapshot__forget_heap(h->env->bpf);
+	int err;
 
+	if (!h->env->target->launched)
+		return; /* not paused: reports skip the old image's blocks by their age */
+	err = lt_snapshot__forget_heap(h->env->bpf);
 	if (err)
 		lt_warn("cannot forget the heap blocks of the old image: %s", strerror(-err));
 }

@@ -70,8 +70,8 @@ static void lt_guard_sleep_ms(long ms)
 
 static void __attribute__((noreturn)) lt_guard_run(int life_fd, pid_t parent, pid_t target)
 {
-	static const int deaf[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP, SIGTTIN,
-				    SIGTTOU, SIGPIPE, SIGUSR1, SIGUSR2 };
+	static const int deaf[] = { SIGINT,  SIGTERM, SIGHUP,  SIGQUIT, SIGTSTP,
+				    SIGTTIN, SIGTTOU, SIGPIPE, SIGUSR1, SIGUSR2 };
 	int target_fd, parent_fd;
 	char c;
 

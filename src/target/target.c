@@ -173,7 +173,8 @@ int lt_target__spawn(struct lt_target *t, char *const argv[])
 	err = lt_guard__start(&t->guard, pid);
 	if (err)
 		lt_warn("no guard for process %d (%s): if leaktrace is killed while the command "
-			"is paused, resume it with kill -CONT %d", pid, strerror(-err), pid);
+			"is paused, resume it with kill -CONT %d",
+			pid, strerror(-err), pid);
 	return 0;
 cleanup:
 	for (int i = 0; i < 2; i++) {
