@@ -342,8 +342,9 @@ struct lt_session *lt_session__start(const struct lt_config *cfg)
 	} else {
 		err = lt_session_refresh(s);
 		if (err) {
-			lt_err("cannot read the modules of process %d: %s", s->target.pid,
-			       strerror(-err));
+			if (!lt_target__say_if_gone(s->target.pid))
+				lt_err("cannot read the modules of process %d: %s", s->target.pid,
+				       strerror(-err));
 			goto fail;
 		}
 		err = lt_session_check(s);

@@ -16,6 +16,7 @@
 #include "seen.h"
 #include "side_by_side.h"
 #include "log.h"
+#include "target.h"
 
 struct lt_uprobes {
 	struct lt_uprobes_opts o;
@@ -178,8 +179,9 @@ static int lt_uprobes_attach_classic(struct lt_uprobes *u, const char *path, con
 				continue;
 			err = lt_uprobes_attach_one(u, path, prog, &sites[i], pass == 0);
 			if (err) {
-				lt_err("cannot attach to %s in %s: %s", p->symbol, path,
-				       strerror(-err));
+				if (!lt_target__say_if_gone(u->pid))
+					lt_err("cannot attach to %s in %s: %s", p->symbol, path,
+					       strerror(-err));
 				return err;
 			}
 			if (pass == 1 || p->label)
@@ -211,7 +213,9 @@ int lt_uprobes__file(struct lt_uprobes *u, const char *path, __u64 dev, __u64 in
 	}
 	err = lt_uprobes_attach_multi(u, path, sites, have);
 	if (err) {
-		lt_err("cannot attach the %s probes to %s: %s", u->o.what, path, strerror(-err));
+		if (!lt_target__say_if_gone(u->pid))
+			lt_err("cannot attach the %s probes to %s: %s", u->o.what, path,
+			       strerror(-err));
 		return err;
 	}
 	for (size_t i = 0; i < u->o.n; i++)

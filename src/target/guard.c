@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 
 #include "guard.h"
+#include "target.h"
 
 /* After leaktrace is gone, a program already running in the kernel may still send one
  * last stop: the guard looks this many times, this far apart. */
@@ -29,29 +30,9 @@ static int lt_guard_pidfd_open(pid_t pid)
 	return syscall(SYS_pidfd_open, pid, 0);
 }
 
-/* The process state letter of /proc/PID/stat (after the last ')' of the comm). */
-static char lt_guard_state(pid_t pid)
-{
-	char path[64], buf[512], *p;
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = 0;
-	p = strrchr(buf, ')');
-	return p && p[1] == ' ' ? p[2] : 0;
-}
-
 int lt_guard__resume_stopped(int pidfd, pid_t target)
 {
-	if (lt_guard_state(target) != 'T')
+	if (lt_target__proc_state(target) != 'T')
 		return 0;
 	/* through the pidfd: a reused pid is never signalled */
 	if (pidfd >= 0 ? syscall(SYS_pidfd_send_signal, pidfd, SIGCONT, NULL, 0)

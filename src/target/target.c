@@ -35,6 +35,39 @@ void lt_target__refresh_comm(struct lt_target *t)
 	fclose(f);
 }
 
+char lt_target__proc_state(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	/* after the last ')': a comm may hold anything */
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' ? p[2] : 0;
+}
+
+bool lt_target__say_if_gone(pid_t pid)
+{
+	static bool said;
+	char st = lt_target__proc_state(pid);
+
+	if (st && st != 'Z' && st != 'X')
+		return false;
+	if (!said)
+		lt_err("process %d exited while leaktrace was attaching: nothing to trace", pid);
+	said = true;
+	return true;
+}
+
 int lt_target__children(const struct lt_target *t)
 {
 	char path[96];
@@ -62,9 +95,28 @@ int lt_target__children(const struct lt_target *t)
 	return n;
 }
 
+/* The process a task id belongs to (Tgid in /proc/ID/status); 0 when unknown. */
+static pid_t lt_target_tgid(pid_t id)
+{
+	char path[64], line[128];
+	pid_t tgid = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", id);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Tgid: %d", &tgid) == 1)
+			break;
+	fclose(f);
+	return tgid;
+}
+
 int lt_target__open_pid(struct lt_target *t, pid_t pid)
 {
 	char path[64], buf[64];
+	pid_t tgid;
 	FILE *f;
 
 	memset(t, 0, sizeof(*t));
@@ -81,6 +133,14 @@ int lt_target__open_pid(struct lt_target *t, pid_t pid)
 	if (kill(pid, 0) && errno == ESRCH) {
 		lt_err("no such process: %d", pid);
 		return -ESRCH;
+	}
+	tgid = lt_target_tgid(pid);
+	if (tgid > 0 && tgid != pid) {
+		/* Refused, not traced in its place: the user may think only that thread's
+		 * allocations would be reported, and every thread shares one heap. */
+		lt_err("%d is a thread of process %d, not a process: trace the process, -p %d", pid,
+		       tgid, tgid);
+		return -EINVAL;
 	}
 	/* Kernel threads have no user memory: /proc/PID/maps is empty for them. */
 	snprintf(path, sizeof(path), "/proc/%d/maps", pid);

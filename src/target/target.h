@@ -30,6 +30,11 @@ int lt_target__release(struct lt_target *t);
 bool lt_target__exited(struct lt_target *t);
 /* The file execvp() would run for cmd (searching PATH), malloc'd; NULL if none. */
 char *lt_target__resolve_command(const char *cmd);
+/* The state letter of /proc/PID/stat (R, S, T, Z...), 0 when the process is gone. */
+char lt_target__proc_state(pid_t pid);
+/* When pid has exited (or is exiting), say so, once, and return true: an attach step that
+ * failed then reports that instead of its own error. */
+bool lt_target__say_if_gone(pid_t pid);
 /* How many live child processes the target has (they are not traced); -1 unknown. */
 int lt_target__children(const struct lt_target *t);
 /* Re-read the command name (after exec). */
