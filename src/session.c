@@ -261,6 +261,9 @@ static int lt_session_check(struct lt_session *s)
 	bool tracing = false;
 	int err;
 
+	/* a process that exited meanwhile has no modules: that, not their absence, is said */
+	if (lt_target__say_if_gone(s->target.pid))
+		return -ESRCH;
 	lt_for_each_family(s, i, check)
 	{
 		err = lt_families[i]->check(s->state[i]);

@@ -232,3 +232,62 @@ def test_error_not_root():
     finally:
         tgt.stop()
 
+
+
+@test
+def test_error_thread_id_refused():
+    """-p TID of a thread: refused in one line that names the process to trace instead."""
+    tgt = Target("thread_leaks")
+    try:
+        tids = [int(t) for t in os.listdir("/proc/%d/task" % tgt.pid) if int(t) != tgt.pid]
+        if not tids:
+            raise Skip("thread_leaks has no thread yet")
+        _, line = one_line_error([LEAKTRACE, "-p", str(tids[0]), "-d", "1"],
+                                 "leaktrace -p TID")
+        if "thread" not in line or "-p %d" % tgt.pid not in line:
+            raise Fail("the error does not name process %d to trace: %s" % (tgt.pid, line))
+        if not tgt.alive():
+            raise Fail("target died")
+    finally:
+        tgt.stop()
+
+
+@test
+def test_error_max_stacks_too_large():
+    """--max-stacks beyond memory: one line that blames --max-stacks, no libbpf chatter."""
+    idle = spawn(["/bin/sleep", "60"])
+    _, line = one_line_error([LEAKTRACE, "-p", str(idle.pid), "--max-stacks", "4000000000"],
+                             "leaktrace --max-stacks 4000000000")
+    if "lower --max-stacks" not in line:
+        raise Fail("the error does not blame --max-stacks: %s" % line)
+
+
+@test
+def test_error_target_exits_during_attach():
+    """A target that exits while the probes are loaded: one line that says so."""
+    check_budget()
+    short = spawn(["/bin/sleep", "0.3"])
+    p = spawn([LEAKTRACE, "-p", str(short.pid), "-d", "1"])
+    rc = wait_proc(p, 30, "leaktrace on a target that exits")
+    p.err.wait_eof(5)
+    err = [l for l in p.err.lines if l.strip()]
+    if any("attached" in l for l in err):
+        raise Skip("the target outlived the attach on this machine")
+    if rc == 0 or len(err) != 1:
+        raise Fail("exit code %s, stderr: %s" % (rc, tail("\n".join(err))))
+    if "exited while leaktrace was attaching" not in err[0] and "no such process" not in err[0]:
+        raise Fail("the error does not say the target exited: %s" % err[0])
+
+
+@test
+def test_make_cflags_keeps_include_flags():
+    """make CFLAGS=... replaces the optimisation flags only: the include flags stay."""
+    r = subprocess.run(["make", "-n", "-B", "CFLAGS=-O1 -fsanitize=address",
+                        "OUTPUT=build/cflags-check", "build/cflags-check/src/main.o"],
+                       cwd=os.path.dirname(LEAKTRACE), capture_output=True, timeout=60)
+    cmd = [l for l in r.stdout.decode().splitlines() if "src/main.c" in l and " -c " in l]
+    if not cmd:
+        raise Fail("no compile line for src/main.c: %s" % tail(r.stderr.decode()))
+    for flag in ("-Iinclude", "-fsanitize=address", "-O1", "-D_GNU_SOURCE"):
+        if flag not in cmd[0].split():
+            raise Fail("%s missing from %s" % (flag, cmd[0]))
