@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 import subprocess
+import time
 
 from checks import check_leak, describe_section, leak_by_fn, sym_is, truth_total
 from harness import (LEAKTRACE, Fail, Skip, Target, attach_run, check_budget, spawn, tail,
@@ -291,3 +292,34 @@ def test_make_cflags_keeps_include_flags():
     for flag in ("-Iinclude", "-fsanitize=address", "-O1", "-D_GNU_SOURCE"):
         if flag not in cmd[0].split():
             raise Fail("%s missing from %s" % (flag, cmd[0]))
+
+
+@test
+def test_warns_of_another_debuggers_breakpoint():
+    """gdb holds `break malloc` in the target: leaktrace says its probe takes that trap."""
+    if not shutil.which("gdb"):
+        raise Skip("gdb not installed")
+    tgt = Target("heap_leaks")
+    gdb = None
+    try:
+        mark = tmp_path("gdb-inserted")
+        # always-inserted: the int3 is in the code before the shell command runs
+        gdb = spawn(["gdb", "-q", "-nx", "-p", str(tgt.pid), "-batch",
+                     "-ex", "set breakpoint always-inserted on", "-ex", "break malloc",
+                     "-ex", "shell touch " + mark, "-ex", "continue"])
+        t_end = time.monotonic() + 60
+        while not os.path.exists(mark):
+            if time.monotonic() > t_end or gdb.poll() is not None:
+                raise Skip("gdb could not attach: %s" % tail(gdb.err.text()))
+            time.sleep(0.1)
+        p = spawn([LEAKTRACE, "-p", str(tgt.pid), "-d", "1", "-t", "heap"])
+        wait_proc(p, 60, "leaktrace beside gdb")
+        p.err.wait_eof(5)
+        warn = [l for l in p.err.lines if "another debugger's breakpoint in malloc" in l]
+        if not warn:
+            raise Fail("no warning of gdb's breakpoint; stderr: %s" % tail(p.err.text()))
+    finally:
+        tgt.stop()  # gdb's int3 stays in its code: the target goes first
+        if gdb is not None and gdb.poll() is None:
+            gdb.kill()
+            gdb.wait(5)
