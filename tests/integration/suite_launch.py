@@ -177,3 +177,20 @@ def test_launch_heap_only_dlopen_unwound():
     for st, _, syms in check_leak(r, leak):
         if "deflateInit_" not in syms or "main" not in syms or st.get("unwind_error"):
             raise Fail("stack through libz cut or unsymbolized: %s" % syms)
+
+
+JEMALLOC = "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2"
+
+
+@test
+def test_launch_heap_only_finds_jemalloc():
+    """-t heap alone: the allocator the dynamic loader maps (jemalloc, preloaded) is found
+    and probed, so the program's leaks are reported, exact."""
+    if not os.path.exists(JEMALLOC):
+        raise Skip("%s not installed (libjemalloc2)" % JEMALLOC)
+    path = os.path.join(TARGETS, "heap_leaks")
+    run = launch_run("heap_leaks", extra=["-t", "heap"],
+                     argv=["env", "LD_PRELOAD=" + JEMALLOC, path, "exit"])
+    r = run.final()
+    for fn in ("leak_malloc", "leak_calloc", "leak_strdup"):
+        check_leak(r, [l for l in run.truth["leaks"] if l["fn"] == fn][0])
