@@ -155,8 +155,8 @@ static void lt_session_exec(struct lt_session *s, __u64 ts_ns)
 	lt_target__refresh_comm(&s->target);
 	lt_cfi_upload__forget(s->bpf);
 	lt_seen__free(&s->seen);
-	lt_symbolizer__free(s->sym);
-	s->sym = NULL;
+	/* The symbolizer keeps the old image's modules: descriptors survive an exec, and
+	 * their open stacks are the old image's. */
 	lt_for_each_family(s, i, exec) lt_families[i]->exec(s->state[i]);
 	lt_info("process %d exec'd: now tracing %s (was %s)", s->target.pid, s->target.comm,
 		s->exec_from);
