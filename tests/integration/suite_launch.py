@@ -5,6 +5,7 @@ kill -9 of leaktrace); after an exec the report is the new image's, under its na
 says so; wrappers (env, sh) are followed through their exec or their children counted;
 -t heap alone still finds the modules a program maps and dlopens."""
 
+import json
 import os
 import signal
 import time
@@ -194,3 +195,34 @@ def test_launch_heap_only_finds_jemalloc():
     r = run.final()
     for fn in ("leak_malloc", "leak_calloc", "leak_strdup"):
         check_leak(r, [l for l in run.truth["leaks"] if l["fn"] == fn][0])
+
+
+@test
+def test_attach_children_counted():
+    """-p on a shell that keeps forking: its children are not traced, and the report says
+    how many were forked (child_untraced) and which are alive (untraced_children)."""
+    check_budget()
+    sh = spawn(["sh", "-c", "sleep 30 & while :; do /bin/true; sleep 0.05; done"])
+    out = tmp_path("children-%d.json" % sh.pid)
+    tr = spawn([LEAKTRACE, "-p", str(sh.pid), "-d", "2", "-f", "json", "-o", out])
+    rc = wait_proc(tr, ATTACH_TIMEOUT + EXIT_TIMEOUT, "leaktrace -p sh")
+    try:
+        with open("/proc/%d/task/%d/children" % (sh.pid, sh.pid)) as f:
+            kids = [int(k) for k in f.read().split()]
+    except OSError:
+        kids = []
+    sh.kill()
+    for k in kids:
+        try:
+            os.kill(k, signal.SIGKILL)
+        except OSError:
+            pass
+    if rc != 0:
+        raise Fail("exit status %s: %s" % (rc, tail(tr.err.text())))
+    with open(out) as f:
+        r = json.loads(f.read().splitlines()[-1])
+    if r["lost"].get("child_untraced", 0) < 2:
+        raise Fail("children forked while traced not counted: %s" % r["lost"])
+    if r.get("untraced_children", 0) < 1:
+        raise Fail("the live child (sleep 30) not listed: untraced_children %r" %
+                   r.get("untraced_children"))
