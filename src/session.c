@@ -120,6 +120,7 @@ static int lt_session_refresh(struct lt_session *s)
 		err = lt_session_fresh(s, &mods, &fresh);
 	if (err)
 		goto cleanup;
+	lt_cfi_upload__moved(s->bpf, &mods);
 	lt_cfi_upload__modules(s->bpf, &fresh);
 	lt_for_each_family(s, i, refresh)
 	{

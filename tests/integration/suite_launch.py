@@ -172,7 +172,18 @@ def test_launch_wrapper_sh_children_counted():
 def test_launch_heap_only_dlopen_unwound():
     """-t heap alone (no mmap family): libz, dlopen'd after start, gets its unwind table
     before its first allocation, so the stack runs from our zalloc through libz to main."""
-    run = launch_run("dlopen_leak", extra=["-t", "heap"])
+    check_through_libz(launch_run("dlopen_leak", extra=["-t", "heap"]))
+
+
+@test
+def test_launch_dlopen_reloaded_unwound():
+    """libz loaded, unloaded, then loaded again elsewhere: its table follows it."""
+    path = os.path.join(TARGETS, "dlopen_leak")
+    check_through_libz(launch_run("dlopen_leak", extra=["-t", "heap"],
+                                  argv=["env", "LT_DLOPEN_RELOAD=1", path, "exit"]))
+
+
+def check_through_libz(run):
     r = run.final()
     leak = run.truth["leaks"][0]
     for st, _, syms in check_leak(r, leak):

@@ -2,8 +2,12 @@
 /* Leaks through a library it dlopens after the tracer attached: zlib (built without frame
  * pointers) allocates a deflate stream's state through our zalloc, and the stream is never
  * ended. The stack from lt_zalloc back to main crosses libz, which only its unwind table
- * can walk: the table must be in place by the first allocation after the dlopen. */
+ * can walk: the table must be in place by the first allocation after the dlopen.
+ * With LT_DLOPEN_RELOAD=1 in the environment, libz is first loaded, unloaded, and its place
+ * taken, so that the leaking load maps it elsewhere: its table must follow it. */
+#define _GNU_SOURCE
 #include <dlfcn.h>
+#include <sys/mman.h>
 #include <zlib.h>
 
 #include "target.h"
@@ -30,6 +34,22 @@ static void lt_zfree(voidpf opaque, voidpf p)
 	free(p);
 }
 
+/* Load libz once and unload it, then block its old place: the next load lands elsewhere. */
+static int load_unload_block(void)
+{
+	void *lib = dlopen("libz.so.1", RTLD_NOW | RTLD_LOCAL), *fn, *blk;
+	Dl_info info;
+
+	fn = lib ? dlsym(lib, "deflateInit_") : NULL;
+	if (!fn || !dladdr(fn, &info) || dlclose(lib))
+		return -1;
+	if (dlopen("libz.so.1", RTLD_NOW | RTLD_NOLOAD))
+		return -1; /* still loaded: nothing moves */
+	blk = mmap(info.dli_fbase, 4096, PROT_NONE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	return blk == MAP_FAILED ? -1 : 0;
+}
+
 LT_NOINLINE static int dlopen_and_leak(void)
 {
 	void *lib = dlopen("libz.so.1", RTLD_NOW | RTLD_LOCAL);
@@ -51,6 +71,10 @@ int main(int argc, char **argv)
 {
 	lt_target__init(argc, argv);
 	lt_target__ready();
+	if (getenv("LT_DLOPEN_RELOAD") && load_unload_block()) {
+		fprintf(stderr, "dlopen_leak: cannot unload libz and block its place\n");
+		return 1;
+	}
 	if (dlopen_and_leak()) {
 		fprintf(stderr, "dlopen_leak: cannot load libz.so.1: %s\n", dlerror());
 		return 1;
