@@ -323,3 +323,26 @@ def test_warns_of_another_debuggers_breakpoint():
         if gdb is not None and gdb.poll() is None:
             gdb.kill()
             gdb.wait(5)
+
+
+@test
+def test_error_capabilities_name_tracefs():
+    """CAP_BPF + CAP_PERFMON without CAP_DAC_READ_SEARCH, where tracefs is mode 0700: one
+    line that names the capability missing (not "tracefs is not mounted")."""
+    if not shutil.which("setpriv"):
+        raise Skip("setpriv not installed")
+    if os.stat("/sys/kernel/tracing").st_mode & 0o005:
+        raise Skip("tracefs is readable by all here")
+    idle = spawn(["/bin/sleep", "60"])
+    caps = "+bpf,+perfmon"
+    argv = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+            "--inh-caps=" + caps, "--ambient-caps=" + caps, LEAKTRACE, "-p", str(idle.pid),
+            "-d", "1"]
+    p = subprocess.run(argv, capture_output=True, timeout=30)
+    err = [l for l in p.stderr.decode("utf-8", "replace").splitlines() if l.strip()]
+    if err and err[0].startswith("setpriv:"):
+        raise Skip("cannot run leaktrace with capabilities: %s" % err[0])
+    if p.returncode == 0 or len(err) != 1:
+        raise Fail("exit code %d, stderr: %s" % (p.returncode, tail("\n".join(err))))
+    if "CAP_DAC_READ_SEARCH" not in err[0]:
+        raise Fail("the error does not name CAP_DAC_READ_SEARCH: %s" % err[0])
