@@ -2,7 +2,9 @@
 """The command-line suite: the text and folded formats, the -d, INTERVAL COUNT and --min-age
 flags, and the errors a user sees (one line on stderr, a non-zero exit)."""
 
+import json
 import os
+import signal
 import re
 import shutil
 import subprocess
@@ -346,3 +348,39 @@ def test_error_capabilities_name_tracefs():
         raise Fail("exit code %d, stderr: %s" % (p.returncode, tail("\n".join(err))))
     if "CAP_DAC_READ_SEARCH" not in err[0]:
         raise Fail("the error does not name CAP_DAC_READ_SEARCH: %s" % err[0])
+
+
+@test
+def test_capabilities_trace_without_root():
+    """As nobody with CAP_BPF, CAP_PERFMON, CAP_DAC_READ_SEARCH and CAP_SYS_PTRACE (what the
+    README names): every family attaches, and a root process's leaks are exact."""
+    if not shutil.which("setpriv"):
+        raise Skip("setpriv not installed")
+    tgt = Target("heap_leaks")
+    tr = None
+    try:
+        caps = "+bpf,+perfmon,+dac_read_search,+sys_ptrace"
+        tr = spawn(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                    "--inh-caps=" + caps, "--ambient-caps=" + caps, LEAKTRACE,
+                    "-p", str(tgt.pid), "-f", "json"])
+        i = tr.err.wait_for(lambda l: "descriptors:" in l or "leaktrace:" in l and
+                            "attached" not in l, 60, "leaktrace attached as nobody")
+        line = tr.err.lines[i]
+        if "setpriv:" in tr.err.text():
+            raise Skip("cannot run leaktrace with capabilities: %s" % tail(tr.err.text()))
+        if not line.startswith("leaktrace: descriptors:") or " 0 tracepoints" in line:
+            raise Fail("not every family attached: %s" % tail(tr.err.text()))
+        tgt.go()
+        truth = tgt.wait_done()
+        tr.send_signal(signal.SIGINT)
+        wait_proc(tr, 60, "leaktrace as nobody")
+        tr.out.wait_eof(5)
+        reports = [json.loads(l) for l in tr.out.lines if l.startswith("{")]
+        if not reports:
+            raise Fail("no report; stderr: %s" % tail(tr.err.text()))
+        for leak in truth["leaks"]:
+            check_leak(reports[-1], leak)
+    finally:
+        if tr is not None and tr.poll() is None:
+            tr.kill()
+        tgt.stop()
