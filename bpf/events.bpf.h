@@ -71,11 +71,12 @@ static __always_inline void lt_emit(__u32 type, __u64 addr, __u64 len, __u64 old
 	bpf_ringbuf_submit(e, 0);
 }
 
-/* New code in the target (an executable mapping, an exec): userspace re-reads its
- * modules. In launch mode the target stops until it has. */
-static __always_inline void lt_exec_mapped(__u64 addr, __u64 len)
+/* New code in the target (type: an executable mapping, an exec): userspace re-reads its
+ * modules. In launch mode the target stops until it has (src/target/guard.c resumes it
+ * if leaktrace dies first). */
+static __always_inline void lt_exec_mapped(__u32 type, __u64 addr, __u64 len)
 {
-	lt_emit(LT_EV_EXEC_MAP, addr, len, 0, 0, 0);
+	lt_emit(type, addr, len, 0, 0, 0);
 	if (pause_on_exec_map)
 		bpf_send_signal(LT_SIGSTOP);
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Anonymous mappings through tracepoints: mmap, munmap, mremap results go to userspace in
- * order (interval arithmetic lives there); a new executable mapping tells userspace to
- * re-read the target's modules. */
+ * order (interval arithmetic lives there). New executable mappings are the core's
+ * (bpf/proc.bpf.c): they matter whatever is traced. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
@@ -11,7 +11,6 @@
 #include "events.bpf.h"
 #include "unwind.bpf.h"
 
-#define LT_PROT_EXEC 0x4
 #define LT_MAP_FIXED 0x10
 #define LT_MAP_ANONYMOUS 0x20
 
@@ -28,19 +27,15 @@ SEC("tracepoint/syscalls/sys_exit_mmap")
 int tp_sys_exit_mmap(struct trace_event_raw_sys_exit *ctx)
 {
 	struct pt_regs *regs;
-	__u64 ret = ctx->ret, len, flags, prot;
+	__u64 ret = ctx->ret, len, flags;
 
 	if (!lt_is_target() || ret >= (__u64)-4095)
 		return 0;
 	regs = lt_user_regs();
 	len = BPF_CORE_READ(regs, si);
-	prot = BPF_CORE_READ(regs, dx);
 	flags = BPF_CORE_READ(regs, r10);
-	if (!(flags & LT_MAP_ANONYMOUS)) {
-		if (prot & LT_PROT_EXEC)
-			lt_exec_mapped(ret, len);
+	if (!(flags & LT_MAP_ANONYMOUS))
 		return 0;
-	}
 	/* MAP_FIXED anonymous memory overlays a mapping that exists already (a library's
 	 * .bss over its file mapping, a commit inside a reservation counted when made). */
 	if ((flags & LT_MAP_FIXED) || lt_in_allocator())

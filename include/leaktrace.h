@@ -34,6 +34,7 @@ enum lt_loss {
 	LT_LOSS_FD_PAIR_UNREAD,	  /* pipe/socketpair result not readable at exit: no open events */
 	LT_LOSS_THREAD_EXIT_FREE, /* free of a block never seen allocated, once its thread began
 				   * exiting: glibc's thread cache flush (docs/allocators.md) */
+	LT_LOSS_CHILD_UNTRACED,	  /* the target forked a child process: the child is not traced */
 	LT_LOSS__MAX,
 };
 
@@ -163,6 +164,7 @@ enum lt_event_type {
 	LT_EV_FD_CLOSE = 7,	  /* struct lt_fd_event: close(fd) */
 	LT_EV_FD_CLOSE_RANGE = 8, /* struct lt_fd_event: close_range(fd, last, flags) */
 	LT_EV_FD_EXEC = 9,	  /* struct lt_fd_exec_event: descriptors left open by an exec */
+	LT_EV_EXEC = 10,	  /* the target exec'd: a new address space */
 };
 struct lt_event {
 	__u32 type;

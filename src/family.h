@@ -69,6 +69,9 @@ struct lt_family {
 	int (*report)(void *state, const struct lt_snapshot_opts *o, struct lt_report *r);
 	/* r has been written: free what report put in it outside the sections. */
 	void (*report_done)(void *state);
+	/* The target exec'd: forget what belonged to the old address space (its blocks,
+	 * its mappings); refresh follows with the new image's modules. */
+	void (*exec)(void *state);
 	/* Detach every probe; the families' stops run side by side. */
 	void (*stop)(void *state);
 	/* After the BPF object is destroyed. */

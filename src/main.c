@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <linux/capability.h>
 
 #include "config.h"
@@ -123,13 +124,28 @@ static int lt_run(struct lt_session *s, const struct lt_config *cfg, FILE **out)
 	return lt_write_report(s, cfg, out, reports > 0, true) || err;
 }
 
+/* Launch mode: the command's own status once it has exited (128 + the signal that killed
+ * it, as a shell says), so that CI fails with the command; -1 while it runs. */
+static int lt_command_status(struct lt_session *s)
+{
+	struct lt_target *t = lt_session__target(s);
+
+	if (!t->launched || !lt_session__target_exited(s))
+		return -1;
+	if (WIFEXITED(t->status))
+		return WEXITSTATUS(t->status);
+	if (WIFSIGNALED(t->status))
+		return 128 + WTERMSIG(t->status);
+	return -1;
+}
+
 int main(int argc, char **argv)
 {
 	struct lt_config cfg;
 	struct lt_session *s = NULL;
 	struct sigaction sa = { .sa_handler = lt_on_signal };
 	FILE *out = NULL;
-	int err;
+	int err, status = -1;
 
 	err = lt_config__parse(argc, argv, &cfg);
 	if (err)
@@ -157,12 +173,16 @@ int main(int argc, char **argv)
 	 * only now, so that a launched command still sees its own environment. */
 	unsetenv("DEBUGINFOD_URLS");
 	err = lt_run(s, &cfg, &out);
+	status = lt_command_status(s);
 cleanup:
 	lt_debug("detaching");
 	lt_session__stop(s);
 	lt_debug("detached");
 	if (out && out != stdout)
 		fclose(out);
-	/* exit status: 0 ok, 1 a runtime failure (2, a usage error, is returned above) */
-	return err ? 1 : 0;
+	/* exit status: 1 a runtime failure (2, a usage error, is returned above); else the
+	 * launched command's status when it has exited; else 0 */
+	if (err)
+		return 1;
+	return status >= 0 ? status : 0;
 }

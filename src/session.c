@@ -42,6 +42,8 @@ static const struct lt_family *const lt_families[] = {
 static const struct lt_tracepoint lt_core_tps[] = {
 	{ "sched", "sched_process_exec", "tp_sched_process_exec" },
 	{ "sched", "sched_process_exit", "tp_sched_process_exit" },
+	{ "syscalls", "sys_exit_mmap", "tp_core_exit_mmap" },
+	{ "task", "task_newtask", "tp_core_task_newtask" },
 };
 
 struct lt_session {
@@ -55,6 +57,10 @@ struct lt_session {
 	struct lt_seen seen; /* modules handed to the families so far */
 	__u64 start_ns;
 	bool exit_event;
+	bool launch_exec; /* launch mode: the command's own exec was seen */
+	unsigned n_execs; /* execs after that (or any, with -p): lt_report.n_execs */
+	__u64 exec_ns;
+	char exec_from[32];
 	struct lt_family_env env;
 	void *state[LT_NFAMILIES]; /* NULL: the family does not run */
 };
@@ -114,6 +120,7 @@ static int lt_session_refresh(struct lt_session *s)
 		err = lt_session_fresh(s, &mods, &fresh);
 	if (err)
 		goto cleanup;
+	lt_cfi_upload__moved(s->bpf, &mods);
 	lt_cfi_upload__modules(s->bpf, &fresh);
 	lt_for_each_family(s, i, refresh)
 	{
@@ -132,6 +139,30 @@ cleanup:
 	return err;
 }
 
+/* The target exec'd (at ts_ns): nothing of the old address space is valid any more. The
+ * refresh that follows reads the new image's modules, unwind tables and symbols. The
+ * launched command's own exec (and a wrapper's exec of the real program after it) keeps
+ * the session; only what was traced before is forgotten. */
+static void lt_session_exec(struct lt_session *s, __u64 ts_ns)
+{
+	if (s->target.launched && !s->launch_exec) {
+		s->launch_exec = true;
+		lt_target__refresh_comm(&s->target);
+		return;
+	}
+	s->n_execs++;
+	s->exec_ns = ts_ns;
+	snprintf(s->exec_from, sizeof(s->exec_from), "%s", s->target.comm);
+	lt_target__refresh_comm(&s->target);
+	lt_cfi_upload__forget(s->bpf);
+	lt_seen__free(&s->seen);
+	/* The symbolizer keeps the old image's modules: descriptors survive an exec, and
+	 * their open stacks are the old image's. */
+	lt_for_each_family(s, i, exec) lt_families[i]->exec(s->state[i]);
+	lt_info("process %d exec'd: now tracing %s (was %s)", s->target.pid, s->target.comm,
+		s->exec_from);
+}
+
 static int lt_session_event(void *ctx, void *data, size_t size)
 {
 	struct lt_session *s = ctx;
@@ -139,13 +170,15 @@ static int lt_session_event(void *ctx, void *data, size_t size)
 
 	if (size < sizeof(__u32))
 		return 0;
-	if (e->type == LT_EV_EXEC_MAP || e->type == LT_EV_EXIT) {
+	if (e->type == LT_EV_EXEC_MAP || e->type == LT_EV_EXEC || e->type == LT_EV_EXIT) {
 		if (size < sizeof(*e))
 			return 0;
 		if (e->type == LT_EV_EXIT) {
 			s->exit_event = true;
 			return 0;
 		}
+		if (e->type == LT_EV_EXEC)
+			lt_session_exec(s, e->ts_ns);
 		/* New code: stacks through it need its unwind table as soon as possible.
 		 * A launched target waits, stopped by the BPF program, until we have it. */
 		lt_session_refresh(s);
@@ -229,6 +262,9 @@ static int lt_session_check(struct lt_session *s)
 	bool tracing = false;
 	int err;
 
+	/* a process that exited meanwhile has no modules: that, not their absence, is said */
+	if (lt_target__say_if_gone(s->target.pid))
+		return -ESRCH;
 	lt_for_each_family(s, i, check)
 	{
 		err = lt_families[i]->check(s->state[i]);
@@ -279,7 +315,7 @@ struct lt_session *lt_session__start(const struct lt_config *cfg)
 	if (!s)
 		return NULL;
 	s->cfg = cfg;
-	s->target.pidfd = s->target.go_fd = s->target.err_fd = -1;
+	s->target.pidfd = s->target.go_fd = s->target.err_fd = s->target.guard.life_fd = -1;
 	if (cfg->argv) {
 		err = lt_target__spawn(&s->target, cfg->argv);
 		if (err) {
@@ -310,8 +346,9 @@ struct lt_session *lt_session__start(const struct lt_config *cfg)
 	} else {
 		err = lt_session_refresh(s);
 		if (err) {
-			lt_err("cannot read the modules of process %d: %s", s->target.pid,
-			       strerror(-err));
+			if (!lt_target__say_if_gone(s->target.pid))
+				lt_err("cannot read the modules of process %d: %s", s->target.pid,
+				       strerror(-err));
 			goto fail;
 		}
 		err = lt_session_check(s);
@@ -353,6 +390,7 @@ int lt_session__report(struct lt_session *s, FILE *out, bool final)
 		.sample_bytes = cfg->sample_bytes,
 		.need_ages = cfg->format != LT_FMT_FOLDED,
 		.symbolize_top = cfg->format == LT_FMT_TEXT ? cfg->top_n : 0,
+		.born_after_ns = s->exec_ns,
 	};
 	struct lt_report r = {
 		.pid = s->target.pid,
@@ -364,12 +402,16 @@ int lt_session__report(struct lt_session *s, FILE *out, bool final)
 		.memory_traced = cfg->trace_heap || cfg->trace_mmap,
 		.heap_not_traced = !cfg->trace_heap,
 		.mmap_not_traced = !cfg->trace_mmap,
+		.n_execs = s->n_execs,
+		.exec_s = s->exec_ns > s->start_ns ? (s->exec_ns - s->start_ns) / 1e9 : 0,
+		.exec_from = s->exec_from,
 	};
 	int err;
 
 	/* events already in the ring buffer belong to this report */
 	ring_buffer__consume(s->rb);
 	r.target_exited = lt_target__exited(&s->target);
+	r.n_children = r.target_exited ? 0 : lt_target__children(&s->target);
 	for (int f = LT_LOAD_CORE + 1; f < LT_LOAD__MAX; f++) {
 		const char *why = lt_bpf__family_off_reason(s->bpf, f);
 

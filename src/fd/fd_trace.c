@@ -15,6 +15,7 @@
 #include "log.h"
 #include "procfd.h"
 #include "procnet.h"
+#include "target.h"
 
 struct lt_fd_trace {
 	int pid;
@@ -75,7 +76,9 @@ struct lt_fd_trace *lt_fd_trace__new(const struct lt_config *cfg, int pid, int s
 	}
 	err = lt_procfd__list(pid, &fds, &n);
 	if (err) {
-		lt_err("cannot list the descriptors of process %d: %s", pid, strerror(-err));
+		if (!lt_target__say_if_gone(pid))
+			lt_err("cannot list the descriptors of process %d: %s", pid,
+			       strerror(-err));
 		goto fail;
 	}
 	if (lt_procnet__read(pid, &net))

@@ -123,6 +123,18 @@ static bool lt_heap_go_only(const struct lt_heap *h)
 	return h->go && !h->mapped;
 }
 
+static void lt_heap_exec(void *state)
+{
+	struct lt_heap *h = state;
+	int err;
+
+	if (!h->env->target->launched)
+		return; /* not paused: reports skip the old image's blocks by their age */
+	err = lt_snapshot__forget_heap(h->env->bpf);
+	if (err)
+		lt_warn("cannot forget the heap blocks of the old image: %s", strerror(-err));
+}
+
 static int lt_heap_check(void *state)
 {
 	struct lt_heap *h = state;
@@ -192,6 +204,7 @@ const struct lt_family lt_heap_family = {
 	.start = lt_heap_start,
 	.launch = lt_heap_launch,
 	.refresh = lt_heap_refresh,
+	.exec = lt_heap_exec,
 	.check = lt_heap_check,
 	.idle = lt_heap_idle,
 	.summary = lt_heap_summary,

@@ -67,6 +67,20 @@ fail:
 	return err;
 }
 
+/* The old image's mappings are gone with it. */
+static void lt_mmap_exec(void *state)
+{
+	struct lt_mmap *m = state;
+	struct lt_mmap_track *fresh = lt_mmap_track__new();
+
+	if (!fresh) {
+		lt_warn("cannot forget the mappings of the old image: out of memory");
+		return;
+	}
+	lt_mmap_track__free(m->track);
+	m->track = fresh;
+}
+
 static size_t lt_mmap_summary(void *state, char *buf, size_t size)
 {
 	return snprintf(buf, size, "mmap tracepoints");
@@ -126,6 +140,7 @@ const struct lt_family lt_mmap_family = {
 	.start = lt_mmap_start,
 	.summary = lt_mmap_summary,
 	.event = lt_mmap_event,
+	.exec = lt_mmap_exec,
 	.report = lt_mmap_report,
 	.stop = lt_mmap_stop,
 	.free = lt_mmap_free,

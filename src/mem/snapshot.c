@@ -63,6 +63,7 @@ struct lt_heap_scan {
 	struct lt_agg *agg;
 	__u64 now_ns, min_age_ns;
 	__u64 sample_bytes;
+	__u64 born_after_ns;
 	bool sizes; /* add sizes and counts (--min-age, --sample), not only times */
 };
 
@@ -78,6 +79,8 @@ static int lt_add_alloc(__u64 addr, const struct lt_alloc *a, void *ctx)
 	struct lt_heap_scan *s = ctx;
 
 	if (s->min_age_ns && (a->ts_ns > s->now_ns || s->now_ns - a->ts_ns < s->min_age_ns))
+		return 0;
+	if (a->ts_ns < s->born_after_ns)
 		return 0;
 	if (s->sample_bytes) {
 		__s64 bytes;
@@ -104,6 +107,7 @@ static int lt_snapshot_heap(struct lt_bpf *b, const struct lt_snapshot_opts *o,
 		.now_ns = o->now_ns,
 		.min_age_ns = o->min_age_ns,
 		.sample_bytes = o->sample_bytes,
+		.born_after_ns = o->born_after_ns,
 	};
 	struct leaktrace_bpf *s = b->skel;
 	int err;
@@ -114,7 +118,7 @@ static int lt_snapshot_heap(struct lt_bpf *b, const struct lt_snapshot_opts *o,
 	/* Without --min-age the kernel's per-stack totals are the answer; the scan only
 	 * contributes each stack's oldest allocation time. Sampled allocations are few
 	 * and each has its own weight: the scan is the answer. */
-	scan.sizes = o->min_age_ns > 0 || o->sample_bytes;
+	scan.sizes = o->min_age_ns > 0 || o->sample_bytes || o->born_after_ns;
 	if (!scan.sizes) {
 		err = lt_map_for_each(bpf_map__fd(s->maps.heap_totals), sizeof(__u64),
 				      sizeof(struct lt_totals), lt_add_total, scan.agg);
@@ -167,6 +171,42 @@ int lt_snapshot__heap(struct lt_bpf *b, const struct lt_snapshot_opts *o,
 		return err;
 	lt_snapshot__frames(b, out);
 	return 0;
+}
+
+int lt_snapshot__forget_heap(struct lt_bpf *b)
+{
+	int fd = bpf_map__fd(b->skel->maps.allocs), tfd = bpf_map__fd(b->skel->maps.heap_totals);
+	__u32 n = bpf_map__max_entries(b->skel->maps.allocs), *keys = NULL;
+	struct lt_alloc_bucket *zero = NULL;
+	__u64 key, next;
+	int err = -ENOMEM;
+
+	keys = calloc(LT_BATCH, sizeof(*keys));
+	zero = calloc(LT_BATCH, sizeof(*zero));
+	if (!keys || !zero)
+		goto cleanup;
+	for (__u32 first = 0; first < n; first += LT_BATCH) {
+		__u32 count = n - first < LT_BATCH ? n - first : LT_BATCH;
+
+		for (__u32 i = 0; i < count; i++)
+			keys[i] = first + i;
+		if (bpf_map_update_batch(fd, keys, zero, &count, NULL)) {
+			err = -errno;
+			goto cleanup;
+		}
+	}
+	while (!bpf_map_get_next_key(tfd, NULL, &next)) {
+		key = next;
+		if (bpf_map_delete_elem(tfd, &key) && errno != ENOENT) {
+			err = -errno;
+			goto cleanup;
+		}
+	}
+	err = 0;
+cleanup:
+	free(keys);
+	free(zero);
+	return err;
 }
 
 void lt_snapshot__release(struct lt_report *r)

@@ -16,6 +16,7 @@ struct lt_snapshot_opts {
 	__u64 sample_bytes;   /* --sample: weigh each recorded allocation (lt_sample__weight) */
 	bool need_ages;	      /* compute each stack's oldest allocation (scans `allocs`) */
 	size_t symbolize_top; /* symbolize the first N stacks of each section; 0 = all */
+	__u64 born_after_ns;  /* the target's last exec: older blocks are the old image's */
 };
 
 /* The heap section: outstanding blocks per stack, with their frames. */
@@ -24,5 +25,10 @@ int lt_snapshot__heap(struct lt_bpf *b, const struct lt_snapshot_opts *o,
 /* Copy each stack's frames out of the `stacks` map. */
 void lt_snapshot__frames(struct lt_bpf *b, struct lt_report_section *sec);
 void lt_snapshot__release(struct lt_report *r);
+
+/* The target exec'd and is paused until we are done: forget every outstanding block and
+ * per-stack total (the old image's addresses mean nothing in the new one). A target that
+ * runs on (-p) keeps them, and reports skip them by born_after_ns. */
+int lt_snapshot__forget_heap(struct lt_bpf *b);
 
 #endif

@@ -326,6 +326,11 @@ int lt_output__json(FILE *f, const struct lt_report *r)
 		bool_str(r->target_exited));
 	put_double(f, r->min_age_s);
 	fprintf(f, ",\"sample_bytes\":%llu", (unsigned long long)r->sample_bytes);
+	fprintf(f, ",\"execs\":%u,\"exec_at_s\":", r->n_execs);
+	put_double(f, r->n_execs ? r->exec_s : 0);
+	fputs(",\"exec_from\":", f);
+	put_string(f, r->n_execs ? r->exec_from : NULL);
+	fprintf(f, ",\"untraced_children\":%d", r->n_children);
 	put_section(f, r, "heap", &r->heap, !r->heap_not_traced, r->heap_off_reason);
 	put_section(f, r, "mmap", &r->mmap, !r->mmap_not_traced, NULL);
 	if (r->fds.traced)

@@ -344,6 +344,20 @@ int lt_output__text(FILE *f, const struct lt_report *r, int top_n)
 			"and counts are estimates\n",
 			human_bytes(r->sample_bytes, buf, sizeof(buf)));
 	}
+	if (r->n_execs) {
+		fputs("exec: the target became ", f);
+		put_clean(f, r->comm ? r->comm : "?");
+		fputs(" (was ", f);
+		put_clean(f, r->exec_from ? r->exec_from : "?");
+		fprintf(f, ") %.1f s into the trace%s; only the new image is reported\n",
+			finite_or_zero(r->exec_s), r->n_execs > 1 ? " (its last exec)" : "");
+	}
+	if (r->n_children > 0 || r->lost[LT_LOSS_CHILD_UNTRACED])
+		fprintf(f,
+			"children: %d live, %llu forked while traced: child processes are not "
+			"traced, their memory is not in this report\n",
+			r->n_children > 0 ? r->n_children : 0,
+			(unsigned long long)r->lost[LT_LOSS_CHILD_UNTRACED]);
 	for (size_t k = 0; k < r->n_not_loaded; k++) {
 		fprintf(f, "%s: not traced: ", r->not_loaded[k].family);
 		put_clean(f, r->not_loaded[k].reason);

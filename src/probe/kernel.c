@@ -4,7 +4,9 @@
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
+#include <fcntl.h>
 #include <sys/mount.h>
+#include <sys/statfs.h>
 #include <sys/utsname.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
@@ -22,12 +24,31 @@ const char *lt_kernel__release(void)
 	return u.release;
 }
 
+#define LT_TRACEFS_MAGIC 0x74726163
+
 /* Tracepoints are found through tracefs, which a minimal system may not mount. */
 static int lt_ensure_tracefs(void)
 {
-	if (!access("/sys/kernel/tracing/events", R_OK) ||
-	    !access("/sys/kernel/debug/tracing/events", R_OK))
-		return 0;
+	struct statfs fs;
+
+	static const char *const dirs[] = { "/sys/kernel/tracing/events",
+					    "/sys/kernel/debug/tracing/events" };
+
+	/* opened, not access(): for a non-root user access() ignores the capabilities
+	 * (CAP_DAC_READ_SEARCH) that the open checks */
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		int fd = open(dirs[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+		if (fd >= 0) {
+			close(fd);
+			return 0;
+		}
+	}
+	if (!statfs("/sys/kernel/tracing", &fs) && fs.f_type == LT_TRACEFS_MAGIC) {
+		lt_err("tracefs on /sys/kernel/tracing is not readable by us: run as root, or add "
+		       "CAP_DAC_READ_SEARCH to CAP_BPF and CAP_PERFMON");
+		return -EACCES;
+	}
 	if (mount("tracefs", "/sys/kernel/tracing", "tracefs", 0, NULL)) {
 		lt_err("tracefs is not mounted and mounting it on /sys/kernel/tracing failed: %s",
 		       strerror(errno));

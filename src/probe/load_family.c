@@ -13,6 +13,7 @@ static const struct {
 } lt_prog_families[] = {
 	{ "tp_sched_process_exec_fd", LT_LOAD_FD },
 	{ "tp_sched_process_", LT_LOAD_CORE }, /* exec and exit: every family */
+	{ "tp_core_", LT_LOAD_CORE },	       /* new executable mappings: every family */
 	{ "uprobe_fd_", LT_LOAD_FD },
 	{ "tp_sys_exit_fd_", LT_LOAD_FD },
 	{ "tp_sys_exit_close", LT_LOAD_FD },

@@ -133,13 +133,25 @@ static void lt_load_failed(int err, const struct lt_config *cfg, __u32 buckets)
 		lt_err("loading BPF programs was refused (%s): run as root or with "
 		       "CAP_BPF and CAP_PERFMON",
 		       strerror(-err));
-	else if (err == -ENOMEM || err == -E2BIG)
-		lt_err("cannot load the BPF programs: %s (maps need %u MiB for --max-allocs %u "
-		       "and --max-stacks %u; smaller limits may fit)",
-		       strerror(-err),
-		       (unsigned)((__u64)buckets * sizeof(struct lt_alloc_bucket) >> 20),
-		       cfg->max_allocs, cfg->max_stacks);
-	else
+	else if (err == -ENOMEM || err == -E2BIG) {
+		/* blame the option whose tables are the larger: a hash entry also costs
+		 * its key and about 64 bytes of the kernel's own */
+		__u64 allocs = (__u64)buckets * sizeof(struct lt_alloc_bucket) >> 20;
+		__u64 stacks = (__u64)cfg->max_stacks * (sizeof(struct lt_stack) +
+							 sizeof(struct lt_totals) + 2 * 72) >>
+			       20;
+		bool blame_stacks = stacks >= allocs;
+
+		lt_err("cannot load the BPF programs: %s: %s %u needs about %llu MiB of kernel "
+		       "memory (%s %u: %llu MiB); lower %s",
+		       strerror(-err), blame_stacks ? "--max-stacks" : "--max-allocs",
+		       blame_stacks ? cfg->max_stacks : cfg->max_allocs,
+		       (unsigned long long)(blame_stacks ? stacks : allocs),
+		       blame_stacks ? "--max-allocs" : "--max-stacks",
+		       blame_stacks ? cfg->max_allocs : cfg->max_stacks,
+		       (unsigned long long)(blame_stacks ? allocs : stacks),
+		       blame_stacks ? "--max-stacks" : "--max-allocs");
+	} else
 		lt_err("cannot load the BPF programs on kernel %s: %s%s%s (-v prints libbpf's log)",
 		       lt_kernel__release(), strerror(-err), why ? ": " : "", why ? why : "");
 }

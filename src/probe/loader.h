@@ -21,10 +21,15 @@ struct lt_bpf {
 	__u32 rows_cap, rows_used, nmods; /* nmods: modules examined for a table */
 	__u32 cfi_skipped;		  /* modules left to frame pointers (table too big) */
 	bool session;			  /* allocator probes go through lt_alloc_session links */
-	bool fd_multi;		       /* descriptor wrapper probes go through uprobe_multi links */
-	struct lt_cfi_slice *index;    /* mmap of the cfi_index map */
-	__u32 index_used;	       /* its slices given to modules */
-	struct lt_cfi_span span;       /* what the cfi_span map holds */
+	bool fd_multi;		    /* descriptor wrapper probes go through uprobe_multi links */
+	struct lt_cfi_slice *index; /* mmap of the cfi_index map */
+	__u32 index_used;	    /* its slices given to modules */
+	struct lt_cfi_span span;    /* what the cfi_span map holds */
+	/* the file whose rows each cfi_modules slot holds, to follow it when it is mapped
+	 * again elsewhere (dlclose, then dlopen) */
+	struct {
+		__u64 dev, ino;
+	} mod_file[LT_MAX_CFI_MODULES];
 	bool family_off[LT_LOAD__MAX]; /* traced, but the kernel refused its programs */
 	char family_why[LT_LOAD__MAX][256];
 };

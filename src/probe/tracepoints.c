@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <bpf/libbpf.h>
 
 #include "leaktrace.skel.h"
@@ -33,11 +34,14 @@ static bool lt_tracepoint_exists(const char *category, const char *name)
 {
 	char path[256];
 
+	struct stat st;
+
+	/* stat, not access(): for a non-root user access() ignores CAP_DAC_READ_SEARCH */
 	snprintf(path, sizeof(path), "/sys/kernel/tracing/events/%s/%s", category, name);
-	if (!access(path, F_OK))
+	if (!stat(path, &st))
 		return true;
 	snprintf(path, sizeof(path), "/sys/kernel/debug/tracing/events/%s/%s", category, name);
-	return !access(path, F_OK);
+	return !stat(path, &st);
 }
 
 int lt_tracepoints__attach(struct lt_tracepoints *t, const struct lt_tracepoint *rows, size_t n)

@@ -17,6 +17,8 @@
 #include "seen.h"
 #include "side_by_side.h"
 #include "log.h"
+#include "target.h"
+#include "code_check.h"
 
 struct lt_uprobes {
 	struct lt_uprobes_opts o;
@@ -187,8 +189,9 @@ static int lt_uprobes_attach_classic(struct lt_uprobes *u, const char *path, con
 				continue;
 			err = lt_uprobes_attach_one(u, path, prog, &sites[i], pass == 0);
 			if (err) {
-				lt_err("cannot attach to %s in %s: %s", p->symbol, path,
-				       strerror(-err));
+				if (!lt_target__say_if_gone(u->pid))
+					lt_err("cannot attach to %s in %s: %s", p->symbol, path,
+					       strerror(-err));
 				return err;
 			}
 			if (pass == 1 || p->label)
@@ -196,6 +199,30 @@ static int lt_uprobes_attach_classic(struct lt_uprobes *u, const char *path, con
 		}
 	}
 	return 0;
+}
+
+/* Say where another debugger's breakpoint sits on or just after one of our probes: the
+ * uprobe takes the trap first, so gdb's breakpoint would never fire. */
+static void lt_uprobes_foreign_breakpoints(struct lt_uprobes *u, const char *path, const char *base,
+					   __u64 dev, __u64 ino, const struct lt_probe_site *sites,
+					   const bool *have)
+{
+	__u64 offs[LT_UPROBES_MAX_ROWS];
+	bool hit[LT_UPROBES_MAX_ROWS];
+	size_t idx[LT_UPROBES_MAX_ROWS], n = 0;
+
+	for (size_t i = 0; i < u->o.n; i++)
+		if (have[i]) {
+			idx[n] = i;
+			offs[n++] = sites[i].file_offset;
+		}
+	if (lt_code_check__int3(u->pid, dev, ino, path, offs, n, hit) <= 0)
+		return;
+	for (size_t k = 0; k < n; k++)
+		if (hit[k])
+			lt_warn("process %d has another debugger's breakpoint in %s (%s), where "
+				"leaktrace probes: that breakpoint will not fire while traced",
+				u->pid, u->o.rows[idx[k]].symbol, base);
 }
 
 int lt_uprobes__file(struct lt_uprobes *u, const char *path, __u64 dev, __u64 ino)
@@ -214,6 +241,7 @@ int lt_uprobes__file(struct lt_uprobes *u, const char *path, __u64 dev, __u64 in
 	err = lt_seen__add(&u->attached, dev, ino);
 	if (err < 0)
 		return err;
+	lt_uprobes_foreign_breakpoints(u, path, base, dev, ino, sites, have);
 	if (!lt_uprobes_linked(u)) {
 		err = lt_uprobes_attach_classic(u, path, base, sites, have);
 		if (err)
@@ -223,7 +251,9 @@ int lt_uprobes__file(struct lt_uprobes *u, const char *path, __u64 dev, __u64 in
 	}
 	err = lt_uprobes_attach_multi(u, path, sites, have);
 	if (err) {
-		lt_err("cannot attach the %s probes to %s: %s", u->o.what, path, strerror(-err));
+		if (!lt_target__say_if_gone(u->pid))
+			lt_err("cannot attach the %s probes to %s: %s", u->o.what, path,
+			       strerror(-err));
 		return err;
 	}
 	for (size_t i = 0; i < u->o.n; i++)

@@ -24,6 +24,7 @@ static const char *const loss_names[LT_LOSS__MAX] = {
 	[LT_LOSS_GC_RET_MISSED] = "gc_return_missed",
 	[LT_LOSS_FD_PAIR_UNREAD] = "fd_pair_unread",
 	[LT_LOSS_THREAD_EXIT_FREE] = "thread_exit_free",
+	[LT_LOSS_CHILD_UNTRACED] = "child_untraced",
 };
 
 const char *lt_loss__name(enum lt_loss loss)

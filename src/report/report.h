@@ -143,6 +143,13 @@ struct lt_report {
 	 * reach: heap_off_reason says why, or NULL); false, the default: traced */
 	bool heap_not_traced, mmap_not_traced;
 	const char *heap_off_reason;
+	/* The target exec'd while traced (a launched command's own first exec not counted):
+	 * what the old image held is forgotten; the report is the new image's. */
+	unsigned n_execs;
+	double exec_s;	       /* seconds into the trace of the last exec */
+	const char *exec_from; /* the command name before it */
+	/* live child processes of the target: not traced; -1 unknown */
+	int n_children;
 };
 
 /* Stable names of loss reasons, used as JSON keys and in text. */

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The traced process: validates -p PID, or starts a command held before exec until the
  * probes are in place, and tells when it has exited. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -34,14 +35,93 @@ void lt_target__refresh_comm(struct lt_target *t)
 	fclose(f);
 }
 
+char lt_target__proc_state(pid_t pid)
+{
+	char path[64], buf[512], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	/* after the last ')': a comm may hold anything */
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' ? p[2] : 0;
+}
+
+bool lt_target__say_if_gone(pid_t pid)
+{
+	static bool said;
+	char st = lt_target__proc_state(pid);
+
+	if (st && st != 'Z' && st != 'X')
+		return false;
+	if (!said)
+		lt_err("process %d exited while leaktrace was attaching: nothing to trace", pid);
+	said = true;
+	return true;
+}
+
+int lt_target__children(const struct lt_target *t)
+{
+	char path[96];
+	struct dirent *d;
+	int n = 0, c;
+	DIR *dir;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", t->pid);
+	dir = opendir(path);
+	if (!dir)
+		return -1;
+	while ((d = readdir(dir))) {
+		if (d->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%.20s/children", t->pid, d->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		while (fscanf(f, "%d", &c) == 1)
+			n += c != t->guard.pid; /* our guard is leaktrace's child, never its */
+		fclose(f);
+	}
+	closedir(dir);
+	return n;
+}
+
+/* The process a task id belongs to (Tgid in /proc/ID/status); 0 when unknown. */
+static pid_t lt_target_tgid(pid_t id)
+{
+	char path[64], line[128];
+	pid_t tgid = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", id);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Tgid: %d", &tgid) == 1)
+			break;
+	fclose(f);
+	return tgid;
+}
+
 int lt_target__open_pid(struct lt_target *t, pid_t pid)
 {
 	char path[64], buf[64];
+	pid_t tgid;
 	FILE *f;
 
 	memset(t, 0, sizeof(*t));
 	t->pid = pid;
-	t->pidfd = t->go_fd = t->err_fd = -1;
+	t->pidfd = t->go_fd = t->err_fd = t->guard.life_fd = -1;
 	if (pid <= 0) {
 		lt_err("invalid pid %d", pid);
 		return -EINVAL;
@@ -53,6 +133,14 @@ int lt_target__open_pid(struct lt_target *t, pid_t pid)
 	if (kill(pid, 0) && errno == ESRCH) {
 		lt_err("no such process: %d", pid);
 		return -ESRCH;
+	}
+	tgid = lt_target_tgid(pid);
+	if (tgid > 0 && tgid != pid) {
+		/* Refused, not traced in its place: the user may think only that thread's
+		 * allocations would be reported, and every thread shares one heap. */
+		lt_err("%d is a thread of process %d, not a process: trace the process, -p %d", pid,
+		       tgid, tgid);
+		return -EINVAL;
 	}
 	/* Kernel threads have no user memory: /proc/PID/maps is empty for them. */
 	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
@@ -109,7 +197,7 @@ int lt_target__spawn(struct lt_target *t, char *const argv[])
 	pid_t pid;
 
 	memset(t, 0, sizeof(*t));
-	t->pidfd = t->go_fd = t->err_fd = -1;
+	t->pidfd = t->go_fd = t->err_fd = t->guard.life_fd = -1;
 	if (pipe2(go, O_CLOEXEC) || pipe2(errp, O_CLOEXEC)) {
 		err = -errno;
 		goto cleanup;
@@ -142,6 +230,11 @@ int lt_target__spawn(struct lt_target *t, char *const argv[])
 	t->err_fd = errp[0];
 	t->pidfd = lt_pidfd_open(pid);
 	snprintf(t->comm, sizeof(t->comm), "%s", argv[0]);
+	err = lt_guard__start(&t->guard, pid);
+	if (err)
+		lt_warn("no guard for process %d (%s): if leaktrace is killed while the command "
+			"is paused, resume it with kill -CONT %d",
+			pid, strerror(-err), pid);
 	return 0;
 cleanup:
 	for (int i = 0; i < 2; i++) {
@@ -197,6 +290,19 @@ bool lt_target__exited(struct lt_target *t)
 	return t->exited;
 }
 
+void lt_target__resume(struct lt_target *t)
+{
+	int r;
+
+	if (!t->launched || t->exited)
+		return;
+	r = lt_guard__resume_stopped(t->pidfd, t->pid);
+	if (r > 0)
+		lt_debug("process %d was paused: resumed", t->pid);
+	else if (r < 0)
+		lt_warn("cannot resume process %d: %s", t->pid, strerror(-r));
+}
+
 void lt_target__close(struct lt_target *t)
 {
 	if (t->go_fd >= 0) {
@@ -209,9 +315,11 @@ void lt_target__close(struct lt_target *t)
 	}
 	if (t->err_fd >= 0)
 		close(t->err_fd);
+	lt_target__resume(t);
 	if (t->pidfd >= 0)
 		close(t->pidfd);
 	t->go_fd = t->err_fd = t->pidfd = -1;
+	lt_guard__stop(&t->guard);
 	/* A launched command that outlives the trace keeps running: it is never harmed. */
 	if (t->launched && !t->exited)
 		lt_info("process %d keeps running untraced", t->pid);

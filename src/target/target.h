@@ -6,6 +6,8 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+#include "guard.h"
+
 struct lt_target {
 	pid_t pid;
 	bool launched; /* we started it and are its parent */
@@ -15,6 +17,7 @@ struct lt_target {
 	bool exited;
 	int status; /* wait status, when launched and reaped */
 	char comm[32];
+	struct lt_guard guard; /* launch mode: resumes the command if we die */
 };
 
 /* Validate an existing pid: it exists, is a user process, is not us. */
@@ -27,8 +30,17 @@ int lt_target__release(struct lt_target *t);
 bool lt_target__exited(struct lt_target *t);
 /* The file execvp() would run for cmd (searching PATH), malloc'd; NULL if none. */
 char *lt_target__resolve_command(const char *cmd);
+/* The state letter of /proc/PID/stat (R, S, T, Z...), 0 when the process is gone. */
+char lt_target__proc_state(pid_t pid);
+/* When pid has exited (or is exiting), say so, once, and return true: an attach step that
+ * failed then reports that instead of its own error. */
+bool lt_target__say_if_gone(pid_t pid);
+/* How many live child processes the target has (they are not traced); -1 unknown. */
+int lt_target__children(const struct lt_target *t);
 /* Re-read the command name (after exec). */
 void lt_target__refresh_comm(struct lt_target *t);
+/* Launch mode, once no probe can pause it any more: resume the command if it is stopped. */
+void lt_target__resume(struct lt_target *t);
 void lt_target__close(struct lt_target *t);
 
 #endif

@@ -123,9 +123,60 @@ void lt_cfi_upload__modules(struct lt_bpf *b, const struct lt_modules *fresh)
 		slot->start = m->start;
 		__sync_synchronize();
 		slot->end = m->end;
+		b->mod_file[slot - b->mods].dev = m->dev;
+		b->mod_file[slot - b->mods].ino = m->ino;
 		b->rows_used += n;
 		lt_debug("unwind table for %s: %zu rows", m->path, n);
 next:
 		free(rows);
 	}
+}
+
+void lt_cfi_upload__moved(struct lt_bpf *b, const struct lt_modules *all)
+{
+	for (size_t i = 0; i < all->n; i++) {
+		const struct lt_module *m = &all->v[i];
+
+		for (__u32 k = 0; k < LT_MAX_CFI_MODULES; k++) {
+			struct lt_cfi_module *slot = &b->mods[k];
+
+			if (!slot->end || b->mod_file[k].dev != m->dev ||
+			    b->mod_file[k].ino != m->ino)
+				continue;
+			if (slot->start == m->start && slot->bias == m->bias)
+				break;
+			if (lt_cfi_widen_span(b, m))
+				break;
+			/* unpublished while it moves: a walk meanwhile falls back to frame
+			 * pointers rather than read rows at the wrong bias */
+			slot->end = 0;
+			__sync_synchronize();
+			slot->bias = m->bias;
+			slot->start = m->start;
+			__sync_synchronize();
+			slot->end = m->end;
+			lt_debug("unwind table for %s follows it to %#llx", m->path,
+				 (unsigned long long)m->start);
+			break;
+		}
+	}
+}
+
+void lt_cfi_upload__forget(struct lt_bpf *b)
+{
+	__u32 zero = 0;
+
+	/* entries first: a walker never follows one into rows being overwritten */
+	for (__u32 k = 0; k < LT_MAX_CFI_MODULES; k++)
+		b->mods[k].end = 0;
+	__sync_synchronize();
+	memset(b->mods, 0, LT_MAX_CFI_MODULES * sizeof(*b->mods));
+	memset(b->mod_file, 0, sizeof(b->mod_file));
+	memset(&b->span, 0, sizeof(b->span));
+	if (bpf_map_update_elem(bpf_map__fd(b->skel->maps.cfi_span), &zero, &b->span, BPF_ANY))
+		lt_debug("cannot reset the unwind span: %s", strerror(errno));
+	b->nmods = 0;
+	b->rows_used = 0;
+	b->index_used = 0;
+	b->cfi_skipped = 0;
 }

@@ -2,10 +2,13 @@
 """The command-line suite: the text and folded formats, the -d, INTERVAL COUNT and --min-age
 flags, and the errors a user sees (one line on stderr, a non-zero exit)."""
 
+import json
 import os
+import signal
 import re
 import shutil
 import subprocess
+import time
 
 from checks import check_leak, describe_section, leak_by_fn, sym_is, truth_total
 from harness import (LEAKTRACE, Fail, Skip, Target, attach_run, check_budget, spawn, tail,
@@ -232,3 +235,152 @@ def test_error_not_root():
     finally:
         tgt.stop()
 
+
+
+@test
+def test_error_thread_id_refused():
+    """-p TID of a thread: refused in one line that names the process to trace instead."""
+    tgt = Target("thread_leaks")
+    try:
+        tids = [int(t) for t in os.listdir("/proc/%d/task" % tgt.pid) if int(t) != tgt.pid]
+        if not tids:
+            raise Skip("thread_leaks has no thread yet")
+        _, line = one_line_error([LEAKTRACE, "-p", str(tids[0]), "-d", "1"],
+                                 "leaktrace -p TID")
+        if "thread" not in line or "-p %d" % tgt.pid not in line:
+            raise Fail("the error does not name process %d to trace: %s" % (tgt.pid, line))
+        if not tgt.alive():
+            raise Fail("target died")
+    finally:
+        tgt.stop()
+
+
+@test
+def test_error_max_stacks_too_large():
+    """--max-stacks beyond memory: one line that blames --max-stacks, no libbpf chatter."""
+    idle = spawn(["/bin/sleep", "60"])
+    _, line = one_line_error([LEAKTRACE, "-p", str(idle.pid), "--max-stacks", "4000000000"],
+                             "leaktrace --max-stacks 4000000000")
+    if "lower --max-stacks" not in line:
+        raise Fail("the error does not blame --max-stacks: %s" % line)
+
+
+@test
+def test_error_target_exits_during_attach():
+    """A target that exits while the probes are loaded: one line that says so."""
+    check_budget()
+    short = spawn(["/bin/sleep", "0.3"])
+    p = spawn([LEAKTRACE, "-p", str(short.pid), "-d", "1"])
+    rc = wait_proc(p, 30, "leaktrace on a target that exits")
+    p.err.wait_eof(5)
+    err = [l for l in p.err.lines if l.strip()]
+    if any("attached" in l for l in err):
+        raise Skip("the target outlived the attach on this machine")
+    if rc == 0 or len(err) != 1:
+        raise Fail("exit code %s, stderr: %s" % (rc, tail("\n".join(err))))
+    if "exited while leaktrace was attaching" not in err[0] and "no such process" not in err[0]:
+        raise Fail("the error does not say the target exited: %s" % err[0])
+
+
+@test
+def test_make_cflags_keeps_include_flags():
+    """make CFLAGS=... replaces the optimisation flags only: the include flags stay."""
+    r = subprocess.run(["make", "-n", "-B", "CFLAGS=-O1 -fsanitize=address",
+                        "OUTPUT=build/cflags-check", "build/cflags-check/src/main.o"],
+                       cwd=os.path.dirname(LEAKTRACE), capture_output=True, timeout=60)
+    cmd = [l for l in r.stdout.decode().splitlines() if "src/main.c" in l and " -c " in l]
+    if not cmd:
+        raise Fail("no compile line for src/main.c: %s" % tail(r.stderr.decode()))
+    for flag in ("-Iinclude", "-fsanitize=address", "-O1", "-D_GNU_SOURCE"):
+        if flag not in cmd[0].split():
+            raise Fail("%s missing from %s" % (flag, cmd[0]))
+
+
+@test
+def test_warns_of_another_debuggers_breakpoint():
+    """gdb holds `break malloc` in the target: leaktrace says its probe takes that trap."""
+    if not shutil.which("gdb"):
+        raise Skip("gdb not installed")
+    tgt = Target("heap_leaks")
+    gdb = None
+    try:
+        mark = tmp_path("gdb-inserted")
+        # always-inserted: the int3 is in the code before the shell command runs
+        gdb = spawn(["gdb", "-q", "-nx", "-p", str(tgt.pid), "-batch",
+                     "-ex", "set breakpoint always-inserted on", "-ex", "break malloc",
+                     "-ex", "shell touch " + mark, "-ex", "continue"])
+        t_end = time.monotonic() + 60
+        while not os.path.exists(mark):
+            if time.monotonic() > t_end or gdb.poll() is not None:
+                raise Skip("gdb could not attach: %s" % tail(gdb.err.text()))
+            time.sleep(0.1)
+        p = spawn([LEAKTRACE, "-p", str(tgt.pid), "-d", "1", "-t", "heap"])
+        wait_proc(p, 60, "leaktrace beside gdb")
+        p.err.wait_eof(5)
+        warn = [l for l in p.err.lines if "another debugger's breakpoint in malloc" in l]
+        if not warn:
+            raise Fail("no warning of gdb's breakpoint; stderr: %s" % tail(p.err.text()))
+    finally:
+        tgt.stop()  # gdb's int3 stays in its code: the target goes first
+        if gdb is not None and gdb.poll() is None:
+            gdb.kill()
+            gdb.wait(5)
+
+
+@test
+def test_error_capabilities_name_tracefs():
+    """CAP_BPF + CAP_PERFMON without CAP_DAC_READ_SEARCH, where tracefs is mode 0700: one
+    line that names the capability missing (not "tracefs is not mounted")."""
+    if not shutil.which("setpriv"):
+        raise Skip("setpriv not installed")
+    if os.stat("/sys/kernel/tracing").st_mode & 0o005:
+        raise Skip("tracefs is readable by all here")
+    idle = spawn(["/bin/sleep", "60"])
+    caps = "+bpf,+perfmon"
+    argv = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+            "--inh-caps=" + caps, "--ambient-caps=" + caps, LEAKTRACE, "-p", str(idle.pid),
+            "-d", "1"]
+    p = subprocess.run(argv, capture_output=True, timeout=30)
+    err = [l for l in p.stderr.decode("utf-8", "replace").splitlines() if l.strip()]
+    if err and err[0].startswith("setpriv:"):
+        raise Skip("cannot run leaktrace with capabilities: %s" % err[0])
+    if p.returncode == 0 or len(err) != 1:
+        raise Fail("exit code %d, stderr: %s" % (p.returncode, tail("\n".join(err))))
+    if "CAP_DAC_READ_SEARCH" not in err[0]:
+        raise Fail("the error does not name CAP_DAC_READ_SEARCH: %s" % err[0])
+
+
+@test
+def test_capabilities_trace_without_root():
+    """As nobody with CAP_BPF, CAP_PERFMON, CAP_DAC_READ_SEARCH and CAP_SYS_PTRACE (what the
+    README names): every family attaches, and a root process's leaks are exact."""
+    if not shutil.which("setpriv"):
+        raise Skip("setpriv not installed")
+    tgt = Target("heap_leaks")
+    tr = None
+    try:
+        caps = "+bpf,+perfmon,+dac_read_search,+sys_ptrace"
+        tr = spawn(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                    "--inh-caps=" + caps, "--ambient-caps=" + caps, LEAKTRACE,
+                    "-p", str(tgt.pid), "-f", "json"])
+        i = tr.err.wait_for(lambda l: "descriptors:" in l or "leaktrace:" in l and
+                            "attached" not in l, 60, "leaktrace attached as nobody")
+        line = tr.err.lines[i]
+        if "setpriv:" in tr.err.text():
+            raise Skip("cannot run leaktrace with capabilities: %s" % tail(tr.err.text()))
+        if not line.startswith("leaktrace: descriptors:") or " 0 tracepoints" in line:
+            raise Fail("not every family attached: %s" % tail(tr.err.text()))
+        tgt.go()
+        truth = tgt.wait_done()
+        tr.send_signal(signal.SIGINT)
+        wait_proc(tr, 60, "leaktrace as nobody")
+        tr.out.wait_eof(5)
+        reports = [json.loads(l) for l in tr.out.lines if l.startswith("{")]
+        if not reports:
+            raise Fail("no report; stderr: %s" % tail(tr.err.text()))
+        for leak in truth["leaks"]:
+            check_leak(reports[-1], leak)
+    finally:
+        if tr is not None and tr.poll() is None:
+            tr.kill()
+        tgt.stop()

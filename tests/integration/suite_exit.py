@@ -62,3 +62,29 @@ def test_exit_folded_file_cannot_be_reopened():
     out = os.path.join(d, "profile.folded")
     failed_write(["-f", "folded", "-o", out, "2"], out,
                  during=lambda tr: shutil.rmtree(d))
+
+
+def launched_status(shell_cmd):
+    """leaktrace's exit status around sh -c shell_cmd, and its report."""
+    check_budget()
+    out = tmp_path("status-%d.json" % len(shell_cmd))
+    tr = spawn([LEAKTRACE, "-f", "json", "-o", out, "--", "sh", "-c", shell_cmd])
+    rc = wait_proc(tr, ATTACH_TIMEOUT + EXIT_TIMEOUT, "leaktrace -- sh -c %r" % shell_cmd)
+    tr.err.wait_eof(5)
+    if not os.path.exists(out) or not os.path.getsize(out):
+        raise Fail("no report written; stderr: %s" % tail(tr.err.text()))
+    return rc
+
+
+@test
+def test_exit_status_is_the_launched_commands():
+    rc = launched_status("exit 3")
+    if rc != 3:
+        raise Fail("exit status %s, expected the command's 3" % rc)
+
+
+@test
+def test_exit_status_of_a_crashed_command():
+    rc = launched_status("kill -SEGV $$")
+    if rc != 128 + 11:
+        raise Fail("exit status %s, expected 128 + SIGSEGV = 139" % rc)

@@ -18,6 +18,7 @@
 static const char json_small_expected[] =
 	"{\"pid\":77,\"comm\":\"a\\\"b\\\\c\\u0001\xc3\xa9\\ufffd\\u007f\",\"duration_s\":1.500,"
 	"\"final\":true,\"target_exited\":false,\"min_age_s\":0.250,\"sample_bytes\":0,"
+	"\"execs\":0,\"exec_at_s\":0.000,\"exec_from\":null,\"untraced_children\":0,"
 	"\"heap\":{\"traced\":true,\"off_reason\":null,\"bytes\":48,\"count\":3,\"bytes_per_s\":32.000,\"stacks\":[{\"bytes\":48,"
 	"\"count\":3,\"bytes_per_s\":32.000,\"oldest_age_s\":2.000,\"truncated\":false,\"frames\":["
 	"{\"symbol\":\"leak\",\"module\":\"/tmp/prog\",\"file\":\"/tmp/prog.c\",\"line\":7,"
@@ -35,7 +36,7 @@ static const char json_small_expected[] =
 	"\"nesting_too_deep\":0,\"totals_map_full\":0,\"ringbuf_full\":0,"
 	"\"thread_map_full\":0,\"fd_close_missed\":0,\"sock_map_full\":0,"
 	"\"js_frame_unnamed\":0,\"js_name_map_full\":0,"
-	"\"gc_event_lost\":0,\"gc_return_missed\":0,\"fd_pair_unread\":0,\"thread_exit_free\":0},"
+	"\"gc_event_lost\":0,\"gc_return_missed\":0,\"fd_pair_unread\":0,\"thread_exit_free\":0,\"child_untraced\":0},"
 	"\"version\":\"" LT_VERSION "\"}\n";
 
 static void test_json_exact(void **state)
@@ -95,7 +96,7 @@ static const char json_check_script[] =
 	"         'return_probe_missed', 'unknown_free', 'nesting_too_deep', 'totals_map_full',\n"
 	"         'ringbuf_full', 'thread_map_full', 'fd_close_missed', 'sock_map_full',\n"
 	"         'js_frame_unnamed', 'js_name_map_full',\n"
-	"         'gc_event_lost', 'gc_return_missed', 'fd_pair_unread', 'thread_exit_free']\n"
+	"         'gc_event_lost', 'gc_return_missed', 'fd_pair_unread', 'thread_exit_free', 'child_untraced']\n"
 	"for d in docs:\n"
 	"    assert sorted(d['lost']) == sorted(names)\n"
 	"    for sec in ('heap', 'mmap'):\n"
