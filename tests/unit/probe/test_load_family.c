@@ -35,7 +35,7 @@ static const struct {
 	{ "tp_inet_sock_set_state", LT_LOAD_FD },  { "uprobe_v8_perform_gc", LT_LOAD_GC },
 	{ "uretprobe_v8_perform_gc", LT_LOAD_GC }, { "uretprobe_v8_size_of_objects", LT_LOAD_GC },
 	{ "tp_sched_process_exec", LT_LOAD_CORE }, { "tp_sched_process_exit", LT_LOAD_CORE },
-	{ "tp_core_exit_mmap", LT_LOAD_CORE }, { "tp_core_task_newtask", LT_LOAD_CORE },
+	{ "tp_core_exit_mmap", LT_LOAD_CORE },	   { "tp_core_task_newtask", LT_LOAD_CORE },
 };
 
 static void test_known_programs(void **state)
