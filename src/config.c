@@ -84,6 +84,7 @@ static const struct {
 	{ "text", LT_FMT_TEXT },
 	{ "folded", LT_FMT_FOLDED },
 	{ "json", LT_FMT_JSON },
+	{ "pprof", LT_FMT_PPROF },
 };
 
 static int bad(const char *what, const char *arg)
@@ -132,7 +133,7 @@ static int apply_format(struct parse_ctx *ctx, const char *arg)
 			return 0;
 		}
 	}
-	return bad("unknown format (text, folded, json)", arg);
+	return bad("unknown format (text, folded, json, pprof)", arg);
 }
 
 /* A byte count with an optional K, M or G suffix (powers of 1024). */
@@ -237,7 +238,7 @@ static const struct lt_opt opts[] = {
 	{ "duration", 'd', "SECONDS",
 	  "stop after SECONDS (default: until Ctrl-C or the target exits)", LT_OPT_SECONDS,
 	  LT_CFG(duration_s), 0, 0, "bad duration (seconds >= 0)" },
-	{ "format", 'f', "FORMAT", "text (default), folded or json", LT_OPT_CALL,
+	{ "format", 'f', "FORMAT", "text (default), folded, json or pprof", LT_OPT_CALL,
 	  .apply = apply_format },
 	{ "output", 'o', "FILE", "write reports to FILE instead of stdout", LT_OPT_STRING,
 	  LT_CFG(output), .bad = "empty output file name" },

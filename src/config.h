@@ -11,6 +11,7 @@ enum lt_format {
 	LT_FMT_TEXT = 0,
 	LT_FMT_FOLDED,
 	LT_FMT_JSON,
+	LT_FMT_PPROF,
 };
 
 struct lt_config {

@@ -67,7 +67,7 @@ static FILE *lt_open_output(const struct lt_config *cfg)
 	return f;
 }
 
-/* One report to out. A folded file holds one profile, the latest: with reopen it is emptied
+/* One report to out. A folded or pprof file holds one profile, the latest: with reopen it is emptied
  * first. A report that cannot be written says so here; the session tells its other failures
  * itself. freopen() closes out when it fails: *out is then NULL. */
 static int lt_write_report(struct lt_session *s, const struct lt_config *cfg, FILE **out,
@@ -75,7 +75,8 @@ static int lt_write_report(struct lt_session *s, const struct lt_config *cfg, FI
 {
 	int err;
 
-	if (reopen && cfg->output && cfg->format == LT_FMT_FOLDED &&
+	if (reopen && cfg->output &&
+	    (cfg->format == LT_FMT_FOLDED || cfg->format == LT_FMT_PPROF) &&
 	    !freopen(cfg->output, "w", *out)) {
 		lt_err("cannot write %s: %s", cfg->output, strerror(errno));
 		*out = NULL;

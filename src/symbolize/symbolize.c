@@ -506,6 +506,7 @@ static void lookup(struct lt_symbolizer *s, __u64 addr, bool is_return, struct l
 
 		if (name[0] == '_' && name[1] == 'Z')
 			demangled = __cxa_demangle(name, NULL, NULL, &status);
+		out->mangled = name;
 		if (demangled && status == 0)
 			name = own(s, demangled) ?: name;
 		else
