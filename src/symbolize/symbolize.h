@@ -12,15 +12,17 @@ struct lt_symbolizer;
 
 /* Strings are owned by the symbolizer and live until lt_symbolizer__free(). */
 struct lt_sym {
-	__u64 addr;	     /* the runtime address as given */
-	const char *symbol;  /* demangled function name; NULL when it cannot be named */
-	__u64 sym_off;	     /* addr - symbol start */
-	const char *module;  /* module path as the target sees it; NULL outside any module */
-	__u64 module_off;    /* addr as an ELF virtual address of the module (addr - bias) */
-	const char *file;    /* source file from DWARF; NULL without line info */
-	int line;	     /* 0 without line info */
-	bool js;	     /* a JavaScript function: named from V8's frames or a perf map */
-	const char *mangled; /* the symbol as the ELF file has it (C++: mangled); may be NULL */
+	__u64 addr;	    /* the runtime address as given */
+	const char *symbol; /* demangled function name; NULL when it cannot be named */
+	__u64 sym_off;	    /* addr - symbol start */
+	const char *module; /* module path as the target sees it; NULL outside any module */
+	__u64 module_off;   /* addr as an ELF virtual address of the module (addr - bias) */
+	const char *file;   /* source file from DWARF; NULL without line info */
+	int line;	    /* 0 without line info */
+	bool js;	    /* a JavaScript function: named from V8's frames or a perf map */
+
+	/* the symbol as the ELF file has it (C++: mangled); may be NULL */
+	const char *mangled;
 };
 
 struct lt_modules;
