@@ -32,6 +32,7 @@ enum lt_loss {
 	LT_LOSS_GC_RINGBUF_FULL,  /* a V8 GC event dropped: its ring buffer was full */
 	LT_LOSS_GC_RET_MISSED,	  /* a V8 GC entry whose return probe never fired */
 	LT_LOSS_FD_PAIR_UNREAD,	  /* pipe/socketpair result not readable at exit: no open events */
+	LT_LOSS_PUSH_FAILED,	  /* a profile not pushed (--push): server failing, slow or away */
 	LT_LOSS__MAX,
 };
 

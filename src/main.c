@@ -14,6 +14,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "push.h"
 #include "session.h"
 
 static volatile sig_atomic_t lt_stop_requested;
@@ -128,6 +129,7 @@ int main(int argc, char **argv)
 {
 	struct lt_config cfg;
 	struct lt_session *s = NULL;
+	struct lt_push *push = NULL;
 	struct sigaction sa = { .sa_handler = lt_on_signal };
 	FILE *out = NULL;
 	int err;
@@ -140,9 +142,15 @@ int main(int argc, char **argv)
 		lt_err("needs root (or CAP_BPF and CAP_PERFMON) to load BPF programs");
 		return 1;
 	}
-	out = lt_open_output(&cfg);
-	if (!out)
+	/* bad credentials are told before anything is attached */
+	push = lt_push__new(&cfg);
+	if (!push && errno)
 		return 1;
+	out = lt_open_output(&cfg);
+	if (!out) {
+		lt_push__free(push);
+		return 1;
+	}
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
@@ -157,11 +165,14 @@ int main(int argc, char **argv)
 	 * set (node's can be gigabytes); a leak report uses what is on the machine. Unset
 	 * only now, so that a launched command still sees its own environment. */
 	unsetenv("DEBUGINFOD_URLS");
+	lt_session__set_push(s, push);
 	err = lt_run(s, &cfg, &out);
 cleanup:
 	lt_debug("detaching");
 	lt_session__stop(s);
 	lt_debug("detached");
+	/* after the final report: its pushes get a bounded time, the probes are gone */
+	lt_push__free(push);
 	if (out && out != stdout)
 		fclose(out);
 	/* exit status: 0 ok, 1 a runtime failure (2, a usage error, is returned above) */

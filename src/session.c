@@ -17,6 +17,7 @@
 #include "loader.h"
 #include "log.h"
 #include "output.h"
+#include "push.h"
 #include "procmaps.h"
 #include "seen.h"
 #include "side_by_side.h"
@@ -57,6 +58,7 @@ struct lt_session {
 	bool exit_event;
 	struct lt_family_env env;
 	void *state[LT_NFAMILIES]; /* NULL: the family does not run */
+	struct lt_push *push;	   /* --push, or NULL */
 };
 
 #define lt_for_each_family(s, i, op)                                                               \
@@ -344,6 +346,11 @@ struct lt_target *lt_session__target(struct lt_session *s)
 	return &s->target;
 }
 
+void lt_session__set_push(struct lt_session *s, struct lt_push *p)
+{
+	s->push = p;
+}
+
 int lt_session__report(struct lt_session *s, FILE *out, bool final)
 {
 	const struct lt_config *cfg = s->cfg;
@@ -381,6 +388,7 @@ int lt_session__report(struct lt_session *s, FILE *out, bool final)
 		lt_err("cannot read the loss counters: %s", strerror(-err));
 		goto cleanup;
 	}
+	r.lost[LT_LOSS_PUSH_FAILED] = lt_push__failed(s->push);
 	/* each family adds its own section */
 	lt_for_each_family(s, i, report)
 	{
@@ -394,6 +402,7 @@ int lt_session__report(struct lt_session *s, FILE *out, bool final)
 		lt_symbolizer__report(s->sym, &r, o.symbolize_top);
 	err = lt_output__write(out, &r, cfg);
 	fflush(out);
+	lt_push__report(s->push, &r);
 cleanup:
 	lt_for_each_family(s, i, report_done) lt_families[i]->report_done(s->state[i]);
 	lt_snapshot__release(&r);

@@ -23,6 +23,7 @@ static const char *const loss_names[LT_LOSS__MAX] = {
 	[LT_LOSS_GC_RINGBUF_FULL] = "gc_event_lost",
 	[LT_LOSS_GC_RET_MISSED] = "gc_return_missed",
 	[LT_LOSS_FD_PAIR_UNREAD] = "fd_pair_unread",
+	[LT_LOSS_PUSH_FAILED] = "push_failed",
 };
 
 const char *lt_loss__name(enum lt_loss loss)

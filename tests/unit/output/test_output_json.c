@@ -35,7 +35,7 @@ static const char json_small_expected[] =
 	"\"nesting_too_deep\":0,\"totals_map_full\":0,\"ringbuf_full\":0,"
 	"\"thread_map_full\":0,\"fd_close_missed\":0,\"sock_map_full\":0,"
 	"\"js_frame_unnamed\":0,\"js_name_map_full\":0,"
-	"\"gc_event_lost\":0,\"gc_return_missed\":0,\"fd_pair_unread\":0},"
+	"\"gc_event_lost\":0,\"gc_return_missed\":0,\"fd_pair_unread\":0,\"push_failed\":0},"
 	"\"version\":\"" LT_VERSION "\"}\n";
 
 static void test_json_exact(void **state)

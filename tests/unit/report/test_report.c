@@ -21,11 +21,11 @@ static void test_loss_names(void **state)
 		"nesting_too_deep", "totals_map_full",	   "ringbuf_full",
 		"thread_map_full",  "fd_close_missed",	   "sock_map_full",
 		"js_frame_unnamed", "js_name_map_full",	   "gc_event_lost",
-		"gc_return_missed", "fd_pair_unread",
+		"gc_return_missed", "fd_pair_unread",	   "push_failed",
 	};
 	int i, j;
 
-	assert_int_equal(LT_LOSS__MAX, 17);
+	assert_int_equal(LT_LOSS__MAX, 18);
 	for (i = 0; i < LT_LOSS__MAX; i++)
 		assert_string_equal(lt_loss__name(i), want[i]);
 	for (i = 0; i < LT_LOSS__MAX; i++)
