@@ -182,13 +182,13 @@ static int frame_location(struct pp *b, const struct lt_report_stack *s, __u32 i
 {
 	pp_location key = PERFTOOLS__PROFILES__LOCATION__INIT, *loc, **found;
 	struct lt_sym raw = { .addr = s->ips[i] };
-	const struct lt_sym *sym = s->frames ? &s->frames[i] : &raw;
+	const struct lt_sym *sym = s->frames ? &s->frames[i] : &raw; /* addr: ips[i] */
 	uint64_t fn;
 	char buf[512];
 	long map;
 	int err;
 
-	key.address = s->ips[i];
+	key.address = sym->addr;
 	found = tfind(&key, &b->locs, loc_cmp);
 	if (found) {
 		*id = (*found)->id;
