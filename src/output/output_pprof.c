@@ -39,6 +39,7 @@ enum {
 	MARK_UNKNOWN
 };
 static const char *const marker_names[] = { "[mmap]", "[truncated]", "[unknown]" };
+#define LT_PPROF_MAX_INLINE 32 /* Lines of one location at most: the real function kept */
 
 static int str_cmp(const void *a, const void *b)
 {
@@ -122,39 +123,37 @@ static int function_id(struct pp *b, const char *name, const char *system_name, 
 	return 0;
 }
 
-/* A location with one line in function fn_id; not in the pc tree (markers, or the caller's). */
-static int new_location(struct pp *b, uint64_t addr, uint64_t mapping_id, uint64_t fn_id,
-			int64_t line, pp_location **out)
+/* A location with n lines (innermost function first); not in the pc tree (markers, or the
+ * caller's to add). */
+static int new_location(struct pp *b, uint64_t addr, uint64_t mapping_id, const uint64_t *fn,
+			const int64_t *line, size_t n, pp_location **out)
 {
-	size_t n = b->p.n_location;
-	Perftools__Profiles__Line *ln;
+	size_t k = b->p.n_location, i;
 	pp_location *loc;
 
-	if (LT_ENSURE(&b->p.location, &b->loc_cap, n + 1))
+	if (LT_ENSURE(&b->p.location, &b->loc_cap, k + 1))
 		return -ENOMEM;
 	loc = malloc(sizeof(*loc));
-	ln = malloc(sizeof(*ln));
-	if (!loc || !ln) {
-		free(ln);
-		free(loc);
+	if (!loc)
 		return -ENOMEM;
-	}
 	perftools__profiles__location__init(loc);
-	perftools__profiles__line__init(ln);
-	b->p.location[n] = loc;
+	b->p.location[k] = loc;
 	b->p.n_location++;
-	loc->line = calloc(1, sizeof(*loc->line));
-	if (!loc->line) {
-		free(ln);
-		return -ENOMEM;
-	}
-	ln->function_id = fn_id;
-	ln->line = line;
-	loc->line[0] = ln;
-	loc->n_line = 1;
-	loc->id = n + 1;
+	loc->id = k + 1;
 	loc->address = addr;
 	loc->mapping_id = mapping_id;
+	loc->line = calloc(n, sizeof(*loc->line));
+	if (!loc->line)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		loc->line[i] = malloc(sizeof(*loc->line[i]));
+		if (!loc->line[i])
+			return -ENOMEM;
+		perftools__profiles__line__init(loc->line[i]);
+		loc->line[i]->function_id = fn[i];
+		loc->line[i]->line = line[i];
+		loc->n_line++;
+	}
 	*out = loc;
 	return 0;
 }
@@ -170,7 +169,7 @@ static int marker_location(struct pp *b, int mark, uint64_t *id)
 		return 0;
 	}
 	err = function_id(b, marker_names[mark], NULL, NULL, &fn)
-		      ?: new_location(b, 0, 0, fn, 0, &loc);
+		      ?: new_location(b, 0, 0, &fn, &(int64_t){ 0 }, 1, &loc);
 	if (err)
 		return err;
 	*id = b->marker_loc[mark] = loc->id;
@@ -181,9 +180,11 @@ static int marker_location(struct pp *b, int mark, uint64_t *id)
 static int frame_location(struct pp *b, const struct lt_report_stack *s, __u32 i, uint64_t *id)
 {
 	pp_location key = PERFTOOLS__PROFILES__LOCATION__INIT, *loc, **found;
+	uint64_t fn[LT_PPROF_MAX_INLINE];
+	int64_t line[LT_PPROF_MAX_INLINE];
+	size_t nl = 0, k;
 	struct lt_sym raw = { .addr = s->ips[i] };
 	const struct lt_sym *sym = s->frames ? &s->frames[i] : &raw; /* addr: ips[i] */
-	uint64_t fn;
 	char buf[512];
 	long map;
 	int err;
@@ -195,11 +196,26 @@ static int frame_location(struct pp *b, const struct lt_report_stack *s, __u32 i
 		return 0;
 	}
 	err = lt_pprof_maps__add(&b->maps, b->r->pid, sym, &map);
-	if (!err)
+	if (!err && sym->ninl) {
+		/* a Line per inlined function, the real one (with the mangled name) last */
+		size_t n = sym->ninl < LT_PPROF_MAX_INLINE ? sym->ninl : LT_PPROF_MAX_INLINE;
+
+		for (k = 0; !err && k < n; k++, nl++) {
+			bool last = k + 1 == n;
+			const struct lt_sym_inline *in = &sym->inl[last ? sym->ninl - 1 : k];
+
+			err = function_id(b, in->symbol ? in->symbol : "??",
+					  last ? sym->mangled : NULL, in->file, &fn[k]);
+			line[k] = in->line;
+		}
+	} else if (!err) {
 		err = function_id(b, lt_output__frame_name(sym, buf, sizeof(buf)), sym->mangled,
-				  sym->file, &fn);
+				  sym->file, &fn[0]);
+		line[0] = sym->line;
+		nl = 1;
+	}
 	if (!err)
-		err = new_location(b, key.address, (uint64_t)(map + 1), fn, sym->line, &loc);
+		err = new_location(b, key.address, (uint64_t)(map + 1), fn, line, nl, &loc);
 	if (err)
 		return err;
 	if (!tsearch(loc, &b->locs, loc_cmp))
@@ -399,6 +415,7 @@ static int add_mappings(struct pp *b)
 		m->has_functions = src->all_named;
 		m->has_filenames = src->all_files;
 		m->has_line_numbers = src->all_lines;
+		m->has_inline_frames = src->inlines;
 		err = intern(b, src->path, &m->filename) ?: intern(b, src->build_id, &m->build_id);
 		if (err)
 			return err;
@@ -484,8 +501,8 @@ static void pp_free(struct pp *b)
 		free_sample(p->sample[i]);
 	free(p->sample);
 	for (i = 0; i < p->n_location; i++) {
-		if (p->location[i]->line)
-			free(p->location[i]->line[0]);
+		for (size_t k = 0; k < p->location[i]->n_line; k++)
+			free(p->location[i]->line[k]);
 		free(p->location[i]->line);
 		free(p->location[i]);
 	}

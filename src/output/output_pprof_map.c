@@ -109,6 +109,7 @@ int lt_pprof_maps__add(struct lt_pprof_maps *m, int pid, const struct lt_sym *s,
 	p->all_named &= s->symbol != NULL;
 	p->all_files &= s->file != NULL;
 	p->all_lines &= s->line > 0;
+	p->inlines |= s->ninl > 0;
 	*idx = (long)i;
 	return 0;
 }

@@ -30,6 +30,7 @@ struct lt_pprof_mapping {
 	__u64 start, limit, file_offset;      /* its executable segment, runtime addresses */
 	char build_id[41];		      /* GNU build-id in hex, "" if none */
 	bool all_named, all_files, all_lines; /* over the frames that fell in it */
+	bool inlines;			      /* a frame in it had inlined functions */
 };
 
 /* The module mappings the frames of a report's stacks fall in (output_pprof_map.c):

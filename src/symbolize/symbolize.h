@@ -10,6 +10,13 @@
 /* Not thread-safe: one thread per symbolizer. */
 struct lt_symbolizer;
 
+/* One function of an inline chain (inline.h): name, and the file and line reached in it. */
+struct lt_sym_inline {
+	const char *symbol;
+	const char *file;
+	int line;
+};
+
 /* Strings are owned by the symbolizer and live until lt_symbolizer__free(). */
 struct lt_sym {
 	__u64 addr;	    /* the runtime address as given */
@@ -23,6 +30,10 @@ struct lt_sym {
 
 	/* the symbol as the ELF file has it (C++: mangled); may be NULL */
 	const char *mangled;
+	/* in inlined code: the functions at this pc, innermost first, the one named by symbol
+	 * last (with the call site's file and line); NULL and 0 otherwise */
+	const struct lt_sym_inline *inl;
+	__u32 ninl;
 };
 
 struct lt_modules;

@@ -43,6 +43,8 @@ def pprof_run(target, name, extra=()):
 
 scenarios({
     "pprof_heap": lambda: pprof_run("heap_leaks", "heap"),
+    "pprof_inline": lambda: pprof_run("inline_leaks", "inline", ["-t", "heap"]),
+    "text_inline": lambda: attach_run("inline_leaks", fmt="text", extra=["-t", "heap"]),
     "folded_heap": lambda: attach_run("heap_leaks", fmt="folded"),
 })
 
@@ -160,6 +162,38 @@ def test_pprof_fds_own_profile():
     raw = go_pprof("-raw", path)
     if "open_fds/count[dflt]" not in raw or "inuse_space" in raw:
         raise Fail("descriptor profile types:\n" + raw[:400])
+
+
+@test
+def test_pprof_inline_lines():
+    """DWARF inline frames: the allocation's pc has a Line for make_record (inlined) and
+    then one for store_records, the function it was inlined into; bytes go to the inlined
+    function, exact."""
+    run = scenario("pprof_inline")
+    raw = go_pprof("-raw", run.path)
+    if not re.search(r"M=\d+ make_record \S*inline_leaks\.c:\d+ s=0\n\s+store_records "
+                     r"\S*inline_leaks\.c:\d+", raw):
+        raise Fail("no location with make_record inlined into store_records:\n" +
+                   raw[raw.find("Locations"):][:600])
+    if not re.search(r"/inline_leaks [0-9a-f]+ .*\[IN\]", raw):
+        raise Fail("no mapping flagged has_inline_frames:\n" + raw[raw.find("Mappings"):])
+    leak = leak_by_fn(run.truth, "store_records")
+    rows = top_values(go_pprof("-top", "-sample_index=inuse_space", "-unit=B", run.path))
+    # pprof marks a function it knows to be inlined at that location "(inline)"
+    if rows.get("make_record (inline)", (0,))[0] != leak["bytes"]:
+        raise Fail("make_record flat %r, the target leaked %d" %
+                   (rows.get("make_record (inline)"), leak["bytes"]))
+
+
+@test
+def test_text_inline_frames():
+    """The text report shows the inlined function, marked, above the real frame."""
+    run = scenario("text_inline")
+    if run.error or run.rc != 0:
+        raise Fail("run failed: %s (exit %s)" % (run.error, run.rc))
+    if not re.search(r"\n\s+make_record \(inline_leaks\.c:\d+\) \[inlined\]\n"
+                     r"\s+store_records\+0x[0-9a-f]+ \(inline_leaks\.c:\d+\)", run.raw):
+        raise Fail("no inlined frame above store_records:\n" + run.raw[:800])
 
 
 # ---- folded: the subset flamegraph.pl, speedscope and Pyroscope read alike ----

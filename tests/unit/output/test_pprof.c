@@ -203,6 +203,34 @@ static void test_fds_profile(void **state)
 	perftools__profiles__profile__free_unpacked(p, NULL);
 }
 
+static void test_inline_lines(void **state)
+{
+	static const struct lt_sym_inline chain[] = {
+		{ "make_record", "/src/rec.h", 15 },
+		{ "leak_small", "/src/demo/leaky.c", 24 },
+	};
+	const Perftools__Profiles__Location *l;
+	struct lt_report r;
+	pp_profile *p;
+
+	make_fixture(&r);
+	frames_a[0].inl = chain;
+	frames_a[0].ninl = 2;
+	p = decode(&r, LT_PPROF_MEMORY);
+	frames_a[0].inl = NULL;
+	frames_a[0].ninl = 0;
+	l = loc(p, p->sample[0]->location_id[0]);
+	assert_int_equal(l->n_line, 2); /* the inlined callee first, the real function last */
+	assert_string_equal(str(p, p->function[l->line[0]->function_id - 1]->name), "make_record");
+	assert_string_equal(str(p, p->function[l->line[0]->function_id - 1]->filename),
+			    "/src/rec.h");
+	assert_int_equal(l->line[0]->line, 15);
+	assert_string_equal(str(p, p->function[l->line[1]->function_id - 1]->name), "leak_small");
+	assert_int_equal(l->line[1]->line, 24);
+	assert_true(p->mapping[l->mapping_id - 1]->has_inline_frames);
+	perftools__profiles__profile__free_unpacked(p, NULL);
+}
+
 static void test_fds_path(void **state)
 {
 	char buf[64];
@@ -218,11 +246,9 @@ static void test_fds_path(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_memory_types),
-		cmocka_unit_test(test_memory_samples),
-		cmocka_unit_test(test_mappings_and_comments),
-		cmocka_unit_test(test_fds_profile),
-		cmocka_unit_test(test_fds_path),
+		cmocka_unit_test(test_memory_types),	      cmocka_unit_test(test_memory_samples),
+		cmocka_unit_test(test_mappings_and_comments), cmocka_unit_test(test_fds_profile),
+		cmocka_unit_test(test_inline_lines),	      cmocka_unit_test(test_fds_path),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
