@@ -359,7 +359,8 @@ int lt_session__report(struct lt_session *s, FILE *out, bool final)
 		.min_age_ns = (__u64)(cfg->min_age_s * 1e9),
 		.sample_bytes = cfg->sample_bytes,
 		.need_ages = cfg->format != LT_FMT_FOLDED,
-		.symbolize_top = cfg->format == LT_FMT_TEXT ? cfg->top_n : 0,
+		/* a pushed profile has every stack, named */
+		.symbolize_top = cfg->format == LT_FMT_TEXT && !cfg->push_url ? cfg->top_n : 0,
 	};
 	struct lt_report r = {
 		.pid = s->target.pid,

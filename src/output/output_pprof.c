@@ -92,14 +92,16 @@ static int intern(struct pp *b, const char *s, int64_t *out)
 	return 0;
 }
 
-static int function_id(struct pp *b, const char *name, const char *system_name, const char *file,
+/* The function f names (its line is not the function's), with system_name if not NULL. */
+static int function_id(struct pp *b, const struct lt_sym_inline *f, const char *system_name,
 		       uint64_t *id)
 {
+	const char *name = f->symbol ? f->symbol : "??";
 	pp_function key = PERFTOOLS__PROFILES__FUNCTION__INIT, *fn, **found;
 	size_t n = b->p.n_function;
 	int err;
 
-	err = intern(b, name, &key.name) ?: intern(b, file, &key.filename);
+	err = intern(b, name, &key.name) ?: intern(b, f->file, &key.filename);
 	if (err)
 		return err;
 	found = tfind(&key, &b->fns, fn_cmp);
@@ -115,6 +117,7 @@ static int function_id(struct pp *b, const char *name, const char *system_name, 
 		return -ENOMEM;
 	*fn = key;
 	fn->id = n + 1;
+	fn->start_line = f->start_line;
 	b->p.function[n] = fn;
 	b->p.n_function++;
 	if (!tsearch(fn, &b->fns, fn_cmp))
@@ -168,7 +171,7 @@ static int marker_location(struct pp *b, int mark, uint64_t *id)
 		*id = b->marker_loc[mark];
 		return 0;
 	}
-	err = function_id(b, marker_names[mark], NULL, NULL, &fn)
+	err = function_id(b, &(struct lt_sym_inline){ .symbol = marker_names[mark] }, NULL, &fn)
 		      ?: new_location(b, 0, 0, &fn, &(int64_t){ 0 }, 1, &loc);
 	if (err)
 		return err;
@@ -204,13 +207,14 @@ static int frame_location(struct pp *b, const struct lt_report_stack *s, __u32 i
 			bool last = k + 1 == n;
 			const struct lt_sym_inline *in = &sym->inl[last ? sym->ninl - 1 : k];
 
-			err = function_id(b, in->symbol ? in->symbol : "??",
-					  last ? sym->mangled : NULL, in->file, &fn[k]);
+			err = function_id(b, in, last ? sym->mangled : NULL, &fn[k]);
 			line[k] = in->line;
 		}
 	} else if (!err) {
-		err = function_id(b, lt_output__frame_name(sym, buf, sizeof(buf)), sym->mangled,
-				  sym->file, &fn[0]);
+		struct lt_sym_inline f = { lt_output__frame_name(sym, buf, sizeof(buf)), sym->file,
+					   sym->line, sym->start_line };
+
+		err = function_id(b, &f, sym->mangled, &fn[0]);
 		line[0] = sym->line;
 		nl = 1;
 	}

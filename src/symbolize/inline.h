@@ -7,12 +7,12 @@
 #include <linux/types.h>
 #include "symbolize.h"
 
-/* The chain at pc (a runtime address of mod) when pc is in inlined code: innermost first,
- * the real function (outer, as the symbol table names it) last, each with the file and line
- * reached in it (the innermost: file and line of pc; the others: the call site of the one
- * before). *chain is malloc'ed, its strings are libdw's. *n 0 and *chain NULL when pc is in
- * no inlined code or there is no DWARF. 0 or -ENOMEM. */
-int lt_inline__chain(Dwfl_Module *mod, Dwarf_Addr pc, const char *outer, const char *file, int line,
-		     struct lt_sym_inline **chain, __u32 *n);
+/* Sets out->inl and out->ninl to the chain at pc (a runtime address of mod) when pc is in
+ * inlined code: innermost first, the real function (out->symbol) last, each with the file
+ * and line reached in it (the innermost: out's file and line; the others: the call site of
+ * the one before). Sets out->start_line, the real function's declaration line (0 unknown),
+ * in any case. Returns the chain (malloc'ed, strings libdw's), NULL when there is none (no
+ * inlined code, no DWARF, no memory). */
+struct lt_sym_inline *lt_inline__add(Dwfl_Module *mod, Dwarf_Addr pc, struct lt_sym *out);
 
 #endif

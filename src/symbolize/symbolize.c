@@ -461,19 +461,6 @@ static void perf_map_lookup(struct lt_symbolizer *s, __u64 addr, __u64 pc, struc
 	out->js = ps.js;
 }
 
-static void add_inlines(struct lt_symbolizer *s, Dwfl_Module *mod, __u64 pc, struct lt_sym *out)
-{
-	struct lt_sym_inline *chain;
-	__u32 n;
-
-	if (lt_inline__chain(mod, pc, out->symbol, out->file, out->line, &chain, &n) || !n)
-		return;
-	if (own(s, (char *)chain)) {
-		out->inl = chain;
-		out->ninl = n;
-	}
-}
-
 static void lookup(struct lt_symbolizer *s, __u64 addr, bool is_return, struct lt_sym *out)
 {
 	__u64 pc = is_return && addr ? addr - 1 : addr;
@@ -537,8 +524,11 @@ static void lookup(struct lt_symbolizer *s, __u64 addr, bool is_return, struct l
 			out->line = lineno;
 		}
 	}
-	if (out->symbol)
-		add_inlines(s, sm->dwmod, pc, out);
+	/* the chain is the symbolizer's: cached results point into it */
+	if (out->symbol && !own(s, (char *)lt_inline__add(sm->dwmod, pc, out))) {
+		out->inl = NULL;
+		out->ninl = 0;
+	}
 }
 
 int lt_symbolizer__resolve(struct lt_symbolizer *s, __u64 addr, bool is_return, struct lt_sym *out)

@@ -15,6 +15,7 @@ struct lt_sym_inline {
 	const char *symbol;
 	const char *file;
 	int line;
+	int start_line; /* where the function is declared; 0 unknown */
 };
 
 /* Strings are owned by the symbolizer and live until lt_symbolizer__free(). */
@@ -34,6 +35,7 @@ struct lt_sym {
 	 * last (with the call site's file and line); NULL and 0 otherwise */
 	const struct lt_sym_inline *inl;
 	__u32 ninl;
+	int start_line; /* the declaration line of symbol's function (DWARF); 0 unknown */
 };
 
 struct lt_modules;

@@ -171,9 +171,10 @@ def test_pprof_inline_lines():
     function, exact."""
     run = scenario("pprof_inline")
     raw = go_pprof("-raw", run.path)
-    if not re.search(r"M=\d+ make_record \S*inline_leaks\.c:\d+ s=0\n\s+store_records "
-                     r"\S*inline_leaks\.c:\d+", raw):
-        raise Fail("no location with make_record inlined into store_records:\n" +
+    # s=N: the function's start line, from its DWARF declaration
+    if not re.search(r"M=\d+ make_record \S*inline_leaks\.c:\d+ s=[1-9]\d*\n\s+store_records "
+                     r"\S*inline_leaks\.c:\d+ s=[1-9]", raw):
+        raise Fail("no location with make_record inlined into store_records (start lines):\n" +
                    raw[raw.find("Locations"):][:600])
     if not re.search(r"/inline_leaks [0-9a-f]+ .*\[IN\]", raw):
         raise Fail("no mapping flagged has_inline_frames:\n" + raw[raw.find("Mappings"):])
