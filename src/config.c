@@ -423,6 +423,8 @@ void lt_config__help(FILE *f)
 		   "  leaktrace -p 1234 -d 30 -f folded -o heap.folded\n"
 		   "  flamegraph.pl --countname=bytes heap.folded > heap.svg\n"
 		   "  leaktrace -p 1234 -d 30 -f json -o heap.json\n"
+		   "  leaktrace -p 1234 -d 30 -f pprof -o heap.pb.gz   (+ heap.fds.pb.gz)\n"
+		   "  leaktrace -p 1234 15 --push http://pyroscope:4040 --push-label env=prod\n"
 		   "  leaktrace -- ./prog arg1 arg2      what is still allocated at exit\n");
 }
 

@@ -43,6 +43,7 @@ def pprof_run(target, name, extra=()):
 
 scenarios({
     "pprof_heap": lambda: pprof_run("heap_leaks", "heap"),
+    "pprof_mmap": lambda: pprof_run("mmap_leaks", "mmap", ["-t", "mmap"]),
     "pprof_inline": lambda: pprof_run("inline_leaks", "inline", ["-t", "heap"]),
     "text_inline": lambda: attach_run("inline_leaks", fmt="text", extra=["-t", "heap"]),
     "folded_heap": lambda: attach_run("heap_leaks", fmt="folded"),
@@ -162,6 +163,23 @@ def test_pprof_fds_own_profile():
     raw = go_pprof("-raw", path)
     if "open_fds/count[dflt]" not in raw or "inuse_space" in raw:
         raise Fail("descriptor profile types:\n" + raw[:400])
+
+
+@test
+def test_pprof_mmap_root():
+    """Anonymous mappings are in the memory profile under a root frame [mmap], with the
+    exact bytes of each leaking function (focus on the root: its cum is theirs)."""
+    run = scenario("pprof_mmap")
+    out = go_pprof("-top", "-sample_index=inuse_space", "-unit=B", "-nodefraction=0",
+                   "-nodecount=1000", "-focus=^\\[mmap\\]$", run.path)
+    rows = top_values(out)
+    for leak in run.truth["leaks"]:
+        got = rows.get(leak["fn"], (0, 0))[1]
+        if got != leak["bytes"]:
+            raise Fail("%s under [mmap]: %d bytes, the target leaked %d:\n%s" %
+                       (leak["fn"], got, leak["bytes"], out[-600:]))
+    if "[mmap]" not in rows:
+        raise Fail("no [mmap] root:\n" + out[-600:])
 
 
 @test
