@@ -25,7 +25,7 @@ struct pp_str {
 /* One profile being built; every message is malloc'ed and freed by pp_free(). */
 struct pp {
 	pp_profile p;
-	size_t str_cap, fn_cap, loc_cap, map_cap, sample_cap, comment_cap;
+	size_t str_cap, fn_cap, loc_cap, sample_cap, comment_cap;
 	void *strs, *fns, *locs; /* tsearch trees: strings, functions by (name, file), pcs */
 	struct lt_pprof_maps maps;
 	const struct lt_report *r;
@@ -77,6 +77,8 @@ static int intern(struct pp *b, const char *s, int64_t *out)
 		return -ENOMEM;
 	e = malloc(sizeof(*e));
 	b->p.string_table[n] = strdup(key.s);
+	/* counted at once: pp_free() frees it whatever happens next */
+	b->p.n_string_table++;
 	if (!e || !b->p.string_table[n]) {
 		free(e);
 		return -ENOMEM;
@@ -87,7 +89,6 @@ static int intern(struct pp *b, const char *s, int64_t *out)
 		free(e);
 		return -ENOMEM;
 	}
-	b->p.n_string_table++;
 	*out = e->idx;
 	return 0;
 }

@@ -95,7 +95,7 @@ static const char json_check_script[] =
 	"         'return_probe_missed', 'unknown_free', 'nesting_too_deep', 'totals_map_full',\n"
 	"         'ringbuf_full', 'thread_map_full', 'fd_close_missed', 'sock_map_full',\n"
 	"         'js_frame_unnamed', 'js_name_map_full',\n"
-	"         'gc_event_lost', 'gc_return_missed', 'fd_pair_unread']\n"
+	"         'gc_event_lost', 'gc_return_missed', 'fd_pair_unread', 'push_failed']\n"
 	"for d in docs:\n"
 	"    assert sorted(d['lost']) == sorted(names)\n"
 	"    for sec in ('heap', 'mmap'):\n"
