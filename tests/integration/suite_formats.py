@@ -19,6 +19,7 @@ import urllib.parse
 from checks import check_leak, leak_by_fn
 from harness import REPO, TARGETS, Fail, Skip, attach_run, tmp_path
 from registry import scenario, scenarios, test
+from suite_v8names import node_run
 
 BUILD = os.path.join(REPO, "build")
 SPEEDSCOPE_VERSION = "1.25.0"
@@ -41,8 +42,18 @@ def pprof_run(target, name, extra=()):
     return run
 
 
+def node_pprof_run():
+    path = pprof_path("js")
+    run = node_run(fmt="pprof", extra=["-t", "heap", "-o", path])
+    run.path = path
+    if run.error:
+        raise Fail("run failed: " + run.error)
+    return run
+
+
 scenarios({
     "pprof_heap": lambda: pprof_run("heap_leaks", "heap"),
+    "pprof_js": lambda: node_pprof_run(),
     "pprof_mmap": lambda: pprof_run("mmap_leaks", "mmap", ["-t", "mmap"]),
     "pprof_inline": lambda: pprof_run("inline_leaks", "inline", ["-t", "heap"]),
     "text_inline": lambda: attach_run("inline_leaks", fmt="text", extra=["-t", "heap"]),
@@ -180,6 +191,26 @@ def test_pprof_mmap_root():
                        (leak["fn"], got, leak["bytes"], out[-600:]))
     if "[mmap]" not in rows:
         raise Fail("no [mmap] root:\n" + out[-600:])
+
+
+@test
+def test_pprof_js_functions():
+    """A Node target: JS frames are functions named as JS, with their script as file, and
+    their samples carry the label js=true."""
+    run = scenario("pprof_js")
+    raw = go_pprof("-raw", run.path)
+    for leak in run.truth["leaks"]:
+        if not re.search(r" %s \S*js_native_leak\.js:\d+" % re.escape(leak["fn"]), raw):
+            raise Fail("no function %s in js_native_leak.js:\n%s" %
+                       (leak["fn"], raw[raw.find("Locations"):][:800]))
+    traces = go_pprof("-traces", run.path)
+    for block in traces.split("-----------+")[1:]:
+        if run.truth["leaks"][0]["fn"] in block:
+            if not re.search(r"js:\s+true\n", block):
+                raise Fail("a trace through %s without js=true:\n%s" %
+                           (run.truth["leaks"][0]["fn"], block))
+            return
+    raise Fail("no trace through %s" % run.truth["leaks"][0]["fn"])
 
 
 @test
