@@ -404,7 +404,8 @@ def recorder(status=200):
 
 
 def push_run(url, extra=(), name="push"):
-    """heap_leaks, -t heap, a report a second, pushed; stops by itself after -d."""
+    """heap_leaks, -t heap (and what extra adds), a report a second, pushed; stops by itself
+    after -d."""
     path = pprof_path(name)
     run = attach_run("heap_leaks", fmt="json", self_stop=True,
                      extra=["-t", "heap", "-d", "6", "--push", url, "--push-timeout", "1",
@@ -426,13 +427,14 @@ def pprof_text(data, name, *args):
 def test_push_request_shape():
     """POST /ingest?name=leaktrace.heap_leaks{env=test}&from&until&format=pprof, octet-stream,
     the bearer token from the environment, a gzip'd pprof that go tool pprof reads as
-    memory (inuse_space by default), the same profile as the one written locally."""
+    memory (inuse_space by default), the same figures as the final local report, and the
+    descriptors in a profile of their own."""
     if not shutil.which("go"):
         raise Skip("go tool pprof not installed (golang-go, tools/install-deps.sh)")
     srv, url = recorder()
     os.environ["LEAKTRACE_PUSH_TOKEN"] = "s3cret-token"
     try:
-        run = push_run(url)
+        run = push_run(url, ["-t", "fd"])
     finally:
         del os.environ["LEAKTRACE_PUSH_TOKEN"]
         srv.shutdown()
@@ -457,7 +459,15 @@ def test_push_request_shape():
             raise Fail("body is not gzip")
     if "s3cret" in run.stderr:
         raise Fail("the token leaked to stderr")
-    raw = pprof_text(srv.got[-1][2], "pushed.pb.gz", "-raw")
+    # memory and descriptors each as their own profile: one request each per report
+    mem = [b for _, _, b in srv.got if b"inuse_space" in gzip.decompress(b)]
+    fds = [b for _, _, b in srv.got if b"open_fds" in gzip.decompress(b)]
+    if not mem or len(mem) != len(fds) or len(mem) + len(fds) != len(srv.got):
+        raise Fail("%d memory and %d descriptor profiles in %d pushes" %
+                   (len(mem), len(fds), len(srv.got)))
+    if "open_fds/count[dflt]" not in pprof_text(fds[-1], "pushed.fds.pb.gz", "-raw"):
+        raise Fail("the descriptors' push is not typed open_fds")
+    raw = pprof_text(mem[-1], "pushed.pb.gz", "-raw")
     if "inuse_objects/count inuse_space/bytes[dflt]" not in raw:
         raise Fail("pushed profile types:\n" + raw[:400])
     # the last push is the final report: the same figures as the final JSON report
