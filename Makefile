@@ -11,14 +11,18 @@ VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
 PKG_CONFIG ?= pkg-config
 VERSION := 0.1.0
 
-PKGS := libbpf libelf libdw zlib capstone
+PKGS := libbpf libelf libdw zlib capstone libprotobuf-c libcurl
+# pprof's profile.proto as Debian ships it (golang-github-google-pprof-dev); protoc-c turns it
+# into C in $(OUTPUT)/proto at build time.
+PPROF_PROTO ?= /usr/share/gocode/src/github.com/google/pprof/proto/profile.proto
+PROTOC_C ?= protoc-c
 # CFLAGS and EXTRA_CFLAGS are the user's (make CFLAGS='-O1 -fsanitize=address' works); the
 # flags the build needs are added in LT_CFLAGS, never overridden by a command line.
 CFLAGS ?= -g -O2
 SRC_DIRS := src $(patsubst %/,%,$(sort $(dir $(wildcard src/*/*.c))))
 LT_CFLAGS := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
 	     -std=gnu11 -D_GNU_SOURCE -DLT_VERSION='"$(VERSION)"' -MMD -MP \
-	     -Iinclude -I$(OUTPUT) $(addprefix -I,$(SRC_DIRS)) \
+	     -Iinclude -I$(OUTPUT) -I$(OUTPUT)/proto $(addprefix -I,$(SRC_DIRS)) \
 	     $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null) $(CFLAGS) $(EXTRA_CFLAGS)
 LDLIBS += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lpthread
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 -Wall -Werror -Wno-unused-function \
@@ -45,7 +49,8 @@ BPF_VARIANT_nosess := 0
 SKEL := $(OUTPUT)/leaktrace.skel.h
 SKEL_VARIANTS := $(patsubst %,$(OUTPUT)/leaktrace.%.skel.h,$(BPF_VARIANTS))
 SRCS := $(wildcard src/*.c src/*/*.c)
-OBJS := $(patsubst src/%.c,$(OUTPUT)/src/%.o,$(SRCS))
+PROTO_OBJS := $(OUTPUT)/proto/profile.pb-c.o
+OBJS := $(patsubst src/%.c,$(OUTPUT)/src/%.o,$(SRCS)) $(PROTO_OBJS)
 # Objects that use the BPF skeleton (they include it); unit tests link everything else
 # (no root, no BPF).
 BPF_USERS := $(patsubst src/%.c,$(OUTPUT)/src/%.o,$(shell grep -l 'leaktrace.skel.h' $(SRCS)))
@@ -104,6 +109,17 @@ $(OUTPUT)/leaktrace.%.skel.h: $(OUTPUT)/leaktrace.%.bpf.o
 	$(Q)$(BPFTOOL) gen skeleton $< name leaktrace_bpf_$* > $@
 
 $(filter $(BPF_USERS),$(OBJS)): $(SKEL) $(SKEL_VARIANTS)
+
+$(OUTPUT)/proto/profile.pb-c.c $(OUTPUT)/proto/profile.pb-c.h: $(PPROF_PROTO)
+	$(call msg,PROTOC-C,$@)
+	$(Q)mkdir -p $(OUTPUT)/proto
+	$(Q)$(PROTOC_C) --c_out=$(OUTPUT)/proto --proto_path=$(dir $(PPROF_PROTO)) $(notdir $(PPROF_PROTO))
+
+$(OUTPUT)/proto/profile.pb-c.o: $(OUTPUT)/proto/profile.pb-c.c
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(LT_CFLAGS) -Wno-unused-parameter -c $< -o $@
+
+$(patsubst src/%.c,$(OUTPUT)/src/%.o,$(wildcard src/output/output_pprof*.c)): $(OUTPUT)/proto/profile.pb-c.h
 
 $(OUTPUT)/src/%.o: src/%.c
 	$(call msg,CC,$@)

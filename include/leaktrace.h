@@ -35,6 +35,7 @@ enum lt_loss {
 	LT_LOSS_THREAD_EXIT_FREE, /* free of a block never seen allocated, once its thread began
 				   * exiting: glibc's thread cache flush (docs/allocators.md) */
 	LT_LOSS_CHILD_UNTRACED,	  /* the target forked a child process: the child is not traced */
+	LT_LOSS_PUSH_FAILED,	  /* a profile not pushed (--push): server failing, slow or away */
 	LT_LOSS__MAX,
 };
 

@@ -26,6 +26,12 @@ enum {
 	OPT_SAMPLE,
 	OPT_CLASSIC_PROBES,
 	OPT_NO_JS_NAMES,
+	OPT_PUSH,
+	OPT_PUSH_NAME,
+	OPT_PUSH_LABEL,
+	OPT_PUSH_TOKEN_FILE,
+	OPT_PUSH_BASIC_FILE,
+	OPT_PUSH_TIMEOUT,
 };
 
 /* State of one parse: -t lists accumulate, but the first one replaces the default. */
@@ -84,6 +90,7 @@ static const struct {
 	{ "text", LT_FMT_TEXT },
 	{ "folded", LT_FMT_FOLDED },
 	{ "json", LT_FMT_JSON },
+	{ "pprof", LT_FMT_PPROF },
 };
 
 static int bad(const char *what, const char *arg)
@@ -132,7 +139,7 @@ static int apply_format(struct parse_ctx *ctx, const char *arg)
 			return 0;
 		}
 	}
-	return bad("unknown format (text, folded, json)", arg);
+	return bad("unknown format (text, folded, json, pprof)", arg);
 }
 
 /* A byte count with an optional K, M or G suffix (powers of 1024). */
@@ -229,6 +236,43 @@ static int apply_version(struct parse_ctx *ctx, const char *arg)
 	return 1;
 }
 
+/* Pyroscope's name{k=v,...} syntax: keys as label names, values without separators. */
+static bool push_word(const char *p, size_t n, bool key)
+{
+	size_t i;
+
+	if (!n || (key && p[0] >= '0' && p[0] <= '9'))
+		return false;
+	for (i = 0; i < n; i++)
+		if (!((p[i] >= 'a' && p[i] <= 'z') || (p[i] >= 'A' && p[i] <= 'Z') ||
+		      (p[i] >= '0' && p[i] <= '9') || p[i] == '_' ||
+		      (!key && strchr(".-:/", p[i]))))
+			return false;
+	return true;
+}
+
+static int apply_push_label(struct parse_ctx *ctx, const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+
+	if (!eq || !push_word(arg, eq - arg, true) || !push_word(eq + 1, strlen(eq + 1), false))
+		return bad("bad --push-label (key=value: key [A-Za-z_][A-Za-z0-9_]*, value of "
+			   "letters, digits and _.-:/)",
+			   arg);
+	if (ctx->cfg->n_push_labels == LT_PUSH_MAX_LABELS)
+		return bad("too many --push-label (16 at most)", arg);
+	ctx->cfg->push_labels[ctx->cfg->n_push_labels++] = arg;
+	return 0;
+}
+
+static int apply_push_name(struct parse_ctx *ctx, const char *arg)
+{
+	if (!push_word(arg, strlen(arg), false))
+		return bad("bad --push-name (letters, digits and _.-:/)", arg);
+	ctx->cfg->push_name = arg;
+	return 0;
+}
+
 #define LT_CFG(member) offsetof(struct lt_config, member)
 
 static const struct lt_opt opts[] = {
@@ -237,7 +281,7 @@ static const struct lt_opt opts[] = {
 	{ "duration", 'd', "SECONDS",
 	  "stop after SECONDS (default: until Ctrl-C or the target exits)", LT_OPT_SECONDS,
 	  LT_CFG(duration_s), 0, 0, "bad duration (seconds >= 0)" },
-	{ "format", 'f', "FORMAT", "text (default), folded or json", LT_OPT_CALL,
+	{ "format", 'f', "FORMAT", "text (default), folded, json or pprof", LT_OPT_CALL,
 	  .apply = apply_format },
 	{ "output", 'o', "FILE", "write reports to FILE instead of stdout", LT_OPT_STRING,
 	  LT_CFG(output), .bad = "empty output file name" },
@@ -267,6 +311,22 @@ static const struct lt_opt opts[] = {
 	{ "no-js-names", OPT_NO_JS_NAMES, NULL,
 	  "do not name V8 JS frames from the process (Node.js); a perf map is still read",
 	  LT_OPT_FLAG, LT_CFG(no_js_names) },
+	{ "push", OPT_PUSH, "URL",
+	  "send each report to the Pyroscope server at URL as pprof (POST URL/ingest)",
+	  LT_OPT_STRING, LT_CFG(push_url), .bad = "empty --push URL" },
+	{ "push-name", OPT_PUSH_NAME, "NAME", "application name pushed (default leaktrace.COMM)",
+	  LT_OPT_CALL, .apply = apply_push_name },
+	{ "push-label", OPT_PUSH_LABEL, "K=V", "a label on every pushed profile (repeatable)",
+	  LT_OPT_CALL, .apply = apply_push_label },
+	{ "push-token-file", OPT_PUSH_TOKEN_FILE, "FILE",
+	  "bearer token for --push, read from FILE (or $LEAKTRACE_PUSH_TOKEN)", LT_OPT_STRING,
+	  LT_CFG(push_token_file), .bad = "empty --push-token-file" },
+	{ "push-basic-auth-file", OPT_PUSH_BASIC_FILE, "FILE",
+	  "user:password for --push, read from FILE (or $LEAKTRACE_PUSH_BASIC_AUTH)", LT_OPT_STRING,
+	  LT_CFG(push_basic_file), .bad = "empty --push-basic-auth-file" },
+	{ "push-timeout", OPT_PUSH_TIMEOUT, "SECONDS",
+	  "longest one push attempt may take (default 10; 3 attempts, then dropped)",
+	  LT_OPT_SECONDS, LT_CFG(push_timeout_s), 0, 0, "bad --push-timeout (seconds > 0)" },
 	{ "verbose", 'v', NULL, "more diagnostics on stderr; repeat for more", LT_OPT_COUNTER,
 	  LT_CFG(verbose) },
 	{ "help", 'h', NULL, "show this help", LT_OPT_CALL, .apply = apply_help },
@@ -363,6 +423,8 @@ void lt_config__help(FILE *f)
 		   "  leaktrace -p 1234 -d 30 -f folded -o heap.folded\n"
 		   "  flamegraph.pl --countname=bytes heap.folded > heap.svg\n"
 		   "  leaktrace -p 1234 -d 30 -f json -o heap.json\n"
+		   "  leaktrace -p 1234 -d 30 -f pprof -o heap.pb.gz   (+ heap.fds.pb.gz)\n"
+		   "  leaktrace -p 1234 15 --push http://pyroscope:4040 --push-label env=prod\n"
 		   "  leaktrace -- ./prog arg1 arg2      what is still allocated at exit\n");
 }
 
@@ -375,6 +437,7 @@ static void set_defaults(struct lt_config *cfg)
 	cfg->top_n = LT_DEFAULT_TOP_N;
 	cfg->max_allocs = LT_DEFAULT_MAX_ALLOCS;
 	cfg->max_stacks = LT_DEFAULT_MAX_STACKS;
+	cfg->push_timeout_s = 10;
 	for (i = 0; i < sizeof(trace_kinds) / sizeof(trace_kinds[0]); i++)
 		*(bool *)((char *)cfg + trace_kinds[i].field) = true;
 }
@@ -483,6 +546,16 @@ int lt_config__parse(int argc, char **argv, struct lt_config *cfg)
 	if (cfg->pid && cfg->argv) {
 		fprintf(stderr,
 			"leaktrace: give either -p PID or a command after \"--\", not both\n");
+		return -EINVAL;
+	}
+	if (!cfg->push_url && (cfg->push_name || cfg->n_push_labels || cfg->push_token_file ||
+			       cfg->push_basic_file)) {
+		fprintf(stderr, "leaktrace: --push-name, --push-label and the credentials need "
+				"--push URL\n");
+		return -EINVAL;
+	}
+	if (cfg->push_timeout_s <= 0) {
+		fprintf(stderr, "leaktrace: bad --push-timeout (seconds > 0)\n");
 		return -EINVAL;
 	}
 	if (!cfg->pid && !cfg->argv) {

@@ -11,6 +11,7 @@ enum lt_format {
 	LT_FMT_TEXT = 0,
 	LT_FMT_FOLDED,
 	LT_FMT_JSON,
+	LT_FMT_PPROF,
 };
 
 struct lt_config {
@@ -35,6 +36,15 @@ struct lt_config {
 	bool trace_sock;     /* sockets: TCP state and peer (needs the descriptor lifecycle) */
 	bool no_js_names;    /* --no-js-names: leave V8 JS frames unnamed in BPF */
 	bool trace_gc;	     /* V8 garbage collections, when the target carries V8 */
+	/* --push URL: each report to a Pyroscope server as pprof (src/output/push.c) */
+	const char *push_url;
+	const char *push_name; /* --push-name; NULL: leaktrace.<comm> */
+#define LT_PUSH_MAX_LABELS 16
+	const char *push_labels[LT_PUSH_MAX_LABELS]; /* --push-label k=v, checked */
+	int n_push_labels;
+	const char *push_token_file; /* --push-token-file: a bearer token */
+	const char *push_basic_file; /* --push-basic-auth-file: "user:password" */
+	double push_timeout_s;	     /* --push-timeout: one attempt at most (default 10) */
 };
 
 /* Fill cfg from the command line. Returns 0 to run, 1 when --help or --version was

@@ -15,6 +15,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "push.h"
 #include "session.h"
 
 static volatile sig_atomic_t lt_stop_requested;
@@ -68,7 +69,7 @@ static FILE *lt_open_output(const struct lt_config *cfg)
 	return f;
 }
 
-/* One report to out. A folded file holds one profile, the latest: with reopen it is emptied
+/* One report to out. A folded or pprof file holds one profile, the latest: with reopen it is emptied
  * first. A report that cannot be written says so here; the session tells its other failures
  * itself. freopen() closes out when it fails: *out is then NULL. */
 static int lt_write_report(struct lt_session *s, const struct lt_config *cfg, FILE **out,
@@ -76,7 +77,8 @@ static int lt_write_report(struct lt_session *s, const struct lt_config *cfg, FI
 {
 	int err;
 
-	if (reopen && cfg->output && cfg->format == LT_FMT_FOLDED &&
+	if (reopen && cfg->output &&
+	    (cfg->format == LT_FMT_FOLDED || cfg->format == LT_FMT_PPROF) &&
 	    !freopen(cfg->output, "w", *out)) {
 		lt_err("cannot write %s: %s", cfg->output, strerror(errno));
 		*out = NULL;
@@ -143,6 +145,7 @@ int main(int argc, char **argv)
 {
 	struct lt_config cfg;
 	struct lt_session *s = NULL;
+	struct lt_push *push = NULL;
 	struct sigaction sa = { .sa_handler = lt_on_signal };
 	FILE *out = NULL;
 	int err, status = -1;
@@ -155,9 +158,15 @@ int main(int argc, char **argv)
 		lt_err("needs root (or CAP_BPF and CAP_PERFMON) to load BPF programs");
 		return 1;
 	}
-	out = lt_open_output(&cfg);
-	if (!out)
+	/* bad credentials are told before anything is attached */
+	push = lt_push__new(&cfg);
+	if (!push && errno)
 		return 1;
+	out = lt_open_output(&cfg);
+	if (!out) {
+		lt_push__free(push);
+		return 1;
+	}
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
@@ -172,12 +181,15 @@ int main(int argc, char **argv)
 	 * set (node's can be gigabytes); a leak report uses what is on the machine. Unset
 	 * only now, so that a launched command still sees its own environment. */
 	unsetenv("DEBUGINFOD_URLS");
+	lt_session__set_push(s, push);
 	err = lt_run(s, &cfg, &out);
 	status = lt_command_status(s);
 cleanup:
 	lt_debug("detaching");
 	lt_session__stop(s);
 	lt_debug("detached");
+	/* after the final report: its pushes get a bounded time, the probes are gone */
+	lt_push__free(push);
 	if (out && out != stdout)
 		fclose(out);
 	/* exit status: 1 a runtime failure (2, a usage error, is returned above); else the

@@ -17,6 +17,7 @@
 #include "loader.h"
 #include "log.h"
 #include "output.h"
+#include "push.h"
 #include "procmaps.h"
 #include "seen.h"
 #include "side_by_side.h"
@@ -63,6 +64,7 @@ struct lt_session {
 	char exec_from[32];
 	struct lt_family_env env;
 	void *state[LT_NFAMILIES]; /* NULL: the family does not run */
+	struct lt_push *push;	   /* --push, or NULL */
 };
 
 #define lt_for_each_family(s, i, op)                                                               \
@@ -381,6 +383,11 @@ struct lt_target *lt_session__target(struct lt_session *s)
 	return &s->target;
 }
 
+void lt_session__set_push(struct lt_session *s, struct lt_push *p)
+{
+	s->push = p;
+}
+
 int lt_session__report(struct lt_session *s, FILE *out, bool final)
 {
 	const struct lt_config *cfg = s->cfg;
@@ -389,7 +396,8 @@ int lt_session__report(struct lt_session *s, FILE *out, bool final)
 		.min_age_ns = (__u64)(cfg->min_age_s * 1e9),
 		.sample_bytes = cfg->sample_bytes,
 		.need_ages = cfg->format != LT_FMT_FOLDED,
-		.symbolize_top = cfg->format == LT_FMT_TEXT ? cfg->top_n : 0,
+		/* a pushed profile has every stack, named */
+		.symbolize_top = cfg->format == LT_FMT_TEXT && !cfg->push_url ? cfg->top_n : 0,
 		.born_after_ns = s->exec_ns,
 	};
 	struct lt_report r = {
@@ -425,6 +433,7 @@ int lt_session__report(struct lt_session *s, FILE *out, bool final)
 		lt_err("cannot read the loss counters: %s", strerror(-err));
 		goto cleanup;
 	}
+	r.lost[LT_LOSS_PUSH_FAILED] = lt_push__failed(s->push);
 	/* each family adds its own section */
 	lt_for_each_family(s, i, report)
 	{
@@ -438,6 +447,7 @@ int lt_session__report(struct lt_session *s, FILE *out, bool final)
 		lt_symbolizer__report(s->sym, &r, o.symbolize_top);
 	err = lt_output__write(out, &r, cfg);
 	fflush(out);
+	lt_push__report(s->push, &r);
 cleanup:
 	lt_for_each_family(s, i, report_done) lt_families[i]->report_done(s->state[i]);
 	lt_snapshot__release(&r);

@@ -18,6 +18,9 @@ bool lt_session__target_exited(struct lt_session *s);
 struct lt_target *lt_session__target(struct lt_session *s);
 /* Snapshot, symbolize and write one report. */
 int lt_session__report(struct lt_session *s, FILE *out, bool final);
+/* Each report is also pushed through p (--push; push.h), which the caller keeps. */
+struct lt_push;
+void lt_session__set_push(struct lt_session *s, struct lt_push *p);
 /* Detach everything and free. */
 void lt_session__stop(struct lt_session *s);
 

@@ -22,6 +22,9 @@ int lt_output__write(FILE *f, const struct lt_report *r, const struct lt_config 
 	case LT_FMT_JSON:
 		err = lt_output__json(f, r);
 		break;
+	case LT_FMT_PPROF:
+		err = lt_output__pprof(f, r, cfg->output);
+		break;
 	default:
 		return -EINVAL;
 	}

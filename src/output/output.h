@@ -12,6 +12,9 @@
 int lt_output__text(FILE *f, const struct lt_report *r, int top_n);
 /* flamegraph.pl input: "root;...;leaf bytes" per stack, heap and mmap stacks. */
 int lt_output__folded(FILE *f, const struct lt_report *r);
+/* gzip'd pprof (docs/formats.md): memory to f; descriptors too when no memory is traced,
+ * else to the file lt_pprof__fds_path() names after path (NULL: stdout, not written). */
+int lt_output__pprof(FILE *f, const struct lt_report *r, const char *path);
 /* The documented JSON schema (docs/json-schema.md). One object per report, on one line,
  * so that interval reports form JSON Lines. */
 int lt_output__json(FILE *f, const struct lt_report *r);

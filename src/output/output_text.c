@@ -63,6 +63,30 @@ static void put_clean(FILE *f, const char *s)
 		fputc(*p < 0x20 || *p == 0x7f ? '?' : *p, f);
 }
 
+static void write_place(FILE *f, const char *file, int line)
+{
+	if (!file)
+		return;
+	fputs(" (", f);
+	put_clean(f, base_name(file));
+	if (line > 0)
+		fprintf(f, ":%d", line);
+	fputc(')', f);
+}
+
+/* The functions inlined at a frame's pc, innermost first, each on its own line. */
+static void write_inlined(FILE *f, const struct lt_sym *sym)
+{
+	__u32 k;
+
+	for (k = 0; k + 1 < sym->ninl; k++) {
+		fputs("    ", f);
+		put_clean(f, sym->inl[k].symbol ? sym->inl[k].symbol : "??");
+		write_place(f, sym->inl[k].file, sym->inl[k].line);
+		fputs(" [inlined]\n", f);
+	}
+}
+
 static void write_frame(FILE *f, const struct lt_report_stack *s, __u32 i)
 {
 	const struct lt_sym *sym;
@@ -73,6 +97,7 @@ static void write_frame(FILE *f, const struct lt_report_stack *s, __u32 i)
 		return;
 	}
 	sym = &s->frames[i];
+	write_inlined(f, sym);
 	fputs("    ", f);
 	put_clean(f, lt_output__frame_name(sym, buf, sizeof(buf)));
 	/* a JS function's offset says nothing: its code moves and is recompiled */
@@ -80,13 +105,10 @@ static void write_frame(FILE *f, const struct lt_report_stack *s, __u32 i)
 		fputs(" [js]", f);
 	else if (sym->symbol && *sym->symbol)
 		fprintf(f, "+0x%llx", (unsigned long long)sym->sym_off);
-	if (sym->file) {
-		fputs(" (", f);
-		put_clean(f, base_name(sym->file));
-		if (sym->line > 0)
-			fprintf(f, ":%d", sym->line);
-		fputc(')', f);
-	}
+	if (sym->ninl)
+		write_place(f, sym->inl[sym->ninl - 1].file, sym->inl[sym->ninl - 1].line);
+	else
+		write_place(f, sym->file, sym->line);
 	/* an unnamed frame already carries its module in its name */
 	if (sym->symbol && *sym->symbol && sym->module && *sym->module) {
 		fputs(" [", f);

@@ -25,6 +25,7 @@ static const char *const loss_names[LT_LOSS__MAX] = {
 	[LT_LOSS_FD_PAIR_UNREAD] = "fd_pair_unread",
 	[LT_LOSS_THREAD_EXIT_FREE] = "thread_exit_free",
 	[LT_LOSS_CHILD_UNTRACED] = "child_untraced",
+	[LT_LOSS_PUSH_FAILED] = "push_failed",
 };
 
 const char *lt_loss__name(enum lt_loss loss)

@@ -16,6 +16,7 @@
 #include "perf_map.h"
 #include "procmaps.h"
 #include "ranges.h"
+#include "inline.h"
 #include "symbolize.h"
 
 /* From libstdc++ (abi::__cxa_demangle); C needs no extern "C" to reach it. */
@@ -506,6 +507,7 @@ static void lookup(struct lt_symbolizer *s, __u64 addr, bool is_return, struct l
 
 		if (name[0] == '_' && name[1] == 'Z')
 			demangled = __cxa_demangle(name, NULL, NULL, &status);
+		out->mangled = name;
 		if (demangled && status == 0)
 			name = own(s, demangled) ?: name;
 		else
@@ -521,6 +523,11 @@ static void lookup(struct lt_symbolizer *s, __u64 addr, bool is_return, struct l
 			out->file = file;
 			out->line = lineno;
 		}
+	}
+	/* the chain is the symbolizer's: cached results point into it */
+	if (out->symbol && !own(s, (char *)lt_inline__add(sm->dwmod, pc, out))) {
+		out->inl = NULL;
+		out->ninl = 0;
 	}
 }
 

@@ -10,6 +10,14 @@
 /* Not thread-safe: one thread per symbolizer. */
 struct lt_symbolizer;
 
+/* One function of an inline chain (inline.h): name, and the file and line reached in it. */
+struct lt_sym_inline {
+	const char *symbol;
+	const char *file;
+	int line;
+	int start_line; /* where the function is declared; 0 unknown */
+};
+
 /* Strings are owned by the symbolizer and live until lt_symbolizer__free(). */
 struct lt_sym {
 	__u64 addr;	    /* the runtime address as given */
@@ -20,6 +28,14 @@ struct lt_sym {
 	const char *file;   /* source file from DWARF; NULL without line info */
 	int line;	    /* 0 without line info */
 	bool js;	    /* a JavaScript function: named from V8's frames or a perf map */
+
+	/* the symbol as the ELF file has it (C++: mangled); may be NULL */
+	const char *mangled;
+	/* in inlined code: the functions at this pc, innermost first, the one named by symbol
+	 * last (with the call site's file and line); NULL and 0 otherwise */
+	const struct lt_sym_inline *inl;
+	__u32 ninl;
+	int start_line; /* the declaration line of symbol's function (DWARF); 0 unknown */
 };
 
 struct lt_modules;

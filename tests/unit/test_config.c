@@ -12,7 +12,7 @@
 #include <cmocka.h>
 #include "config.h"
 
-#define MAX_ARGS 32
+#define MAX_ARGS 48
 
 /* argv must outlive the parse: cfg->argv and cfg->output point into it. */
 static char *args[MAX_ARGS + 1];
@@ -431,6 +431,49 @@ static void test_reusable(void **state)
 	assert_true(cfg.trace_heap && cfg.trace_mmap && cfg.trace_fd && cfg.trace_sock);
 }
 
+/* -f pprof and the --push options: labels checked one by one, nothing without --push. */
+static void test_push_options(void **state)
+{
+	static const char *const bad_labels[] = { "bad key=x", "k=",   "=v",	  "k=v,w",
+						  "k=v}",      "1k=v", "k=\"v\"", "k" };
+	struct lt_config cfg;
+	size_t i;
+
+	assert_int_equal(parse(&cfg, "-p", "1", "-f", "pprof", "--push", "https://p:4040",
+			       "--push-name", "svc.api", "--push-label", "env=prod", "--push-label",
+			       "region=eu-1", "--push-token-file", "/t", "--push-timeout", "2.5",
+			       NULL),
+			 0);
+	assert_int_equal(cfg.format, LT_FMT_PPROF);
+	assert_string_equal(cfg.push_url, "https://p:4040");
+	assert_string_equal(cfg.push_name, "svc.api");
+	assert_int_equal(cfg.n_push_labels, 2);
+	assert_string_equal(cfg.push_labels[1], "region=eu-1");
+	assert_string_equal(cfg.push_token_file, "/t");
+	assert_true(cfg.push_timeout_s == 2.5);
+	assert_int_equal(parse(&cfg, "-p", "1", NULL), 0);
+	assert_true(cfg.push_timeout_s == 10 && !cfg.push_url && !cfg.n_push_labels);
+
+	for (i = 0; i < sizeof(bad_labels) / sizeof(bad_labels[0]); i++) {
+		assert_rejected(parse(&cfg, "-p", "1", "--push", "http://x", "--push-label",
+				      bad_labels[i], NULL));
+		assert_non_null(strstr(captured_err, "--push-label"));
+	}
+	assert_rejected(parse(&cfg, "-p", "1", "--push", "http://x", "--push-name", "a b", NULL));
+	assert_rejected(parse(&cfg, "-p", "1", "--push-label", "k=v", NULL));
+	assert_non_null(strstr(captured_err, "need --push URL"));
+	assert_rejected(parse(&cfg, "-p", "1", "--push", "http://x", "--push-timeout", "0", NULL));
+	/* 16 labels at most */
+	assert_rejected(parse(
+		&cfg, "-p", "1", "--push", "http://x", "--push-label", "k0=v", "--push-label",
+		"k1=v", "--push-label", "k2=v", "--push-label", "k3=v", "--push-label", "k4=v",
+		"--push-label", "k5=v", "--push-label", "k6=v", "--push-label", "k7=v",
+		"--push-label", "k8=v", "--push-label", "k9=v", "--push-label", "k10=v",
+		"--push-label", "k11=v", "--push-label", "k12=v", "--push-label", "k13=v",
+		"--push-label", "k14=v", "--push-label", "k15=v", "--push-label", "k16=v", NULL));
+	assert_non_null(strstr(captured_err, "too many --push-label"));
+}
+
 /* The option table says whether an option takes a value: each one that does refuses to go
  * without, each flag refuses one, and the same value lands in the same field long or short. */
 static void test_table_arguments(void **state)
@@ -493,6 +536,7 @@ int main(void)
 		cmocka_unit_test(test_interval_count),
 		cmocka_unit_test(test_command),
 		cmocka_unit_test(test_help_and_version),
+		cmocka_unit_test(test_push_options),
 		cmocka_unit_test(test_bad_options),
 		cmocka_unit_test(test_bad_numbers),
 		cmocka_unit_test(test_sample_sizes),

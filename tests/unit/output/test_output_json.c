@@ -36,7 +36,7 @@ static const char json_small_expected[] =
 	"\"nesting_too_deep\":0,\"totals_map_full\":0,\"ringbuf_full\":0,"
 	"\"thread_map_full\":0,\"fd_close_missed\":0,\"sock_map_full\":0,"
 	"\"js_frame_unnamed\":0,\"js_name_map_full\":0,"
-	"\"gc_event_lost\":0,\"gc_return_missed\":0,\"fd_pair_unread\":0,\"thread_exit_free\":0,\"child_untraced\":0},"
+	"\"gc_event_lost\":0,\"gc_return_missed\":0,\"fd_pair_unread\":0,\"thread_exit_free\":0,\"child_untraced\":0,\"push_failed\":0},"
 	"\"version\":\"" LT_VERSION "\"}\n";
 
 static void test_json_exact(void **state)
@@ -96,7 +96,7 @@ static const char json_check_script[] =
 	"         'return_probe_missed', 'unknown_free', 'nesting_too_deep', 'totals_map_full',\n"
 	"         'ringbuf_full', 'thread_map_full', 'fd_close_missed', 'sock_map_full',\n"
 	"         'js_frame_unnamed', 'js_name_map_full',\n"
-	"         'gc_event_lost', 'gc_return_missed', 'fd_pair_unread', 'thread_exit_free', 'child_untraced']\n"
+	"         'gc_event_lost', 'gc_return_missed', 'fd_pair_unread', 'thread_exit_free', 'child_untraced', 'push_failed']\n"
 	"for d in docs:\n"
 	"    assert sorted(d['lost']) == sorted(names)\n"
 	"    for sec in ('heap', 'mmap'):\n"

@@ -22,7 +22,7 @@ static void test_loss_names(void **state)
 		"thread_map_full",  "fd_close_missed",	   "sock_map_full",
 		"js_frame_unnamed", "js_name_map_full",	   "gc_event_lost",
 		"gc_return_missed", "fd_pair_unread",	   "thread_exit_free",
-		"child_untraced",
+		"child_untraced",   "push_failed",
 	};
 	int i, j;
 
