@@ -26,6 +26,7 @@ enum {
 	OPT_SAMPLE,
 	OPT_CLASSIC_PROBES,
 	OPT_NO_JS_NAMES,
+	OPT_ALL_FRAMES,
 };
 
 /* State of one parse: -t lists accumulate, but the first one replaces the default. */
@@ -267,6 +268,9 @@ static const struct lt_opt opts[] = {
 	{ "no-js-names", OPT_NO_JS_NAMES, NULL,
 	  "do not name V8 JS frames from the process (Node.js); a perf map is still read",
 	  LT_OPT_FLAG, LT_CFG(no_js_names) },
+	{ "all-frames", OPT_ALL_FRAMES, NULL,
+	  "text: show every frame (runs of V8, Node and libuv frames are otherwise one line)",
+	  LT_OPT_FLAG, LT_CFG(all_frames) },
 	{ "verbose", 'v', NULL, "more diagnostics on stderr; repeat for more", LT_OPT_COUNTER,
 	  LT_CFG(verbose) },
 	{ "help", 'h', NULL, "show this help", LT_OPT_CALL, .apply = apply_help },

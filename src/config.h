@@ -35,6 +35,7 @@ struct lt_config {
 	bool trace_sock;     /* sockets: TCP state and peer (needs the descriptor lifecycle) */
 	bool no_js_names;    /* --no-js-names: leave V8 JS frames unnamed in BPF */
 	bool trace_gc;	     /* V8 garbage collections, when the target carries V8 */
+	bool all_frames;     /* --all-frames: text shows runtime-internal frames too */
 };
 
 /* Fill cfg from the command line. Returns 0 to run, 1 when --help or --version was
