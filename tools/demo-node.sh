@@ -30,7 +30,8 @@ cleanup() {
 	rm -rf "$work"
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 # start NAME CMD...: runs CMD in the background with its output in $work/NAME.out, in its
 # own session when setsid is there: a Ctrl-C meant for leaktrace must not reach node, which
@@ -56,6 +57,27 @@ port_of() {
 	printf 'demo: %s did not start:\n' "$1" >&2
 	cat "$work/$1.out" >&2
 	return 1
+}
+
+# trace ARGS...: leaktrace ARGS in the background, waited for, so that a SIGTERM to this
+# script is handled at once: passed on to leaktrace (which detaches), then everything
+# stops. A Ctrl-C reaches leaktrace from the terminal (same process group), which then
+# writes its report; the script goes on. Returns leaktrace's status.
+trace() {
+	trap ':' INT
+	$sudo "$leaktrace" "$@" &
+	tracer=$!
+	trap 'kill -TERM "$tracer" 2>/dev/null; wait "$tracer"; exit 143' TERM
+	wait "$tracer"
+	st=$?
+	# a trapped signal ends wait early: wait for leaktrace itself
+	while kill -0 "$tracer" 2>/dev/null; do
+		wait "$tracer"
+		st=$?
+	done
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+	return $st
 }
 
 [ -x "$leaktrace" ] || die "$leaktrace is not built; run 'make demo'"
@@ -100,12 +122,7 @@ demo: an express service (pid $server_pid, 127.0.0.1:$server_port) in front of a
 demo: running: ${sudo:+$sudo }$leaktrace -p $server_pid -d $seconds  (Ctrl-C ends it early)
 
 MSG
-# Ctrl-C reaches leaktrace, which then writes its report; the script goes on to clean up.
-trap ':' INT
-$sudo "$leaktrace" -p "$server_pid" -d "$seconds"
-rc=$?
-trap 'exit 130' INT
-[ "$rc" -eq 0 ] || die "leaktrace exited with status $rc"
+trace -p "$server_pid" -d "$seconds" || die "leaktrace exited with status $?"
 
 # ---- second run: live JS objects by allocation site (-t jsheap) ----------------------
 # Runs only with a leaktrace that accepts -t jsheap (issue 12). It opens the target's
@@ -113,7 +130,7 @@ trap 'exit 130' INT
 if $sudo "$leaktrace" -t jsheap --help >/dev/null 2>&1; then
 	say "running: ${sudo:+$sudo }$leaktrace -p $server_pid -t jsheap -d $seconds"
 	echo
-	$sudo "$leaktrace" -p "$server_pid" -t jsheap -d "$seconds" ||
+	trace -p "$server_pid" -t jsheap -d "$seconds" ||
 		die "leaktrace -t jsheap exited with status $?"
 fi
 # ---- end of the -t jsheap run ----------------------------------------------------------
