@@ -93,8 +93,9 @@ def system_node():
     return path
 
 
-def js_argv(node, target, variant, mode, node_args=("--expose-gc", "--trace-gc")):
-    return [node] + list(node_args) + [os.path.join(JS_TARGETS, target + ".js"), variant, mode]
+def js_argv(node, target, variant, mode, node_args=("--expose-gc", "--trace-gc"), load=False):
+    return ([node] + list(node_args) + [os.path.join(JS_TARGETS, target + ".js"), variant, mode] +
+            (["load"] if load else []))
 
 
 def read_js_truth(run, lines, what, work_timeout=STEP_TIMEOUT):
@@ -109,11 +110,11 @@ def read_js_truth(run, lines, what, work_timeout=STEP_TIMEOUT):
 
 
 def js_attach_run(target, variant, node=None, fmt="json", extra=("-t", "gc"), mode="wait",
-                  node_args=("--expose-gc", "--trace-gc"), work_timeout=STEP_TIMEOUT):
+                  node_args=("--expose-gc", "--trace-gc"), work_timeout=STEP_TIMEOUT, load=False):
     """node TARGET VARIANT MODE (wait, or hold: the target keeps what it opened); leaktrace
     -p attaches; SIGUSR2 starts the work; SIGINT ends the trace once the target printed its
     truth. The JS targets do not answer a second signal: no "alive" check."""
-    argv = js_argv(node or system_node(), target, variant, mode, node_args)
+    argv = js_argv(node or system_node(), target, variant, mode, node_args, load)
     return attach_run(target, fmt=fmt, extra=extra, mode=mode, argv=argv,
                       go_sig=signal.SIGUSR2, again=False,
                       truth=lambda run, lines, what: read_js_truth(run, lines, what,
@@ -142,6 +143,13 @@ scenarios({
                                          work_timeout=LRU_WORK_TIMEOUT),
     "js_lru_fixed": lambda: js_attach_run("js_lru", "fixed", extra=(), node_args=(),
                                           work_timeout=LRU_WORK_TIMEOUT),
+    # the emitter's 12 ticks as 100, without forced GCs: V8 runs no mark-compact in them
+    "js_emitter_load_leak": lambda: js_attach_run("js_emitter", "leak", extra=("-t", "gc"),
+                                                  node_args=(), load=True,
+                                                  work_timeout=LRU_WORK_TIMEOUT),
+    "js_emitter_load_fixed": lambda: js_attach_run("js_emitter", "fixed", extra=("-t", "gc"),
+                                                   node_args=(), load=True,
+                                                   work_timeout=LRU_WORK_TIMEOUT),
 })
 for _v in NODE_VERSIONS:
     scenarios({"node%s" % _v: (lambda v: lambda: js_attach_run(
@@ -340,6 +348,34 @@ def test_js_lru_leak_growing_within_30s():
 @test
 def test_js_lru_fixed_stable_within_30s():
     check_lru_run(scenario("js_lru_fixed"), "stable")
+
+
+@test
+def test_js_emitter_load_fixed_stable_without_mark_compact():
+    # a removed listener dies young: the heap after every scavenge stays flat, which is a
+    # stable heap even before V8 runs any full GC
+    run = scenario("js_emitter_load_fixed")
+    gc = check_verdict(run, "stable")
+    if gc["mark_compacts_fitted"] != 0 or gc["other_gcs_fitted"] < 3 or gc["trend_span_s"] < 10:
+        raise Fail("stable from %d mark-compacts and %d other GCs over %.1f s: %s" %
+                   (gc["mark_compacts_fitted"], gc["other_gcs_fitted"], gc["trend_span_s"],
+                    gc["summary"]))
+
+
+@test
+def test_js_emitter_load_leak_never_stable():
+    # without a mark-compact a rising heap is garbage or a leak: never called stable
+    run = scenario("js_emitter_load_leak")
+    gc = gc_of(run)
+    if gc["verdict"] == "stable":
+        raise Fail("a leak called stable: %s" % gc["summary"])
+    if gc["verdict"] == "unknown" and not re.match(
+            r"JS heap trend unknown: (no mark-compact yet; \d+ other GCs in [\d.]+ s, the heap "
+            r"after them [\d.]+ to [\d.]+ MiB|1 mark-compact and \d+ other GCs so far)",
+            gc["summary"]):
+        raise Fail("summary %r" % gc["summary"])
+    if run.truth["listeners"] != run.truth["requests"]:
+        raise Fail("truth: %r" % run.truth)
 
 
 @test

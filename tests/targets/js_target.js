@@ -6,18 +6,21 @@
 // exits after "done"; hold waits like wait but leaves the work's resources open.
 // opts.forcedGc false: no forced collection, V8 collects when it decides to (a service
 // under load); --expose-gc is then not needed. opts.tickMs: the tick (default 200 ms).
+// A third argument "load" does the same for any target, for LOAD_TICKS ticks.
 'use strict';
 
 const DEFAULT_TICK_MS = 200;
+const LOAD_TICKS = 100;
 const GO_TIMEOUT_MS = 120000;
 const LINGER_MS = 60000;
 
 function run(name, tick, opts) {
 	const variant = process.argv[2] || 'leak';
 	const mode = process.argv[3] || 'wait';
-	const ticks = opts.ticks || 12;
+	const load = process.argv[4] === 'load';
+	const ticks = load ? LOAD_TICKS : opts.ticks || 12;
 	const tickMs = opts.tickMs || DEFAULT_TICK_MS;
-	const forcedGc = opts.forcedGc !== false;
+	const forcedGc = opts.forcedGc !== false && !load;
 	if (variant !== 'leak' && variant !== 'fixed') {
 		process.stderr.write(`usage: ${name} leak|fixed [wait|hold|launch]\n`);
 		process.exit(2);
