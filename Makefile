@@ -66,7 +66,7 @@ TARGET_BINS := $(patsubst tests/targets/%.c,$(OUTPUT)/targets/%,$(TARGET_C)) \
 TARGET_CFLAGS := -g -O1 -fno-omit-frame-pointer -pthread
 TARGET_NOFP_CFLAGS := -g -O2 -fomit-frame-pointer -pthread
 
-.PHONY: all clean check unit integration demo install deps bench
+.PHONY: all clean check unit integration demo demo-c install deps bench
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -236,7 +236,13 @@ check:
 	$(Q)$(MAKE) --no-print-directory unit
 	$(Q)$(MAKE) --no-print-directory integration
 
+# demo: the Node service of demo/node (express, its npm dependencies installed by deps);
+# demo-c: the C toy service.
 demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)tools/demo-node.sh
+
+demo-c: deps
 	$(Q)$(MAKE) --no-print-directory all $(OUTPUT)/targets/demo_leaky
 	$(Q)tools/demo.sh
 

@@ -32,6 +32,7 @@ enum {
 	OPT_PUSH_TOKEN_FILE,
 	OPT_PUSH_BASIC_FILE,
 	OPT_PUSH_TIMEOUT,
+	OPT_ALL_FRAMES,
 };
 
 /* State of one parse: -t lists accumulate, but the first one replaces the default. */
@@ -327,6 +328,9 @@ static const struct lt_opt opts[] = {
 	{ "push-timeout", OPT_PUSH_TIMEOUT, "SECONDS",
 	  "longest one push attempt may take (default 10; 3 attempts, then dropped)",
 	  LT_OPT_SECONDS, LT_CFG(push_timeout_s), 0, 0, "bad --push-timeout (seconds > 0)" },
+	{ "all-frames", OPT_ALL_FRAMES, NULL,
+	  "text: show every frame (runs of V8, Node and libuv frames are otherwise one line)",
+	  LT_OPT_FLAG, LT_CFG(all_frames) },
 	{ "verbose", 'v', NULL, "more diagnostics on stderr; repeat for more", LT_OPT_COUNTER,
 	  LT_CFG(verbose) },
 	{ "help", 'h', NULL, "show this help", LT_OPT_CALL, .apply = apply_help },

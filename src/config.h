@@ -45,6 +45,7 @@ struct lt_config {
 	const char *push_token_file; /* --push-token-file: a bearer token */
 	const char *push_basic_file; /* --push-basic-auth-file: "user:password" */
 	double push_timeout_s;	     /* --push-timeout: one attempt at most (default 10) */
+	bool all_frames;	     /* --all-frames: text shows runtime-internal frames too */
 };
 
 /* Fill cfg from the command line. Returns 0 to run, 1 when --help or --version was

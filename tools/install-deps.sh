@@ -21,11 +21,25 @@ for p in "${PKGS[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 
+# The Node demo's npm dependencies (express), from its lockfile, as the calling user; a
+# failure (no registry) is said and left to `make demo`, which tries again.
+demo_npm() {
+	local app
+	app=$(cd "$(dirname "${BASH_SOURCE[0]}")/../demo/node" && pwd)
+	[ -d "$app/node_modules/express" ] && return 0
+	command -v npm >/dev/null || return 0
+	echo "install-deps: npm ci in demo/node (the Node demo's express)"
+	(cd "$app" && npm ci --no-audit --no-fund --loglevel=error) ||
+		echo "install-deps: npm ci in demo/node failed; make demo will try again" >&2
+}
+
 if [ "${1:-}" = "--if-missing" ] && [ ${#missing[@]} -eq 0 ]; then
+	demo_npm
 	exit 0
 fi
 if [ ${#missing[@]} -eq 0 ]; then
 	echo "install-deps: all packages present"
+	demo_npm
 	exit 0
 fi
 
@@ -38,4 +52,5 @@ echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+demo_npm
 echo "install-deps: done"

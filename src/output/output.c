@@ -14,7 +14,7 @@ int lt_output__write(FILE *f, const struct lt_report *r, const struct lt_config 
 		return -EINVAL;
 	switch (cfg->format) {
 	case LT_FMT_TEXT:
-		err = lt_output__text(f, r, cfg->top_n);
+		err = lt_output__text_frames(f, r, cfg->top_n, cfg->all_frames);
 		break;
 	case LT_FMT_FOLDED:
 		err = lt_output__folded(f, r);

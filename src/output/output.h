@@ -8,8 +8,11 @@
 #include "config.h"
 #include "report.h"
 
-/* Human report: totals, the top N stacks by bytes, losses. */
+/* Human report: totals, the top N stacks by bytes, losses. Runs of runtime-internal
+ * frames (V8, Node, libuv) are one line each; lt_output__text_frames with all_frames
+ * (--all-frames) writes every frame. */
 int lt_output__text(FILE *f, const struct lt_report *r, int top_n);
+int lt_output__text_frames(FILE *f, const struct lt_report *r, int top_n, bool all_frames);
 /* flamegraph.pl input: "root;...;leaf bytes" per stack, heap and mmap stacks. */
 int lt_output__folded(FILE *f, const struct lt_report *r);
 /* gzip'd pprof (docs/formats.md): memory to f; descriptors too when no memory is traced,

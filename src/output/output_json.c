@@ -300,7 +300,8 @@ static void put_gc(FILE *f, const struct lt_gc_report *gc)
 	put_double(f, gc->total_pause_ms);
 	fputs(",\"max_pause_ms\":", f);
 	put_double(f, gc->max_pause_ms);
-	fprintf(f, ",\"mark_compacts_fitted\":%zu,\"trend_tid\":%u,", gc->live.n, gc->trend_tid);
+	fprintf(f, ",\"mark_compacts_fitted\":%zu,\"trend_tid\":%u,", gc->mark_compacts,
+		gc->trend_tid);
 	fprintf(f, "\"other_isolate_mark_compacts\":%zu", gc->other_mark_compacts);
 	put_fit(f, "live_after_mark_compact_trend_bytes_per_s", "live_after_mark_compact_trend_r2",
 		&gc->live);
@@ -309,6 +310,9 @@ static void put_gc(FILE *f, const struct lt_gc_report *gc)
 	put_string(f, lt_gc_trend__verdict_name(gc->verdict));
 	fputs(",\"summary\":", f);
 	put_string(f, gc->traced ? gc->sentence : NULL);
+	fprintf(f, ",\"other_gcs_fitted\":%zu,\"envelope_points\":%zu,\"trend_span_s\":",
+		gc->other_gcs, gc->live.n);
+	put_double(f, gc->span_s);
 	fputc('}', f);
 }
 

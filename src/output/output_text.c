@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "output.h"
+#include "frame_class.h"
 #include "gc_trend.h"
 
 struct section_words {
@@ -118,6 +119,20 @@ static void write_frame(FILE *f, const struct lt_report_stack *s, __u32 i)
 	fputc('\n', f);
 }
 
+/* Leaf first; unless all, a run of runtime-internal frames as one line (frame_class.h). */
+static void write_frames(FILE *f, const struct lt_report_stack *s, __u32 n, bool all)
+{
+	__u32 i, run;
+
+	for (i = 0; i < n; i += run ? run : 1) {
+		run = all ? 0 : lt_frame_class__run(s->frames, i, n);
+		if (run)
+			fprintf(f, "    [node internals ×%u]\n", run);
+		else
+			write_frame(f, s, i);
+	}
+}
+
 static void write_rate(FILE *f, const struct lt_report *r, __s64 bytes)
 {
 	double rate = lt_report__rate(r, bytes);
@@ -128,10 +143,10 @@ static void write_rate(FILE *f, const struct lt_report *r, __s64 bytes)
 }
 
 static void write_stack(FILE *f, const struct lt_report *r, const struct lt_report_stack *s,
-			size_t rank, const struct section_words *w)
+			size_t rank, const struct section_words *w, bool all)
 {
 	char buf[32];
-	__u32 i, n = s->nframes < LT_MAX_FRAMES ? s->nframes : LT_MAX_FRAMES;
+	__u32 n = s->nframes < LT_MAX_FRAMES ? s->nframes : LT_MAX_FRAMES;
 
 	fprintf(f, "#%zu  %s in %lld %s", rank, human_bytes(s->bytes, buf, sizeof(buf)),
 		(long long)s->count, plural(s->count, w->one, w->many));
@@ -142,8 +157,7 @@ static void write_stack(FILE *f, const struct lt_report *r, const struct lt_repo
 		fprintf(f, ", age unknown\n");
 	if (!n)
 		fprintf(f, "    [stack not recorded]\n");
-	for (i = 0; i < n; i++)
-		write_frame(f, s, i);
+	write_frames(f, s, n, all);
 	if (s->flags & LT_STACK_UNWIND_ERR)
 		fprintf(f, "    [unwinding stopped here: outer frames unknown]\n");
 	else if (s->flags & LT_STACK_TRUNCATED)
@@ -164,7 +178,7 @@ static void write_totals(FILE *f, const struct lt_report *r, const struct lt_rep
 }
 
 static void write_top(FILE *f, const struct lt_report *r, const struct lt_report_section *sec,
-		      size_t top_n, const struct section_words *w)
+		      size_t top_n, const struct section_words *w, bool all)
 {
 	size_t i, shown = sec->n < top_n ? sec->n : top_n;
 	__s64 rest = 0;
@@ -175,7 +189,7 @@ static void write_top(FILE *f, const struct lt_report *r, const struct lt_report
 	fprintf(f, "\n%s: top %zu of %zu %s by bytes, leaf frame first\n", w->name, shown, sec->n,
 		plural(sec->n, "stack", "stacks"));
 	for (i = 0; i < shown; i++)
-		write_stack(f, r, &sec->stacks[i], i + 1, w);
+		write_stack(f, r, &sec->stacks[i], i + 1, w, all);
 	if (shown == sec->n)
 		return;
 	for (i = shown; i < sec->n; i++)
@@ -184,7 +198,7 @@ static void write_top(FILE *f, const struct lt_report *r, const struct lt_report
 		plural(sec->n - shown, "stack", "stacks"), human_bytes(rest, buf, sizeof(buf)));
 }
 
-static void write_fd_stack(FILE *f, const struct lt_report_fds *fds, size_t i)
+static void write_fd_stack(FILE *f, const struct lt_report_fds *fds, size_t i, bool all)
 {
 	const struct lt_report_stack *s = &fds->sec.stacks[i];
 	const struct lt_report_fd_extra *x = &fds->extra[i];
@@ -204,12 +218,11 @@ static void write_fd_stack(FILE *f, const struct lt_report_fds *fds, size_t i)
 		fputc('\n', f);
 	if (!n)
 		fprintf(f, "    [stack not recorded]\n");
-	for (k = 0; k < n; k++)
-		write_frame(f, s, k);
+	write_frames(f, s, n, all);
 }
 
 /* Descriptors by opening stack, then the ones open before attach. */
-static void write_fds(FILE *f, const struct lt_report_fds *fds, size_t top)
+static void write_fds(FILE *f, const struct lt_report_fds *fds, size_t top, bool all)
 {
 	size_t i, shown = fds->sec.n < top ? fds->sec.n : top;
 
@@ -219,7 +232,7 @@ static void write_fds(FILE *f, const struct lt_report_fds *fds, size_t top)
 		(long long)fds->sec.count, fds->sec.n, plural(fds->sec.n, "stack", "stacks"),
 		(long long)fds->opened, (long long)fds->closed, fds->npre);
 	for (i = 0; i < shown; i++)
-		write_fd_stack(f, fds, i);
+		write_fd_stack(f, fds, i, all);
 	if (shown < fds->sec.n)
 		fprintf(f, "... %zu more %s\n", fds->sec.n - shown,
 			plural(fds->sec.n - shown, "stack", "stacks"));
@@ -298,6 +311,13 @@ static void write_gc(FILE *f, const struct lt_gc_report *gc)
 		fprintf(f, "  live after mark-compact: %s at %.1f s -> %s at %.1f s\n",
 			human_bytes(gc->first_live, a, sizeof(a)), finite_or_zero(gc->first_t_s),
 			human_bytes(gc->last_live, b, sizeof(b)), finite_or_zero(gc->last_t_s));
+	if (gc->live.n && gc->mark_compacts)
+		fprintf(f,
+			"  lowest after a GC between mark-compacts: %s at %.1f s -> %s at %.1f s "
+			"(%zu points)\n",
+			human_bytes(gc->env_first, a, sizeof(a)), finite_or_zero(gc->env_first_t_s),
+			human_bytes(gc->env_last, b, sizeof(b)),
+			finite_or_zero(gc->env_first_t_s + gc->span_s), gc->live.n);
 	if (gc->other_mark_compacts)
 		fprintf(f,
 			"  (the isolate of thread %u; %zu mark-compacts of other isolates, such "
@@ -339,6 +359,11 @@ static void write_not_traced(FILE *f, const char *name, const char *why)
 }
 
 int lt_output__text(FILE *f, const struct lt_report *r, int top_n)
+{
+	return lt_output__text_frames(f, r, top_n, false);
+}
+
+int lt_output__text_frames(FILE *f, const struct lt_report *r, int top_n, bool all_frames)
 {
 	/* a negative N means no limit */
 	size_t top = top_n < 0 ? (size_t)-1 : (size_t)top_n;
@@ -399,12 +424,12 @@ int lt_output__text(FILE *f, const struct lt_report *r, int top_n)
 		if (mmap)
 			write_totals(f, r, &r->mmap, &mmap_words);
 		if (heap)
-			write_top(f, r, &r->heap, top, &heap_words);
+			write_top(f, r, &r->heap, top, &heap_words, all_frames);
 		if (mmap)
-			write_top(f, r, &r->mmap, top, &mmap_words);
+			write_top(f, r, &r->mmap, top, &mmap_words, all_frames);
 	}
 	if (r->fds.traced)
-		write_fds(f, &r->fds, top);
+		write_fds(f, &r->fds, top, all_frames);
 	if (r->socks.traced)
 		write_socks(f, r, top);
 	if (r->gc)

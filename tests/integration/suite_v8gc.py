@@ -20,6 +20,8 @@ JS_TARGETS = os.path.join(REPO, "tests", "targets")
 NODE_CACHE = os.environ.get("LT_NODE_CACHE") or os.path.join(REPO, "build", "node")
 NODE_VERSIONS = ("18", "20", "22", "24")
 MIB = 1 << 20
+LRU_WORK_TIMEOUT = 45  # js_lru works 20 s; a loaded machine stretches its ticks
+LRU_ENTRY_MIN_BYTES = 960  # js_lru's entry: 120 doubles, before its object and key
 
 # "[pid:0x...]   123 ms: Mark-Compact 4.0 (6.4) -> 3.3 (7.4) MB, [pooled: 0 MB, ]6.32 / 0.00 ms
 #  (average mu = ...) testing; GC in old space requested"
@@ -91,28 +93,32 @@ def system_node():
     return path
 
 
-def js_argv(node, target, variant, mode):
-    return [node, "--expose-gc", "--trace-gc", os.path.join(JS_TARGETS, target + ".js"),
-            variant, mode]
+def js_argv(node, target, variant, mode, node_args=("--expose-gc", "--trace-gc"), load=False):
+    return ([node] + list(node_args) + [os.path.join(JS_TARGETS, target + ".js"), variant, mode] +
+            (["load"] if load else []))
 
 
-def read_js_truth(run, lines, what):
+def read_js_truth(run, lines, what, work_timeout=STEP_TIMEOUT):
     """The truth line into run.truth, and the --trace-gc lines between "go" and it into
     run.trace (harness.attach_run/launch_run's truth reader for the JS targets)."""
     go = lines.wait_for(lambda l: l == "go", STEP_TIMEOUT, "%s go" % what)
-    i = lines.wait_for(lambda l: l.startswith("{\"target\""), STEP_TIMEOUT, "%s truth" % what, go)
+    i = lines.wait_for(lambda l: l.startswith("{\"target\""), work_timeout, "%s truth" % what,
+                       go)
     lines.wait_for(lambda l: l == "done", STEP_TIMEOUT, "%s done" % what, i)
     run.truth = json.loads(lines.lines[i])
     run.trace = parse_trace_gc(lines.lines[go + 1:i])
 
 
-def js_attach_run(target, variant, node=None, fmt="json", extra=("-t", "gc"), mode="wait"):
+def js_attach_run(target, variant, node=None, fmt="json", extra=("-t", "gc"), mode="wait",
+                  node_args=("--expose-gc", "--trace-gc"), work_timeout=STEP_TIMEOUT, load=False):
     """node TARGET VARIANT MODE (wait, or hold: the target keeps what it opened); leaktrace
     -p attaches; SIGUSR2 starts the work; SIGINT ends the trace once the target printed its
     truth. The JS targets do not answer a second signal: no "alive" check."""
-    argv = js_argv(node or system_node(), target, variant, mode)
+    argv = js_argv(node or system_node(), target, variant, mode, node_args, load)
     return attach_run(target, fmt=fmt, extra=extra, mode=mode, argv=argv,
-                      go_sig=signal.SIGUSR2, truth=read_js_truth, again=False)
+                      go_sig=signal.SIGUSR2, again=False,
+                      truth=lambda run, lines, what: read_js_truth(run, lines, what,
+                                                                   work_timeout))
 
 
 def js_launch_run(target, variant, extra=("-t", "gc")):
@@ -131,6 +137,19 @@ scenarios({
     "js_cache_fixed": lambda: js_attach_run("js_cache", "fixed", fmt="text"),
     "js_pool_leak": lambda: js_launch_run("js_pool", "leak"),
     "js_pool_fixed": lambda: js_attach_run("js_pool", "fixed"),
+    # under load, V8 collecting when it decides to (no forced GC, no --trace-gc), 20 s of
+    # work on a warm cache: the verdict from the GCs V8 makes within 30 s
+    "js_lru_leak": lambda: js_attach_run("js_lru", "leak", extra=(), node_args=(),
+                                         work_timeout=LRU_WORK_TIMEOUT),
+    "js_lru_fixed": lambda: js_attach_run("js_lru", "fixed", extra=(), node_args=(),
+                                          work_timeout=LRU_WORK_TIMEOUT),
+    # the emitter's 12 ticks as 100, without forced GCs: V8 runs no mark-compact in them
+    "js_emitter_load_leak": lambda: js_attach_run("js_emitter", "leak", extra=("-t", "gc"),
+                                                  node_args=(), load=True,
+                                                  work_timeout=LRU_WORK_TIMEOUT),
+    "js_emitter_load_fixed": lambda: js_attach_run("js_emitter", "fixed", extra=("-t", "gc"),
+                                                   node_args=(), load=True,
+                                                   work_timeout=LRU_WORK_TIMEOUT),
 })
 for _v in NODE_VERSIONS:
     scenarios({"node%s" % _v: (lambda v: lambda: js_attach_run(
@@ -279,17 +298,84 @@ def test_js_cache_fixed_text_stable():
     run = scenario("js_cache_fixed")
     if run.error or run.rc != 0:
         raise Fail(run.error or "exit code %s; stderr: %s" % (run.rc, tail(run.stderr)))
-    m = re.search(r"^JS heap \(V8\): JS heap (\w+): [+-]\d+\.\d MiB/min over (\d+) "
-                  r"mark-compacts \(R\^2 [\d.]+\)$", run.raw, re.M)
+    m = re.search(r"^JS heap \(V8\): JS heap (\w+): [+-]\d+\.\d MiB/min over [\d.]+ s, (\d+) "
+                  r"mark-compacts and \d+ other GCs \(R\^2 [\d.]+\)$", run.raw, re.M)
     if not m:
         raise Fail("no JS heap verdict line in the text report: %s" % tail(run.raw, 8))
     if m.group(1) != "stable" or int(m.group(2)) < run.truth["forced_gcs"]:
         raise Fail("text says %r" % m.group(0))
     for what in (r"^  live after mark-compact: [\d.]+ \w+ at [\d.]+ s -> [\d.]+ \w+ at",
+                 r"^  lowest after a GC between mark-compacts: [\d.]+ \w+ at [\d.]+ s -> "
+                 r"[\d.]+ \w+ at [\d.]+ s \(\d+ points\)$",
                  r"^  process RSS at the same times: ",
                  r"^  collections: \d+ \(.*\d+ mark-compact.*\); pause [\d.]+ ms in total"):
         if not re.search(what, run.raw, re.M):
             raise Fail("text report lacks %r: %s" % (what, tail(run.raw, 8)))
+
+
+def check_lru_run(run, want):
+    """The verdict from V8's own collections within 30 s; growth measured at the rate the
+    cache grew (each entry holds 120 doubles: at least 960 bytes); the bounded cache
+    judged on at least two mark-compacts."""
+    gc = check_verdict(run, want)
+    rep = run.final()
+    if rep.get("duration_s", 99) > 30:
+        raise Fail("traced %.1f s, the verdict must come within 30 s" % rep["duration_s"])
+    t = run.truth
+    if t["forced_gcs"] != 0:
+        raise Fail("truth: %r" % t)
+    slope = gc["live_after_mark_compact_trend_bytes_per_s"]
+    if want == "growing":
+        if t["cache_entries"] != t["requests"] + 4 * t["lru_max"]:
+            raise Fail("the leak's Map did not keep every entry: %r" % t)
+        entries_per_s = t["requests"] / rep["duration_s"]
+        low, high = 0.5 * entries_per_s * LRU_ENTRY_MIN_BYTES, 3 * entries_per_s * 2048
+        if not low <= slope <= high:
+            raise Fail("live heap %.0f B/s, the Map grew by %.0f entries/s (expected %.0f to "
+                       "%.0f B/s)" % (slope, entries_per_s, low, high))
+    else:
+        if t["cache_entries"] != t["lru_max"]:
+            raise Fail("the LRU is not full at its bound: %r" % t)
+        if gc["mark_compacts_fitted"] < 2:
+            raise Fail("stable on %d mark-compacts" % gc["mark_compacts_fitted"])
+
+
+@test
+def test_js_lru_leak_growing_within_30s():
+    check_lru_run(scenario("js_lru_leak"), "growing")
+
+
+@test
+def test_js_lru_fixed_stable_within_30s():
+    check_lru_run(scenario("js_lru_fixed"), "stable")
+
+
+@test
+def test_js_emitter_load_fixed_stable_without_mark_compact():
+    # a removed listener dies young: the heap after every scavenge stays flat, which is a
+    # stable heap even before V8 runs any full GC
+    run = scenario("js_emitter_load_fixed")
+    gc = check_verdict(run, "stable")
+    if gc["mark_compacts_fitted"] != 0 or gc["other_gcs_fitted"] < 3 or gc["trend_span_s"] < 10:
+        raise Fail("stable from %d mark-compacts and %d other GCs over %.1f s: %s" %
+                   (gc["mark_compacts_fitted"], gc["other_gcs_fitted"], gc["trend_span_s"],
+                    gc["summary"]))
+
+
+@test
+def test_js_emitter_load_leak_never_stable():
+    # without a mark-compact a rising heap is garbage or a leak: never called stable
+    run = scenario("js_emitter_load_leak")
+    gc = gc_of(run)
+    if gc["verdict"] == "stable":
+        raise Fail("a leak called stable: %s" % gc["summary"])
+    if gc["verdict"] == "unknown" and not re.match(
+            r"JS heap trend unknown: (no mark-compact yet; \d+ other GCs in [\d.]+ s, the heap "
+            r"after them [\d.]+ to [\d.]+ MiB|1 mark-compact and \d+ other GCs so far)",
+            gc["summary"]):
+        raise Fail("summary %r" % gc["summary"])
+    if run.truth["listeners"] != run.truth["requests"]:
+        raise Fail("truth: %r" % run.truth)
 
 
 @test

@@ -72,6 +72,7 @@ INTERPRETER_ONLY = ("--no-opt", "--no-sparkplug")
 scenarios({
     "js_bpf": lambda: node_run(),
     "js_bpf_text": lambda: node_run(fmt="text"),
+    "js_bpf_text_all": lambda: node_run(fmt="text", extra=["--all-frames"]),
     "js_bpf_folded": lambda: node_run(fmt="folded"),
     "js_perf_map": lambda: node_run(node_args=PERF_FLAGS, extra=["--no-js-names"]),
     # interpreter only: JS frames keep one pc whatever V8 would have compiled meanwhile
@@ -205,3 +206,62 @@ def test_js_text_marked():
         raise Fail(run.error or "exit code %s; stderr: %s" % (run.rc, tail(run.stderr)))
     if not re.search(r"^\s+leakNativeBuffer \[js\] \(js_native_leak\.js\)$", run.raw, re.M):
         raise Fail("no 'leakNativeBuffer [js] (js_native_leak.js)' line: %s" % tail(run.raw, 30))
+
+
+COLLAPSED = re.compile(r"^    \[node internals \u00d7(\d+)\]$")
+
+
+def text_stacks_with(raw, needle):
+    """The frame lines (leaf first) of each text stack with a line containing needle."""
+    out, cur = [], None
+    for line in raw.splitlines():
+        if re.match(r"^#\d+  ", line):
+            cur = []
+            out.append(cur)
+        elif cur is not None and line.startswith("    "):
+            cur.append(line)
+        else:
+            cur = None
+    return [st for st in out if any(needle in l for l in st)]
+
+
+def leak_text_stacks(run):
+    if run.error or run.rc != 0:
+        raise Fail(run.error or "exit code %s; stderr: %s" % (run.rc, tail(run.stderr)))
+    stacks = text_stacks_with(run.raw, "leakNativeBuffer [js]")
+    if not stacks:
+        raise Fail("no text stack through leakNativeBuffer: %s" % tail(run.raw, 30))
+    return stacks
+
+
+@test
+def test_js_text_node_internals_collapsed():
+    # between the Buffer's allocation (the leaf, shown) and the first JS frame (Node's
+    # buffer.js, then the user's), V8's and Node's C++ frames are one line
+    for st in leak_text_stacks(scenario("js_bpf_text")):
+        j = next(i for i, l in enumerate(st) if " [js]" in l)
+        k = next(i for i, l in enumerate(st) if "leakNativeBuffer [js]" in l)
+        m = COLLAPSED.match(st[j - 1]) if j >= 2 else None
+        if COLLAPSED.match(st[0]) or j != 2 or not m or int(m.group(1)) < 2:
+            raise Fail("leaf, then [node internals ×N], then JS frames expected:\n%s" %
+                       "\n".join(st))
+        if any(COLLAPSED.match(l) for l in st[j:k]):
+            raise Fail("a collapsed line among the JS frames:\n%s" % "\n".join(st))
+        if not re.match(r"^    handleRequest \[js\]|^    handleOtherRequest \[js\]",
+                        st[k + 1]):
+            raise Fail("the JS caller is not right after leakNativeBuffer:\n%s" % "\n".join(st))
+
+
+@test
+def test_js_text_all_frames():
+    run = scenario("js_bpf_text_all")
+    stacks = leak_text_stacks(run)
+    if "[node internals" in run.raw:
+        raise Fail("--all-frames still collapses: %s" % tail(run.raw, 30))
+    for st in stacks:
+        j = next(i for i, l in enumerate(st) if " [js]" in l)
+        inner = st[1:j]
+        if len(inner) < 2 or not all(re.search(r"v8::|node::|Builtins_|\[node\]$", l)
+                                     for l in inner):
+            raise Fail("V8/Node frames expected between the leaf and the JS frames:\n%s" %
+                       "\n".join(st))

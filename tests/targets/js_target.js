@@ -4,21 +4,28 @@
 // "go", the work in ticks each ended by a forced mark-compact (run with --expose-gc), the
 // truth JSON, "done". argv: VARIANT (leak|fixed) [wait|hold|launch]; launch starts at once and
 // exits after "done"; hold waits like wait but leaves the work's resources open.
+// opts.forcedGc false: no forced collection, V8 collects when it decides to (a service
+// under load); --expose-gc is then not needed. opts.tickMs: the tick (default 200 ms).
+// A third argument "load" does the same for any target, for LOAD_TICKS ticks.
 'use strict';
 
-const TICK_MS = 200;
+const DEFAULT_TICK_MS = 200;
+const LOAD_TICKS = 100;
 const GO_TIMEOUT_MS = 120000;
 const LINGER_MS = 60000;
 
 function run(name, tick, opts) {
 	const variant = process.argv[2] || 'leak';
 	const mode = process.argv[3] || 'wait';
-	const ticks = opts.ticks || 12;
+	const load = process.argv[4] === 'load';
+	const ticks = load ? LOAD_TICKS : opts.ticks || 12;
+	const tickMs = opts.tickMs || DEFAULT_TICK_MS;
+	const forcedGc = opts.forcedGc !== false && !load;
 	if (variant !== 'leak' && variant !== 'fixed') {
 		process.stderr.write(`usage: ${name} leak|fixed [wait|hold|launch]\n`);
 		process.exit(2);
 	}
-	if (typeof gc !== 'function') {
+	if (forcedGc && typeof gc !== 'function') {
 		process.stderr.write(`${name}: run with --expose-gc\n`);
 		process.exit(2);
 	}
@@ -33,11 +40,13 @@ function run(name, tick, opts) {
 		let t0 = Date.now();
 		for (let i = 0; i < ticks; i++) {
 			await tick(variant === 'leak', i);
-			gc();
-			const next = t0 + (i + 1) * TICK_MS;
+			if (forcedGc)
+				gc();
+			const next = t0 + (i + 1) * tickMs;
 			await new Promise((r) => setTimeout(r, Math.max(0, next - Date.now())));
 		}
-		const truth = Object.assign({ target: name, variant, ticks, forced_gcs: ticks,
+		const truth = Object.assign({ target: name, variant, ticks,
+					      forced_gcs: forcedGc ? ticks : 0,
 					      expect: variant === 'leak' ? 'growing' : 'stable' },
 					    opts.truth ? opts.truth() : {});
 		console.log(JSON.stringify(truth));

@@ -525,6 +525,18 @@ static void test_table_arguments(void **state)
 	assert_rejected(parse(&cfg, "-p", "1", "--sample", "4097M", NULL));
 }
 
+static void test_all_frames(void **state)
+{
+	struct lt_config cfg;
+
+	assert_int_equal(parse(&cfg, "-p", "1", NULL), 0);
+	assert_false(cfg.all_frames);
+	assert_int_equal(parse(&cfg, "-p", "1", "--all-frames", NULL), 0);
+	assert_true(cfg.all_frames);
+	assert_rejected(parse(&cfg, "-p", "1", "--all-frames=1", NULL));
+	assert_non_null(strstr(captured_err, "option --all-frames takes no value"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -544,6 +556,7 @@ int main(void)
 		cmocka_unit_test(test_bad_positionals),
 		cmocka_unit_test(test_reusable),
 		cmocka_unit_test(test_table_arguments),
+		cmocka_unit_test(test_all_frames),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

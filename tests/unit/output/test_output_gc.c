@@ -66,8 +66,15 @@ static void make_report(struct lt_report *r, struct lt_gc_report *gc)
 	gc->first_rss = 42 * MIB;
 	gc->last_rss = 64 * MIB;
 	gc->verdict = LT_GC_VERDICT_GROWING;
+	gc->mark_compacts = 12;
+	gc->other_gcs = 3;
+	gc->span_s = 22.5;
+	gc->env_first_t_s = 0.5;
+	gc->env_first = 3 * MIB;
+	gc->env_last = 15 * MIB;
 	snprintf(gc->sentence, sizeof(gc->sentence),
-		 "JS heap growing: +30.0 MiB/min over 12 mark-compacts (R^2 0.98)");
+		 "JS heap growing: +30.0 MiB/min over 22.5 s, 12 mark-compacts and 3 other GCs "
+		 "(R^2 0.98)");
 	r->gc = gc;
 }
 
@@ -83,8 +90,11 @@ static void test_text_gc_section(void **state)
 		out,
 		"mmap: 0 B outstanding in 0 mappings from 0 stacks\n"
 		"\n"
-		"JS heap (V8): JS heap growing: +30.0 MiB/min over 12 mark-compacts (R^2 0.98)\n"
+		"JS heap (V8): JS heap growing: +30.0 MiB/min over 22.5 s, 12 mark-compacts and 3 "
+		"other GCs (R^2 0.98)\n"
 		"  live after mark-compact: 4.0 MiB at 1.0 s -> 15.0 MiB at 23.0 s\n"
+		"  lowest after a GC between mark-compacts: 3.0 MiB at 0.5 s -> 15.0 MiB at 23.0 s "
+		"(12 points)\n"
 		"  process RSS at the same times: 42.0 MiB -> 64.0 MiB (+60.0 MiB/min)\n"
 		"  collections: 5 (3 scavenge, 1 mark-compact, 1 unknown); pause 9.8 ms in total, "
 		"longest 6.5 ms\n"
@@ -95,7 +105,7 @@ static void test_text_gc_section(void **state)
 	/* workers' mark-compacts are said to be left out */
 	gc.other_mark_compacts = 4;
 	CAPTURE(out, lt_output__text(f, &r, 10));
-	assert_non_null(strstr(out, "-> 15.0 MiB at 23.0 s\n  (the isolate of thread 7; 4 "
+	assert_non_null(strstr(out, "(12 points)\n  (the isolate of thread 7; 4 "
 				    "mark-compacts of other isolates, such as workers, are not "
 				    "in the trend)\n  process RSS"));
 	free(out);
@@ -140,7 +150,8 @@ static const char json_gc_expected[] =
 	"\"live_after_mark_compact_trend_bytes_per_s\":524288.000,"
 	"\"live_after_mark_compact_trend_r2\":0.985,\"rss_trend_bytes_per_s\":1048576.000,"
 	"\"rss_trend_r2\":0.500,\"verdict\":\"growing\","
-	"\"summary\":\"JS heap growing: +30.0 MiB/min over 12 mark-compacts (R^2 0.98)\"}";
+	"\"summary\":\"JS heap growing: +30.0 MiB/min over 22.5 s, 12 mark-compacts and 3 other "
+	"GCs (R^2 0.98)\",\"other_gcs_fitted\":3,\"envelope_points\":12,\"trend_span_s\":22.500}";
 
 static void test_json_gc_object(void **state)
 {
@@ -179,7 +190,9 @@ static void test_json_gc_off(void **state)
 		"\"other_isolate_mark_compacts\":0,"
 		"\"live_after_mark_compact_trend_bytes_per_s\":0.000,"
 		"\"live_after_mark_compact_trend_r2\":0.000,\"rss_trend_bytes_per_s\":0.000,"
-		"\"rss_trend_r2\":0.000,\"verdict\":\"unknown\",\"summary\":null},\"not_loaded\":[],\"lost\":"));
+		"\"rss_trend_r2\":0.000,\"verdict\":\"unknown\",\"summary\":null,"
+		"\"other_gcs_fitted\":0,\"envelope_points\":0,\"trend_span_s\":0.000},"
+		"\"not_loaded\":[],\"lost\":"));
 	free(out);
 }
 

@@ -86,10 +86,10 @@ static void test_verdict_thresholds(void **state)
 	/* 2 MiB/s over 10 s on a 20 MiB heap, a clean line: growing */
 	f = fit_of(2 * MiB, 0.99, 12);
 	assert_int_equal(lt_gc_trend__verdict(&f, 10, 20 * MiB), LT_GC_VERDICT_GROWING);
-	/* the same with too few mark-compacts */
-	f.n = LT_GC_MIN_MARK_COMPACTS - 1;
+	/* the same with too few points */
+	f.n = LT_GC_MIN_POINTS - 1;
 	assert_int_equal(lt_gc_trend__verdict(&f, 10, 20 * MiB), LT_GC_VERDICT_UNKNOWN);
-	f.n = LT_GC_MIN_MARK_COMPACTS;
+	f.n = LT_GC_MIN_POINTS;
 	assert_int_equal(lt_gc_trend__verdict(&f, 10, 20 * MiB), LT_GC_VERDICT_GROWING);
 	/* a poor fit */
 	f = fit_of(2 * MiB, LT_GC_GROWING_MIN_R2 - 0.01, 12);
@@ -184,8 +184,12 @@ static void test_log_summary_growing(void **state)
 	assert_int_equal(r.last_live, (__u64)(13 * MiB));
 	assert_near(r.last_t_s, 3, 0);
 	assert_int_equal(r.verdict, LT_GC_VERDICT_GROWING);
-	assert_string_equal(r.sentence,
-			    "JS heap growing: +60.0 MiB/min over 4 mark-compacts (R^2 1.00)");
+	assert_int_equal(r.mark_compacts, 4);
+	/* the unknown kind stays out of the envelope (its size of 0 would be its lowest) */
+	assert_int_equal(r.other_gcs, 4);
+	assert_near(r.span_s, 3, 0);
+	assert_string_equal(r.sentence, "JS heap growing: +60.0 MiB/min over 3.0 s, 4 "
+					"mark-compacts and 4 other GCs (R^2 1.00)");
 	lt_gc_report__free(&r);
 	assert_null(r.collections);
 	lt_gc_log__free(l);
@@ -199,15 +203,20 @@ static void test_log_summary_stable_and_unknown(void **state)
 	struct lt_gc_collection c;
 
 	assert_non_null(l);
-	for (int i = 0; i < 2; i++) {
-		c = gc_at(i, LT_GC_MARK_COMPACT, (__u64)(sizes[i] * MiB), 1.0);
-		assert_int_equal(lt_gc_log__add(l, &c), 0);
-	}
+	c = gc_at(0, LT_GC_MARK_COMPACT, (__u64)(sizes[0] * MiB), 1.0);
+	assert_int_equal(lt_gc_log__add(l, &c), 0);
 	assert_int_equal(lt_gc_log__summarize(l, 0, &r), 0);
 	assert_int_equal(r.verdict, LT_GC_VERDICT_UNKNOWN);
-	assert_string_equal(r.sentence, "JS heap trend unknown: 2 mark-compacts with a live size "
-					"so far, 3 needed");
+	assert_string_equal(r.sentence, "JS heap trend unknown: 1 mark-compact and 0 other GCs so "
+					"far, a second mark-compact is needed");
 	assert_int_equal(r.omitted, 0);
+	lt_gc_report__free(&r);
+	/* two are enough: 0.3 MiB is under the floor */
+	c = gc_at(1, LT_GC_MARK_COMPACT, (__u64)(sizes[1] * MiB), 1.0);
+	assert_int_equal(lt_gc_log__add(l, &c), 0);
+	assert_int_equal(lt_gc_log__summarize(l, 0, &r), 0);
+	assert_int_equal(r.verdict, LT_GC_VERDICT_STABLE);
+	assert_int_equal(r.live.n, 2);
 	lt_gc_report__free(&r);
 	for (int i = 2; i < 6; i++) {
 		c = gc_at(i, LT_GC_MARK_COMPACT, (__u64)(sizes[i] * MiB), 1.0);
@@ -216,7 +225,139 @@ static void test_log_summary_stable_and_unknown(void **state)
 	assert_int_equal(lt_gc_log__summarize(l, 0, &r), 0);
 	assert_int_equal(r.verdict, LT_GC_VERDICT_STABLE);
 	assert_non_null(strstr(r.sentence, "JS heap stable: "));
-	assert_non_null(strstr(r.sentence, " MiB/min over 6 mark-compacts (R^2 "));
+	assert_non_null(strstr(r.sentence, " MiB/min over 5.0 s, 6 mark-compacts and 0 other "
+					   "GCs (R^2 "));
+	lt_gc_report__free(&r);
+	lt_gc_log__free(l);
+}
+
+/* Adds collections of one kind at times t[i] with sizes y[i] MiB after them. */
+static void add_series(struct lt_gc_log *l, __u32 kind, const double *t, const double *y, size_t n)
+{
+	struct lt_gc_collection c;
+
+	for (size_t i = 0; i < n; i++) {
+		c = gc_at(t[i], kind, (__u64)(y[i] * MiB), 1.0);
+		assert_int_equal(lt_gc_log__add(l, &c), 0);
+	}
+}
+
+static enum lt_gc_verdict summary_verdict(struct lt_gc_log *l, struct lt_gc_report *r)
+{
+	assert_int_equal(lt_gc_log__summarize(l, 0, r), 0);
+	return r->verdict;
+}
+
+static void test_envelope_two_mark_compacts_growing(void **state)
+{
+	/* the measured Express case: two mark-compacts (87 and 161 MiB) in 16 s under load,
+	 * scavenges before, between and after them rising with promoted objects. Three
+	 * mark-compacts were needed before; the scavenges' lowest size before the first one
+	 * (an upper bound of the live heap then) makes the third point. */
+	static const double st0[] = { 1, 2, 3 }, sy0[] = { 35, 48, 60 };
+	static const double st1[] = { 9, 12, 15 }, sy1[] = { 120, 150, 190 };
+	static const double st2[] = { 21, 23 }, sy2[] = { 200, 245 };
+	static const double mt[] = { 6, 18 }, my[] = { 87, 161 };
+	struct lt_gc_log *l = lt_gc_log__new(100);
+	struct lt_gc_report r = {};
+
+	add_series(l, LT_GC_SCAVENGE, st0, sy0, 3);
+	add_series(l, LT_GC_MARK_COMPACT, mt, my, 1);
+	add_series(l, LT_GC_SCAVENGE, st1, sy1, 3);
+	add_series(l, LT_GC_MARK_COMPACT, mt + 1, my + 1, 1);
+	add_series(l, LT_GC_SCAVENGE, st2, sy2, 2);
+	assert_int_equal(summary_verdict(l, &r), LT_GC_VERDICT_GROWING);
+	assert_int_equal(r.live.n, 3); /* 35 at 1 s, 87 at 6 s, 161 at 18 s */
+	assert_near(r.span_s, 17, 1e-9);
+	assert_int_equal(r.env_first, (__u64)(35 * MiB));
+	assert_int_equal(r.env_last, (__u64)(161 * MiB));
+	assert_true(r.live.slope > 6 * MiB && r.live.slope < 8 * MiB);
+	assert_int_equal(r.mark_compacts, 2);
+	assert_int_equal(r.other_gcs, 8);
+	/* the report's live sizes stay those of the mark-compacts */
+	assert_int_equal(r.first_live, (__u64)(87 * MiB));
+	assert_int_equal(r.last_live, (__u64)(161 * MiB));
+	lt_gc_report__free(&r);
+	lt_gc_log__free(l);
+}
+
+static void test_envelope_sawtooth_stable(void **state)
+{
+	/* a bounded LRU under load: its evicted entries were promoted, so the heap after each
+	 * scavenge climbs between mark-compacts by far more than the floor, and every
+	 * mark-compact brings it back to 10 MiB */
+	static const double st0[] = { 0.5, 1.5, 2.5 }, sy0[] = { 18, 22, 26 };
+	static const double st1[] = { 6, 7, 8, 9 }, sy1[] = { 14, 18, 22, 26 };
+	static const double st2[] = { 11, 12, 13, 14 }, sy2[] = { 14, 19, 24, 29 };
+	static const double mt[] = { 5, 10 }, my[] = { 10.0, 10.2 };
+	struct lt_gc_log *l = lt_gc_log__new(100);
+	struct lt_gc_report r = {};
+
+	add_series(l, LT_GC_SCAVENGE, st0, sy0, 3);
+	add_series(l, LT_GC_MARK_COMPACT, mt, my, 1);
+	add_series(l, LT_GC_SCAVENGE, st1, sy1, 4);
+	add_series(l, LT_GC_MARK_COMPACT, mt + 1, my + 1, 1);
+	add_series(l, LT_GC_SCAVENGE, st2, sy2, 4);
+	assert_int_equal(summary_verdict(l, &r), LT_GC_VERDICT_STABLE);
+	/* the stretch before the first mark-compact (18 MiB, above it) bounds nothing */
+	assert_int_equal(r.live.n, 2);
+	assert_near(r.env_first_t_s, 5, 0);
+	assert_non_null(strstr(r.sentence, "JS heap stable: +"));
+	lt_gc_report__free(&r);
+	/* one mark-compact more, 1.5 MiB up: a rise over the floor is growth */
+	add_series(l, LT_GC_MARK_COMPACT, (const double[]){ 15 }, (const double[]){ 11.7 }, 1);
+	assert_int_equal(summary_verdict(l, &r), LT_GC_VERDICT_GROWING);
+	assert_int_equal(r.live.n, 3);
+	lt_gc_report__free(&r);
+	lt_gc_log__free(l);
+}
+
+static void test_envelope_lowest_of_stretch(void **state)
+{
+	/* a scavenge after a mark-compact that finds less than it (young objects died): the
+	 * stretch's point is the scavenge's, at its time */
+	static const double t[] = { 1, 2, 3, 4 }, y[] = { 30, 28, 29, 31 };
+	struct lt_gc_log *l = lt_gc_log__new(100);
+	struct lt_gc_report r = {};
+
+	add_series(l, LT_GC_MARK_COMPACT, t, y, 1);
+	add_series(l, LT_GC_MINOR_MARK_COMPACT, t + 1, y + 1, 2);
+	add_series(l, LT_GC_MARK_COMPACT, t + 3, y + 3, 1);
+	assert_int_equal(summary_verdict(l, &r), LT_GC_VERDICT_GROWING);
+	assert_int_equal(r.live.n, 2);
+	assert_near(r.env_first_t_s, 2, 0);
+	assert_int_equal(r.env_first, (__u64)(28 * MiB));
+	assert_near(r.live.slope, 1.5 * MiB, 1e-3);
+	lt_gc_report__free(&r);
+	lt_gc_log__free(l);
+}
+
+static void test_envelope_without_mark_compact(void **state)
+{
+	static const double t[] = { 0, 4, 8, 11 }, flat[] = { 40, 40.6, 40.2, 40.5 },
+			    rising[] = { 40, 45, 50, 55 };
+	struct lt_gc_log *l = lt_gc_log__new(100);
+	struct lt_gc_report r = {};
+
+	/* within the floor over 11 s: stable */
+	add_series(l, LT_GC_SCAVENGE, t, flat, 4);
+	assert_int_equal(summary_verdict(l, &r), LT_GC_VERDICT_STABLE);
+	assert_string_equal(r.sentence, "JS heap stable: the heap after 4 GCs stayed within 0.6 "
+					"MiB over 11.0 s (no mark-compact)");
+	lt_gc_report__free(&r);
+	lt_gc_log__free(l);
+	/* too short a span */
+	l = lt_gc_log__new(100);
+	add_series(l, LT_GC_SCAVENGE, t, flat, 3);
+	assert_int_equal(summary_verdict(l, &r), LT_GC_VERDICT_UNKNOWN);
+	lt_gc_report__free(&r);
+	lt_gc_log__free(l);
+	/* rising: promoted garbage as much as a leak, a mark-compact tells */
+	l = lt_gc_log__new(100);
+	add_series(l, LT_GC_SCAVENGE, t, rising, 4);
+	assert_int_equal(summary_verdict(l, &r), LT_GC_VERDICT_UNKNOWN);
+	assert_string_equal(r.sentence, "JS heap trend unknown: no mark-compact yet; 4 other GCs "
+					"in 11.0 s, the heap after them 40.0 to 55.0 MiB");
 	lt_gc_report__free(&r);
 	lt_gc_log__free(l);
 }
@@ -270,8 +411,8 @@ static void test_log_empty(void **state)
 	assert_null(r.collections);
 	assert_int_equal(r.total, 0);
 	assert_int_equal(r.verdict, LT_GC_VERDICT_UNKNOWN);
-	assert_string_equal(r.sentence, "JS heap trend unknown: 0 mark-compacts with a live size "
-					"so far, 3 needed");
+	assert_string_equal(r.sentence,
+			    "JS heap trend unknown: no collection with a live size yet");
 	assert_int_equal(lt_gc_log__add(NULL, NULL), -EINVAL);
 	lt_gc_report__free(&r);
 	lt_gc_log__free(l);
@@ -288,6 +429,10 @@ int main(void)
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_log_summary_growing),
 		cmocka_unit_test(test_log_summary_stable_and_unknown),
+		cmocka_unit_test(test_envelope_two_mark_compacts_growing),
+		cmocka_unit_test(test_envelope_sawtooth_stable),
+		cmocka_unit_test(test_envelope_lowest_of_stretch),
+		cmocka_unit_test(test_envelope_without_mark_compact),
 		cmocka_unit_test(test_log_trend_per_isolate),
 		cmocka_unit_test(test_log_empty),
 	};
