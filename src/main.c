@@ -14,6 +14,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "outfile.h"
 #include "session.h"
 
 static volatile sig_atomic_t lt_stop_requested;
@@ -55,42 +56,37 @@ static bool lt_privileged(void)
 	return (eff & (1ull << CAP_BPF)) && (eff & (1ull << CAP_PERFMON));
 }
 
-static FILE *lt_open_output(const struct lt_config *cfg)
-{
-	FILE *f;
-
-	if (!cfg->output)
-		return stdout;
-	f = fopen(cfg->output, "w");
-	if (!f)
-		lt_err("cannot write %s: %s", cfg->output, strerror(errno));
-	return f;
-}
-
-/* One report to out. A folded file holds one profile, the latest: with reopen it is emptied
- * first. A report that cannot be written says so here; the session tells its other failures
- * itself. freopen() closes out when it fails: *out is then NULL. */
-static int lt_write_report(struct lt_session *s, const struct lt_config *cfg, FILE **out,
+/* One report to stdout, or to the -o file (outfile.h: a new file renamed into place; a
+ * folded file holds one profile, the latest, so with reopen it is replaced; text and JSON
+ * reports are appended to it). A report that cannot be written says so here; the session
+ * tells its other failures itself. */
+static int lt_write_report(struct lt_session *s, const struct lt_config *cfg, struct lt_outfile *of,
 			   bool reopen, bool final)
 {
+	FILE *f = stdout;
 	int err;
 
-	if (reopen && cfg->output && cfg->format == LT_FMT_FOLDED &&
-	    !freopen(cfg->output, "w", *out)) {
-		lt_err("cannot write %s: %s", cfg->output, strerror(errno));
-		*out = NULL;
-		return -EIO;
+	if (cfg->output) {
+		f = lt_outfile__begin(of, reopen && cfg->format == LT_FMT_FOLDED);
+		if (!f)
+			return -EIO;
 	}
-	err = lt_session__report(s, *out, final);
-	if (err && ferror(*out))
+	err = lt_session__report(s, f, final);
+	if (err && ferror(f))
 		lt_err("cannot write %s: %s", cfg->output ? cfg->output : "the standard output",
 		       strerror(-err));
+	if (cfg->output) {
+		if (err)
+			lt_outfile__close(of); /* an incomplete report never replaces the last */
+		else
+			err = lt_outfile__commit(of);
+	}
 	return err;
 }
 
 /* Reports every INTERVAL until COUNT, the duration, a signal or the target's exit, then the
  * final one (unless COUNT's last report was it). Returns 0, or nonzero after a failure. */
-static int lt_run(struct lt_session *s, const struct lt_config *cfg, FILE **out)
+static int lt_run(struct lt_session *s, const struct lt_config *cfg, struct lt_outfile *out)
 {
 	double start = lt_now_s(), next_report = start + cfg->interval_s;
 	long reports = 0;
@@ -128,7 +124,7 @@ int main(int argc, char **argv)
 	struct lt_config cfg;
 	struct lt_session *s = NULL;
 	struct sigaction sa = { .sa_handler = lt_on_signal };
-	FILE *out = NULL;
+	struct lt_outfile out = {};
 	int err;
 
 	err = lt_config__parse(argc, argv, &cfg);
@@ -139,8 +135,7 @@ int main(int argc, char **argv)
 		lt_err("needs root (or CAP_BPF and CAP_PERFMON) to load BPF programs");
 		return 1;
 	}
-	out = lt_open_output(&cfg);
-	if (!out)
+	if (cfg.output && lt_outfile__init(&out, cfg.output))
 		return 1;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
@@ -161,8 +156,7 @@ cleanup:
 	lt_debug("detaching");
 	lt_session__stop(s);
 	lt_debug("detached");
-	if (out && out != stdout)
-		fclose(out);
+	lt_outfile__close(&out);
 	/* exit status: 0 ok, 1 a runtime failure (2, a usage error, is returned above) */
 	return err ? 1 : 0;
 }
