@@ -5,7 +5,8 @@ set -euo pipefail
 
 PKGS=(make gcc g++ clang clang-format llvm pkg-config perl bpftool libbpf-dev libelf-dev libdw-dev zlib1g-dev
       libcapstone-dev libcmocka-dev libc6-dbg python3 iproute2 procps
-      qemu-system-x86 busybox-static xz-utils)
+      qemu-system-x86 busybox-static xz-utils
+      libclang-rt-14-dev) # libFuzzer and the sanitizer runtimes (make fuzz, make SAN=1)
 
 # Node.js for the V8 tests and the HTTP benchmark: any node will do (the tests fetch the other
 # versions from npm), so Debian's is installed only when there is none at all.
