@@ -2,8 +2,8 @@
 # Fuzzing of the parsers of input leaktrace does not control (tests/fuzz/fuzz_*.c, one per
 # parser), included by the Makefile.
 #   make fuzz            each target under libFuzzer (clang, ASan + UBSan) for FUZZ_SECONDS
-#   make fuzz-replay     each entry point, built without libFuzzer, once on its committed
-#                        corpus and this machine's seeds (part of `make check`)
+#   make fuzz-replay     each entry point, built without libFuzzer (ASan + UBSan), once on
+#                        its committed corpus and this machine's seeds (part of `make check`)
 # libFuzzer's objects, this machine's seeds (seeds/NAME) and the grown corpus (corpus/NAME)
 # go to FUZZ_OUT, never mixed with the normal build; a crash's input is written to
 # $(FUZZ_OUT)/crash/NAME/: fix the parser and commit the input under tests/fuzz/corpus/NAME/
@@ -53,10 +53,17 @@ fuzz: $(FUZZ_BINS) $(FUZZ_NAMES:%=$(FUZZ_OUT)/seeds/%)
 	done; \
 	if [ -n "$$failed" ]; then echo "fuzz: crashed:$$failed (inputs in $(FUZZ_OUT)/crash)"; exit 1; fi
 
+# The replay is built with ASan + UBSan (SAN=1: build-san/'s objects) so that an input that
+# once crashed a parser, or made it do undefined behaviour, fails again if the fix goes.
+ifeq ($(SAN),1)
 fuzz-replay: $(REPLAY_BINS) $(FUZZ_NAMES:%=$(FUZZ_OUT)/seeds/%)
 	$(Q)for n in $(FUZZ_NAMES); do \
 		c=tests/fuzz/corpus/$$n; [ -d $$c ] || c=; \
 		$(OUTPUT)/tests/fuzz/replay_$$n $$c $(FUZZ_OUT)/seeds/$$n || exit 1; \
 	done
+else
+fuzz-replay:
+	$(Q)$(MAKE) --no-print-directory SAN=1 fuzz-replay
+endif
 
 -include $(FUZZ_LIB_OBJS:.o=.d) $(FUZZ_BINS:=.d) $(REPLAY_BINS:=.d)
