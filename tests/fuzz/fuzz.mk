@@ -10,6 +10,7 @@
 # so that the replay keeps checking it.
 FUZZ_OUT ?= build-fuzz
 FUZZ_SECONDS ?= 60
+FUZZ_ARGS ?= # more libFuzzer flags (CI: -seed=1)
 FUZZ_CC ?= clang
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
@@ -47,7 +48,7 @@ fuzz: $(FUZZ_BINS) $(FUZZ_NAMES:%=$(FUZZ_OUT)/seeds/%)
 		mkdir -p $(FUZZ_OUT)/crash/$$n $(FUZZ_OUT)/corpus/$$n tests/fuzz/corpus/$$n; \
 		echo "== fuzz $$n ($(FUZZ_SECONDS) s)"; \
 		$(FUZZ_OUT)/fuzz_$$n -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -timeout=10 \
-			-rss_limit_mb=2048 -print_final_stats=1 \
+			-rss_limit_mb=2048 -print_final_stats=1 $(FUZZ_ARGS) \
 			-artifact_prefix=$(FUZZ_OUT)/crash/$$n/ $(FUZZ_OUT)/corpus/$$n \
 			$(FUZZ_OUT)/seeds/$$n tests/fuzz/corpus/$$n || failed="$$failed $$n"; \
 	done; \

@@ -115,7 +115,9 @@ def left_behind(watch):
         time.sleep(0.2)
 
 
-def check_target_unharmed(tgt, baseline, watch, when):
+def check_target_unharmed(tgt, baseline, watch, when, last=True):
+    """Nothing left, the code as in the files; with last, the target is stopped and its
+    checksums compared with the untraced run's."""
     left = left_behind(watch)
     if left:
         raise Fail("%s: still loaded %g s after leaktrace died: %s" % (when, RELEASE_WAIT,
@@ -125,45 +127,67 @@ def check_target_unharmed(tgt, baseline, watch, when):
     diffs = code_differences(tgt.pid)
     if diffs:
         raise Fail("%s: the target's code differs from its files: %s" % (when, diffs[:4]))
+    if not last:
+        return
     sums = read_checksums(tgt)
     if sums != baseline:
         raise Fail("%s: checksums %s, untraced %s" % (when, sums, baseline))
 
 
+def attaching(tr, watch, ready):
+    """Sample what tr holds until ready(watch.ids) (a point inside the attach); False when
+    leaktrace said "attached" first (too late to kill it during attach)."""
+    deadline = time.monotonic() + ATTACH_TIMEOUT
+    while not ready(watch.ids) and time.monotonic() < deadline:
+        if tr.poll() is not None:
+            return False
+        watch.sample()
+    return ready(watch.ids) and not any("attached" in l for l in tr.err.lines)
+
+
+# Points inside the attach: the first map made, the first program loaded, the first probe
+# placed (its link held, others still being placed).
+ATTACH_POINTS = {
+    "first map": lambda ids: ids["map_id"],
+    "first program": lambda ids: ids["prog_id"],
+    "first probe": lambda ids: ids["link_id"],
+}
+
+
 def kill_run(when):
-    """SIGKILL leaktrace during attach ('attach') or once it traces ('trace')."""
+    """SIGKILL leaktrace during attach (at each of ATTACH_POINTS) or once it traces."""
     baseline = untraced_checksums()
     tgt = Target("storm_checksum")
     tr = None
     try:
-        tr = spawn([LEAKTRACE, "-p", str(tgt.pid), "-f", "json", "-o", os.devnull])
-        watch = Watch(tr)
-        if when == "attach":
-            # the first BPF object is held: probes are being placed now
-            deadline = time.monotonic() + ATTACH_TIMEOUT
-            while watch.count() < 3 and time.monotonic() < deadline:
+        for point in (ATTACH_POINTS if when == "attach" else ["tracing"]):
+            for attempt in range(3):
+                tr = spawn([LEAKTRACE, "-p", str(tgt.pid), "-f", "json", "-o", os.devnull])
+                watch = Watch(tr)
+                if when != "attach" or attaching(tr, watch, ATTACH_POINTS[point]):
+                    break
+                tr.kill()
+                tr.wait(10)
+            else:
+                raise Fail("leaktrace attached before the %s was seen, 3 times" % point)
+            if when != "attach":
+                tr.err.wait_for(lambda l: "attached" in l, ATTACH_TIMEOUT, "leaktrace attached")
                 watch.sample()
-            watch.sample()
-            if any("attached" in l for l in tr.err.lines):
-                raise Fail("attached before the kill: the kill did not happen during attach")
-        else:
-            tr.err.wait_for(lambda l: "attached" in l, ATTACH_TIMEOUT, "leaktrace attached")
-            watch.sample()
-            diffs = code_differences(tgt.pid)
-            if not diffs:
-                raise Fail("no probe visible in the target's code while attached: the "
-                           "comparison could not see a left probe")
-            time.sleep(1.0)
-            watch.sample()
-            now = bpftool_ids() or {}
-            if any(not watch.ids[k] <= now.get(k, set()) for k in watch.ids):
-                raise Fail("bpftool does not list what leaktrace holds: the check is blind")
-        if not watch.count():
-            raise Fail("leaktrace held no BPF object before the kill; stderr: %s" %
-                       tail(tr.err.text()))
-        tr.kill()
-        wait_proc(tr, 10, "leaktrace after SIGKILL")
-        check_target_unharmed(tgt, baseline, watch, "killed during " + when)
+                if not code_differences(tgt.pid):
+                    raise Fail("no probe visible in the target's code while attached: the "
+                               "comparison could not see a left probe")
+                time.sleep(1.0)
+                watch.sample()
+                now = bpftool_ids() or {}
+                if any(not watch.ids[k] <= now.get(k, set()) for k in watch.ids):
+                    raise Fail("bpftool does not list what leaktrace holds: the check is blind")
+            if not watch.count():
+                raise Fail("leaktrace held no BPF object before the kill; stderr: %s" %
+                           tail(tr.err.text()))
+            tr.kill()
+            wait_proc(tr, 10, "leaktrace after SIGKILL")
+            check_target_unharmed(tgt, baseline, watch, "killed at " + point, last=False)
+        check_target_unharmed(tgt, baseline, Watch(tr), "at the end")
     finally:
         if tr is not None and tr.poll() is None:
             tr.kill()
