@@ -185,7 +185,7 @@ check:
 	$(Q)$(MAKE) --no-print-directory fuzz-replay
 	$(Q)$(MAKE) --no-print-directory integration
 
-# The integration tests named in SAN_TESTS (substrings of test names; all when empty) against
+# The unit tests, then the integration tests named in SAN_TESTS (substrings of test names; all when empty) against
 # the ASan + UBSan build: any report of theirs aborts leaktrace, and the test fails. The
 # whole suite takes about 6 min so (the budget stops it at 12); a small quarantine keeps
 # leaktrace's memory near 150 MB beside a Node target.
@@ -193,6 +193,7 @@ SAN_TESTS ?=
 .PHONY: check-san
 check-san:
 	$(Q)$(MAKE) --no-print-directory SAN=1 all targets
+	$(Q)$(MAKE) --no-print-directory SAN=1 unit
 	$(Q)LEAKTRACE=build-san/leaktrace LT_TARGETS=build-san/targets LT_SUITE_BUDGET=720 \
 		ASAN_OPTIONS=abort_on_error=1:detect_leaks=1:quarantine_size_mb=32 \
 		LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
@@ -213,7 +214,7 @@ install: leaktrace
 
 clean:
 	$(call msg,CLEAN,)
-	$(Q)rm -rf $(OUTPUT) leaktrace
+	$(Q)rm -rf $(OUTPUT) leaktrace build-san $(FUZZ_OUT)
 
 include tests/fuzz/fuzz.mk
 -include $(OBJS:.o=.d) $(UNIT_BINS:=.d)
