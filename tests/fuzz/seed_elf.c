@@ -31,6 +31,20 @@ void *_ZN2v88internal4Heap24PerformGarbageCollectionENS0_16GarbageCollectorE(siz
 	return malloc(n);
 }
 
+/* Heap::SizeOfObjects(), and a compiler clone of PerformGarbageCollection (node 18 has one) */
+__attribute__((used, noinline)) size_t size_of_objects(void) __asm__(
+	"_ZN2v88internal4Heap13SizeOfObjectsEv");
+size_t size_of_objects(void)
+{
+	return 42;
+}
+
+__attribute__((used, noinline)) void gc_clone(void) __asm__(
+	"_ZN2v88internal4Heap24PerformGarbageCollectionENS0_16GarbageCollectorE.constprop.0");
+void gc_clone(void)
+{
+}
+
 int main(int argc, char **argv)
 {
 	void *volatile p =
