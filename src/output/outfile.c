@@ -25,28 +25,48 @@ static char *dir_of(const char *path)
 	return dir;
 }
 
+/* /dev/stdout, /dev/fd/N, /proc/self/fd/N: one of leaktrace's own descriptors (a shell's
+ * pipe or terminal), opened through its link. */
+static bool own_fd_link(const char *path)
+{
+	char link[32];
+	ssize_t n;
+
+	if (!strncmp(path, "/dev/fd/", 8) || !strncmp(path, "/proc/self/fd/", 14))
+		return true;
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n < 0)
+		return false;
+	link[n] = '\0';
+	return !strncmp(link, "/proc/self/fd/", 14);
+}
+
 int lt_outfile__init(struct lt_outfile *o, const char *path)
 {
-	char *dir = dir_of(path);
+	char *dir = NULL;
 	struct stat st = {};
 	int err = 0;
 
 	memset(o, 0, sizeof(*o));
 	o->path = path;
+	if (lstat(path, &st) == 0) {
+		if (S_ISDIR(st.st_mode)) {
+			lt_err("cannot write %s: %s", path, strerror(EISDIR));
+			return -EISDIR;
+		}
+		o->follow = S_ISLNK(st.st_mode) && own_fd_link(path);
+		o->stream = o->follow || S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ||
+			    S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode);
+		if (o->stream)
+			return 0; /* written in place: the directory does not matter */
+	}
+	dir = dir_of(path);
 	if (!dir)
 		return -ENOMEM;
 	if (access(dir, W_OK | X_OK)) {
 		err = -errno;
 		lt_err("cannot write %s: directory %s: %s", path, dir, strerror(errno));
-		goto cleanup;
 	}
-	if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-		err = -EISDIR;
-		lt_err("cannot write %s: %s", path, strerror(EISDIR));
-	}
-	o->stream = !err && (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) || S_ISFIFO(st.st_mode) ||
-			     S_ISSOCK(st.st_mode));
-cleanup:
 	free(dir);
 	return err;
 }
@@ -97,10 +117,11 @@ cleanup:
 	return err;
 }
 
-/* A device or FIFO at path, opened as it is (a symlink put there since is not followed). */
+/* A device or FIFO at path, opened as it is (a symlink put there since is not followed),
+ * or one of our own descriptors through its link. */
 static int open_stream(struct lt_outfile *o)
 {
-	int fd = open(o->path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+	int fd = open(o->path, O_WRONLY | O_CLOEXEC | (o->follow ? 0 : O_NOFOLLOW));
 
 	if (fd >= 0)
 		o->f = fdopen(fd, "w");

@@ -7,7 +7,8 @@
  * something to write. Later reports of a run either replace the file (folded: one
  * profile, the latest) or are appended to the file already in place (text, JSON Lines).
  * A destination that is a device, FIFO or socket (/dev/null, a named pipe) is no file to
- * replace: it is opened (never followed) and written as a stream. */
+ * replace: it is opened (never followed) and written as a stream; so is one of our own
+ * descriptors through its link (/dev/stdout, /dev/fd/N, /proc/self/fd/N). */
 #ifndef LT_OUTFILE_H
 #define LT_OUTFILE_H
 
@@ -19,6 +20,7 @@ struct lt_outfile {
 	char *tmp;	  /* the file being written, until renamed; NULL otherwise */
 	FILE *f;	  /* the report stream: tmp's, or the placed file's when appending */
 	bool stream;	  /* path is a device, FIFO or socket: written in place */
+	bool follow;	  /* path is a link to our own descriptor: opened through it */
 };
 
 /* Check early that path can take a report: its directory exists and is writable, and

@@ -174,6 +174,22 @@ static void test_device_written_in_place(void **state)
 	assert_true(S_ISCHR(st.st_mode));
 }
 
+static void test_own_stdout_written_through_link(void **state)
+{
+	struct lt_outfile o;
+	struct stat st;
+
+	if (lstat("/dev/stdout", &st) || !S_ISLNK(st.st_mode))
+		skip();
+	assert_int_equal(lt_outfile__init(&o, "/dev/stdout"), 0);
+	assert_true(o.stream && o.follow);
+	fputs("", lt_outfile__begin(&o, true));
+	assert_int_equal(lt_outfile__commit(&o), 0);
+	lt_outfile__close(&o);
+	assert_int_equal(lstat("/dev/stdout", &st), 0);
+	assert_true(S_ISLNK(st.st_mode)); /* the link stays */
+}
+
 static void test_full_device_fails(void **state)
 {
 	struct lt_outfile o;
@@ -207,6 +223,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_append_and_replace, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mode_follows_umask, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_device_written_in_place, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_own_stdout_written_through_link, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_full_device_fails, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_destinations, setup, teardown),
 	};
