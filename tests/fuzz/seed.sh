@@ -28,8 +28,9 @@ net_seed() {
 
 case $name in
 procmaps)
-	cp /proc/self/maps "$dir/maps-self"
-	cp /proc/1/maps "$dir/maps-init" 2>/dev/null || true
+	cat /proc/self/maps >"$dir/maps-self"
+	cat /proc/$$/maps >"$dir/maps-shell"
+	cat /proc/1/maps >"$dir/maps-init" 2>/dev/null || rm -f "$dir/maps-init"
 	;;
 procnet)
 	net_seed 000 tcp
