@@ -15,6 +15,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "outfile.h"
 #include "push.h"
 #include "session.h"
 
@@ -57,43 +58,38 @@ static bool lt_privileged(void)
 	return (eff & (1ull << CAP_BPF)) && (eff & (1ull << CAP_PERFMON));
 }
 
-static FILE *lt_open_output(const struct lt_config *cfg)
-{
-	FILE *f;
-
-	if (!cfg->output)
-		return stdout;
-	f = fopen(cfg->output, "w");
-	if (!f)
-		lt_err("cannot write %s: %s", cfg->output, strerror(errno));
-	return f;
-}
-
-/* One report to out. A folded or pprof file holds one profile, the latest: with reopen it is emptied
- * first. A report that cannot be written says so here; the session tells its other failures
- * itself. freopen() closes out when it fails: *out is then NULL. */
-static int lt_write_report(struct lt_session *s, const struct lt_config *cfg, FILE **out,
+/* One report to stdout, or to the -o file (outfile.h: a new file renamed into place; a
+ * folded file holds one profile, the latest, so with reopen it is replaced; text and JSON
+ * reports are appended to it). A report that cannot be written says so here; the session
+ * tells its other failures itself. */
+static int lt_write_report(struct lt_session *s, const struct lt_config *cfg, struct lt_outfile *of,
 			   bool reopen, bool final)
 {
+	FILE *f = stdout;
 	int err;
 
-	if (reopen && cfg->output &&
-	    (cfg->format == LT_FMT_FOLDED || cfg->format == LT_FMT_PPROF) &&
-	    !freopen(cfg->output, "w", *out)) {
-		lt_err("cannot write %s: %s", cfg->output, strerror(errno));
-		*out = NULL;
-		return -EIO;
+	if (cfg->output) {
+		f = lt_outfile__begin(of, reopen && (cfg->format == LT_FMT_FOLDED ||
+						     cfg->format == LT_FMT_PPROF));
+		if (!f)
+			return -EIO;
 	}
-	err = lt_session__report(s, *out, final);
-	if (err && ferror(*out))
+	err = lt_session__report(s, f, final);
+	if (err && ferror(f))
 		lt_err("cannot write %s: %s", cfg->output ? cfg->output : "the standard output",
 		       strerror(-err));
+	if (cfg->output) {
+		if (err)
+			lt_outfile__close(of); /* an incomplete report never replaces the last */
+		else
+			err = lt_outfile__commit(of);
+	}
 	return err;
 }
 
 /* Reports every INTERVAL until COUNT, the duration, a signal or the target's exit, then the
  * final one (unless COUNT's last report was it). Returns 0, or nonzero after a failure. */
-static int lt_run(struct lt_session *s, const struct lt_config *cfg, FILE **out)
+static int lt_run(struct lt_session *s, const struct lt_config *cfg, struct lt_outfile *out)
 {
 	double start = lt_now_s(), next_report = start + cfg->interval_s;
 	long reports = 0;
@@ -147,7 +143,7 @@ int main(int argc, char **argv)
 	struct lt_session *s = NULL;
 	struct lt_push *push = NULL;
 	struct sigaction sa = { .sa_handler = lt_on_signal };
-	FILE *out = NULL;
+	struct lt_outfile out = {};
 	int err, status = -1;
 
 	err = lt_config__parse(argc, argv, &cfg);
@@ -162,8 +158,7 @@ int main(int argc, char **argv)
 	push = lt_push__new(&cfg);
 	if (!push && errno)
 		return 1;
-	out = lt_open_output(&cfg);
-	if (!out) {
+	if (cfg.output && lt_outfile__init(&out, cfg.output)) {
 		lt_push__free(push);
 		return 1;
 	}
@@ -190,8 +185,7 @@ cleanup:
 	lt_debug("detached");
 	/* after the final report: its pushes get a bounded time, the probes are gone */
 	lt_push__free(push);
-	if (out && out != stdout)
-		fclose(out);
+	lt_outfile__close(&out);
 	/* exit status: 1 a runtime failure (2, a usage error, is returned above); else the
 	 * launched command's status when it has exited; else 0 */
 	if (err)

@@ -8,7 +8,8 @@ PKGS=(make gcc g++ clang clang-format llvm pkg-config perl bpftool libbpf-dev li
       qemu-system-x86 busybox-static xz-utils
       libjemalloc-dev libgoogle-perftools-dev libmimalloc-dev musl-tools golang-go
       protobuf-c-compiler libprotobuf-c-dev golang-github-google-pprof-dev libcurl4-openssl-dev
-      chromium binutils)
+      chromium binutils
+      libclang-rt-14-dev) # libFuzzer and the sanitizer runtimes (make fuzz, make SAN=1)
 
 # Node.js for the V8 tests and the HTTP benchmark: any node will do (the tests fetch the other
 # versions from npm), so Debian's is installed only when there is none at all.

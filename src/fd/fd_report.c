@@ -190,7 +190,8 @@ static int build_stacks(struct collect *c, const struct lt_fd_flow *flow, size_t
 		}
 		f->sec.count += cur->st.count;
 	}
-	qsort(g, ng, sizeof(*g), cmp_group);
+	if (ng) /* qsort(NULL, 0) is undefined */
+		qsort(g, ng, sizeof(*g), cmp_group);
 	f->sec.n = ng;
 	f->sec.stacks = ng ? calloc(ng, sizeof(*f->sec.stacks)) : NULL;
 	f->extra = ng ? calloc(ng, sizeof(*f->extra)) : NULL;
@@ -309,8 +310,10 @@ static int build_sockets(struct collect *c, struct lt_fd_report_state *st)
 				return err;
 		}
 	}
-	qsort(s->by_peer, s->n, sizeof(*s->by_peer), cmp_peer);
-	qsort(s->cw, s->ncw, sizeof(*s->cw), cmp_cw);
+	if (s->n) /* qsort(NULL, 0) is undefined */
+		qsort(s->by_peer, s->n, sizeof(*s->by_peer), cmp_peer);
+	if (s->ncw) /* qsort(NULL, 0) is undefined */
+		qsort(s->cw, s->ncw, sizeof(*s->cw), cmp_cw);
 	for (size_t i = 0; i < s->n; i++)
 		s->by_peer[i].established_change = s->by_peer[i].states[LT_TCP_ESTABLISHED] -
 						   prev_established(st, s->by_peer[i].peer);
@@ -338,7 +341,8 @@ int lt_fd_report__build(struct lt_fd_track *t, const struct lt_fd_flow *flow, si
 	err = lt_fd_track__for_each(t, collect_one, &c);
 	if (err)
 		goto cleanup;
-	qsort(c.rows, c.n, sizeof(*c.rows), cmp_row_stack);
+	if (c.n) /* qsort(NULL, 0) is undefined */
+		qsort(c.rows, c.n, sizeof(*c.rows), cmp_row_stack);
 	err = build_stacks(&c, flow, nflow);
 	if (err)
 		goto cleanup;

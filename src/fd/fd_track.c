@@ -239,7 +239,8 @@ static int cmp_flow(const void *pa, const void *pb)
 
 int lt_fd_track__take_flow(struct lt_fd_track *t, struct lt_fd_flow **out, size_t *n)
 {
-	qsort(t->flow, t->nflow, sizeof(*t->flow), cmp_flow);
+	if (t->nflow) /* qsort(NULL, 0) is undefined */
+		qsort(t->flow, t->nflow, sizeof(*t->flow), cmp_flow);
 	*out = t->flow;
 	*n = t->nflow;
 	t->flow = NULL;

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 #include "log.h"
+#include "outfile.h"
 #include "output.h"
 #include "pprof.h"
 
@@ -45,8 +46,10 @@ static int write_profile(FILE *f, const struct lt_report *r, enum lt_pprof_kind 
 	return err;
 }
 
+/* The descriptors' file is written as safely as the -o file itself (outfile.h). */
 static int write_fds_file(const char *path, const struct lt_report *r)
 {
+	struct lt_outfile o = {};
 	char name[4096];
 	FILE *f;
 	int err;
@@ -54,17 +57,22 @@ static int write_fds_file(const char *path, const struct lt_report *r)
 	err = lt_pprof__fds_path(path, name, sizeof(name));
 	if (err)
 		return err;
-	f = fopen(name, "w");
-	if (!f) {
-		err = -errno;
-		lt_err("cannot write %s: %s", name, strerror(errno));
+	err = lt_outfile__init(&o, name);
+	if (err)
 		return err;
+	f = lt_outfile__begin(&o, true);
+	if (!f) {
+		err = -EIO;
+		goto cleanup;
 	}
 	err = write_profile(f, r, LT_PPROF_FDS);
-	if (fclose(f) && !err)
-		err = -EIO;
-	if (err)
+	if (err) {
 		lt_err("cannot write %s: %s", name, strerror(-err));
+		goto cleanup;
+	}
+	err = lt_outfile__commit(&o);
+cleanup:
+	lt_outfile__close(&o);
 	return err;
 }
 

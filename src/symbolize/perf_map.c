@@ -176,7 +176,8 @@ int lt_perf_map__refresh(struct lt_perf_map *m)
 		}
 	}
 	if (!m->sorted) {
-		qsort(m->v, m->n, sizeof(*m->v), cmp_entry);
+		if (m->n) /* qsort(NULL, 0) is undefined */
+			qsort(m->v, m->n, sizeof(*m->v), cmp_entry);
 		m->sorted = true;
 	}
 cleanup:

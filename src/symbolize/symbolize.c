@@ -365,7 +365,8 @@ static void load_fn_syms(struct sym_module *sm)
 		sm->syms[sm->nsyms++] =
 			(struct fn_sym){ addr, sym.st_size, name, alias_rank(&sym, name) };
 	}
-	qsort(sm->syms, sm->nsyms, sizeof(*sm->syms), cmp_fn_sym);
+	if (sm->nsyms) /* qsort(NULL, 0) is undefined */
+		qsort(sm->syms, sm->nsyms, sizeof(*sm->syms), cmp_fn_sym);
 	/* Keep the best-ranked alias per address; sorting put it first. */
 	for (i = 0, k = 0; (size_t)i < sm->nsyms; i++)
 		if (k == 0 || sm->syms[k - 1].addr != sm->syms[i].addr)

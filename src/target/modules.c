@@ -211,7 +211,8 @@ int lt_modules__from_maps(int pid, const struct lt_maps *maps, struct lt_modules
 		mod->dev = m->dev;
 		mod->ino = m->ino;
 	}
-	qsort(v, n, sizeof(*v), cmp_module);
+	if (n) /* qsort(NULL, 0) is undefined */
+		qsort(v, n, sizeof(*v), cmp_module);
 	out->v = v;
 	out->n = n;
 	v = NULL;

@@ -41,7 +41,8 @@ int lt_procfd__list(int pid, int **fds, size_t *n)
 			goto cleanup;
 		v[(*n)++] = (int)fd;
 	}
-	qsort(v, *n, sizeof(*v), cmp_int);
+	if (*n) /* qsort(NULL, 0) is undefined */
+		qsort(v, *n, sizeof(*v), cmp_int);
 cleanup:
 	closedir(dp);
 	if (err) {

@@ -174,7 +174,8 @@ int lt_cfi_fde__collect(const struct lt_cfi_src *src, const struct lt_pc_range *
 		err = -EINVAL;
 		goto cleanup;
 	}
-	qsort(v, n, sizeof(*v), cmp_range);
+	if (n) /* qsort(NULL, 0) is undefined */
+		qsort(v, n, sizeof(*v), cmp_range);
 	*out = v;
 	*nout = n;
 	v = NULL;
