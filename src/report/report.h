@@ -8,6 +8,7 @@
 #include <linux/types.h>
 #include "leaktrace.h"
 #include "symbolize.h"
+#include "trend.h"
 
 struct lt_gc_report;
 
@@ -21,6 +22,7 @@ struct lt_report_stack {
 	__u64 ips[LT_MAX_FRAMES]; /* leaf first: ips[0] is the allocator's caller */
 	struct lt_sym *frames;	  /* nframes entries once symbolized, else NULL; malloc'ed and
 				    * freed by lt_report_section__free (not the strings in it) */
+	struct lt_trend trend;	  /* of the stack's series up to this report (trend.h) */
 };
 
 struct lt_report_section {
