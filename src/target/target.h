@@ -30,5 +30,8 @@ char *lt_target__resolve_command(const char *cmd);
 /* Re-read the command name (after exec). */
 void lt_target__refresh_comm(struct lt_target *t);
 void lt_target__close(struct lt_target *t);
+/* The resident set of pid in bytes, from /proc/PID/statm: exact (the kernel folds in its
+ * per-CPU counts), unlike mm->rss_stat read from BPF. 0 when the process is gone. */
+unsigned long long lt_target__rss(pid_t pid);
 
 #endif
