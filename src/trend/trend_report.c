@@ -57,7 +57,9 @@ static void lt_fill_rss(const struct lt_fill *f, struct lt_report *r)
 {
 	struct lt_report_rss *x = &r->rss;
 
-	if (f->n < LT_TREND_MIN_POINTS || f->t[f->n - 1] - f->t[0] < LT_TREND_MIN_SPAN_S)
+	/* without the heap or mmap traced there is nothing to split RSS into */
+	if (!r->memory_traced || f->n < LT_TREND_MIN_POINTS ||
+	    f->t[f->n - 1] - f->t[0] < LT_TREND_MIN_SPAN_S)
 		return;
 	x->valid = true;
 	x->span_s = f->t[f->n - 1] - f->t[0];
