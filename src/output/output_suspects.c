@@ -35,8 +35,9 @@ static const char *lt_base(const char *path)
 	return slash && slash[1] ? slash + 1 : path;
 }
 
-/* The first frame with a source line (an allocator's own frames have none), else the
- * first named one; then the next named frame, its caller. */
+/* The first JS function (in Node, the code a user can act on: below it are the runtime's
+ * frames), else the first frame with a source line (an allocator's own frames have none),
+ * else the first named one; then the next named frame, its caller. */
 static void lt_put_where(struct lt_line *l, const struct lt_report_stack *s, const char *lead)
 {
 	__u32 n = s->nframes < LT_MAX_FRAMES ? s->nframes : LT_MAX_FRAMES, at = n;
@@ -44,6 +45,9 @@ static void lt_put_where(struct lt_line *l, const struct lt_report_stack *s, con
 
 	if (!s->frames || !n)
 		return;
+	for (__u32 i = 0; i < n && at == n; i++)
+		if (s->frames[i].js && s->frames[i].symbol)
+			at = i;
 	for (__u32 i = 0; i < n && at == n; i++)
 		if (s->frames[i].file && s->frames[i].line > 0)
 			at = i;
@@ -55,6 +59,8 @@ static void lt_put_where(struct lt_line *l, const struct lt_report_stack *s, con
 	lt_put(l, "%s%s", lead, lt_output__frame_name(&s->frames[at], buf, sizeof(buf)));
 	if (s->frames[at].file && s->frames[at].line > 0)
 		lt_put(l, " (%s:%d)", lt_base(s->frames[at].file), s->frames[at].line);
+	else if (s->frames[at].file)
+		lt_put(l, " (%s)", lt_base(s->frames[at].file));
 	for (__u32 i = at + 1; i < n; i++) {
 		if (s->frames[i].symbol && *s->frames[i].symbol) {
 			lt_put(l, " \u2190 %s", s->frames[i].symbol);

@@ -51,11 +51,24 @@ static double lt_total_rate(const struct lt_fill *f, enum lt_series_total which)
 	return fit.slope;
 }
 
+/* Of part, what the RSS growth left can hold: a byte allocated or mapped is not always
+ * resident (V8 maps its heap's pages ahead, malloc'ed memory may be untouched). */
+static double lt_take(double *left, double part)
+{
+	if (*left > 0 && part > *left)
+		part = *left;
+	if (part > 0)
+		*left -= part;
+	return part;
+}
+
 /* Every part over the same samples, so that they add up; the JS heap's is V8's own fit of
- * the live heap after GC, the closest to what the JS heap holds. */
+ * the live heap after GC, the closest to what the JS heap holds. Parts are taken in that
+ * order, JS heap, native heap, mmap, each at most the growth the ones before left. */
 static void lt_fill_rss(const struct lt_fill *f, struct lt_report *r)
 {
 	struct lt_report_rss *x = &r->rss;
+	double left;
 
 	/* without the heap or mmap traced there is nothing to split RSS into */
 	if (!r->memory_traced || f->n < LT_TREND_MIN_POINTS ||
@@ -63,11 +76,11 @@ static void lt_fill_rss(const struct lt_fill *f, struct lt_report *r)
 		return;
 	x->valid = true;
 	x->span_s = f->t[f->n - 1] - f->t[0];
-	x->rss_per_s = lt_total_rate(f, LT_TOTAL_RSS);
-	x->native_heap_per_s = lt_total_rate(f, LT_TOTAL_HEAP);
-	x->mmap_per_s = lt_total_rate(f, LT_TOTAL_MMAP);
+	x->rss_per_s = left = lt_total_rate(f, LT_TOTAL_RSS);
 	x->js = r->gc && r->gc->traced;
-	x->js_heap_per_s = x->js && r->gc->live.valid ? r->gc->live.slope : 0;
+	x->js_heap_per_s = lt_take(&left, x->js && r->gc->live.valid ? r->gc->live.slope : 0);
+	x->native_heap_per_s = lt_take(&left, lt_total_rate(f, LT_TOTAL_HEAP));
+	x->mmap_per_s = lt_take(&left, lt_total_rate(f, LT_TOTAL_MMAP));
 	x->other_per_s = x->rss_per_s - x->native_heap_per_s - x->mmap_per_s - x->js_heap_per_s;
 }
 

@@ -3,19 +3,23 @@
 and lead the suspects, the cache is stable and absent), a leak that starts late, a stack
 that shrinks, a bounded descriptor pool beside a leaking one, sockets to one peer that grow
 beside a bounded pool, interval reports that show the trend as of each report, and the RSS
-breakdown of a native leak. docs/trends.md has the thresholds."""
+breakdown of a native leak in C and in Node (retained Buffers) and of a JS-heap leak in Node.
+docs/trends.md has the thresholds."""
 
 import re
 
 from checks import check_leak, frame_syms, leak_by_fn, sym_is
 from harness import Fail, attach_run
 from registry import scenario, scenarios, test
+from suite_v8gc import js_attach_run
 
 scenarios({
     # a report at 6 s and the final one at about 16 s
     "trend_shapes": lambda: attach_run("trend_shapes", extra=["-t", "heap", "6"]),
     "trend_fds": lambda: attach_run("trend_fds", extra=["-t", "fd,sock"]),
     "rss_native_text": lambda: attach_run("rss_native", fmt="text", extra=["-t", "heap,mmap"]),
+    "js_rss_native": lambda: js_attach_run("js_rss_native", "leak", extra=("-t", "heap,mmap,gc")),
+    "js_rss_heap": lambda: js_attach_run("js_rss_heap", "leak", extra=("-t", "heap,mmap,gc")),
 })
 
 
@@ -181,3 +185,36 @@ def test_trend_text_suspects_first_native_rss():
     # 1 MiB/s written into the heap: the native heap is where RSS goes
     if not (0.8 * rss <= native <= 1.2 * rss and rss > 512 * 1024):
         raise Fail("RSS %.0f B/s, native heap %.0f B/s: %r" % (rss, native, report[3]))
+
+
+def largest_part(b):
+    parts = ("js_heap_per_s", "native_heap_per_s", "mmap_per_s", "other_per_s")
+    return max(parts, key=lambda k: b.get(k, float("-inf")))
+
+
+def check_rss_goes_to(run, part):
+    rep = run.final()
+    b = rep.get("rss_breakdown")
+    if not isinstance(b, dict) or "js_heap_per_s" not in b:
+        raise Fail("rss_breakdown %r: expected one with the JS heap part (V8 traced)" % b)
+    # the target keeps about 1.25 MiB/s
+    if b["rss_per_s"] < 512 * 1024 or largest_part(b) != part or \
+            b[part] < 0.5 * b["rss_per_s"]:
+        raise Fail("rss_breakdown %s: expected most of it in %s" % (b, part))
+    return rep
+
+
+@test
+def test_trend_node_rss_native_buffers():
+    rep = check_rss_goes_to(scenario("js_rss_native"), "native_heap_per_s")
+    if not rep["suspects"] or rep["suspects"][0]["kind"] != "heap":
+        raise Fail("suspects %s: the retained Buffers' heap stack must lead" %
+                   [s["what"] for s in rep["suspects"]])
+
+
+@test
+def test_trend_node_rss_js_heap():
+    rep = check_rss_goes_to(scenario("js_rss_heap"), "js_heap_per_s")
+    # V8's own page mappings grow too (mmap suspects), at about the same rate
+    if not any(s["kind"] == "js_heap" and s["unit"] == "bytes" for s in rep["suspects"]):
+        raise Fail("suspects %s: the JS heap must be one" % [s["what"] for s in rep["suspects"]])
