@@ -25,14 +25,20 @@ static void series(double *t, double *y, double (*shape)(double))
 	}
 }
 
+/* what a sampled series has: a little noise around its shape */
+static double jitter(double s)
+{
+	return (int)s % 2 ? 300 : -300;
+}
+
 static double cache_fill(double s)
 {
-	return s < 8 ? s * 128000 : 1024000; /* full after 8 s, then flat */
+	return (s < 8 ? s * 128000 : 1024000) + jitter(s); /* full after 8 s, then flat */
 }
 
 static double late_leak(double s)
 {
-	return 50000 + (s < 10 ? 0 : (s - 10) * 4800);
+	return 50000 + (s < 10 ? 0 : (s - 10) * 4800) + jitter(s);
 }
 
 static double steady_leak(double s)
