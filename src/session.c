@@ -62,6 +62,7 @@ struct lt_session {
 	void *state[LT_NFAMILIES];    /* NULL: the family does not run */
 	struct lt_series_set *series; /* the trends' samples (series.h) */
 	__u64 sampled_ns;	      /* when the last sample was taken */
+	unsigned long long rss;	      /* the target's resident set at the last sample */
 };
 
 /* Samples are taken this often while tracing, and before each report. */
@@ -343,6 +344,7 @@ fail:
 /* One point of every series: each family's stacks and peers, and the resident set. */
 static int lt_session_sample(struct lt_session *s, __u64 now_ns)
 {
+	unsigned long long rss;
 	int err;
 
 	s->sampled_ns = now_ns;
@@ -352,9 +354,12 @@ static int lt_session_sample(struct lt_session *s, __u64 now_ns)
 		if (!err)
 			err = lt_families[i]->sample(s->state[i], s->series);
 	}
+	rss = lt_target__rss(s->target.pid);
+	/* 0: gone between the check and the read; the last figure stands */
+	if (rss)
+		s->rss = rss;
 	if (!err)
-		err = lt_series_set__add(s->series, LT_SERIES_TOTAL, LT_TOTAL_RSS,
-					 (double)lt_target__rss(s->target.pid));
+		err = lt_series_set__add(s->series, LT_SERIES_TOTAL, LT_TOTAL_RSS, (double)s->rss);
 	if (err)
 		lt_err("cannot sample the trends: %s", strerror(-err));
 	return err;
