@@ -35,8 +35,8 @@ static const char *lt_base(const char *path)
 	return slash && slash[1] ? slash + 1 : path;
 }
 
-/* The first JS function (in Node, the code a user can act on: below it are the runtime's
- * frames), else the first frame with a source line (an allocator's own frames have none),
+/* The first JS function of a script (in Node, the code a user can act on: below it are the
+ * runtime's frames and its own node: modules), else the first JS function, else the first frame with a source line (an allocator's own frames have none),
  * else the first named one; then the next named frame, its caller. */
 static void lt_put_where(struct lt_line *l, const struct lt_report_stack *s, const char *lead)
 {
@@ -45,6 +45,10 @@ static void lt_put_where(struct lt_line *l, const struct lt_report_stack *s, con
 
 	if (!s->frames || !n)
 		return;
+	for (__u32 i = 0; i < n && at == n; i++)
+		if (s->frames[i].js && s->frames[i].symbol && s->frames[i].file &&
+		    strncmp(s->frames[i].file, "node:", 5))
+			at = i;
 	for (__u32 i = 0; i < n && at == n; i++)
 		if (s->frames[i].js && s->frames[i].symbol)
 			at = i;
