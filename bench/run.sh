@@ -6,7 +6,8 @@
 # BENCH_PAIRS_TRACED (300000), BENCH_PAIRS_SLOW (100000, bpftrace/memleak rows),
 # BENCH_APP_SECONDS (10), BENCH_APP_CONNECTIONS (10), BENCH_SAMPLES ("64K 512K": a row per
 # --sample value, "" for none), BENCH_SKIP_APP=1, BENCH_SKIP_MALLOC=1, BENCH_SKIP_NEW=1 (the C++
-# new/delete rows under glibc's libstdc++ and jemalloc).
+# new/delete rows under glibc's libstdc++ and jemalloc), BENCH_SKIP_TREND=1
+# (bench/trend_bench.sh: the trend sampler's CPU with 16k stacks).
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -463,5 +464,7 @@ echo
 [ "${BENCH_SKIP_NEW:-0}" = 1 ] || bench_new
 echo
 [ "${BENCH_SKIP_APP:-0}" = 1 ] || bench_app
+echo
+[ "${BENCH_SKIP_TREND:-0}" = 1 ] || LEAKTRACE=$LEAKTRACE "$BENCH/trend_bench.sh"
 echo
 echo "bench: done in $((SECONDS - START)) s"

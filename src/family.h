@@ -16,6 +16,7 @@
 
 struct ring_buffer;
 struct lt_symbolizer;
+struct lt_series_set;
 
 /* What the session gives a family at start; it lives as long as the session. */
 struct lt_family_env {
@@ -76,6 +77,9 @@ struct lt_family {
 	void (*stop)(void *state);
 	/* After the BPF object is destroyed. */
 	void (*free)(void *state);
+	/* About once a second while tracing, and before each report: add the family's point
+	 * of every stack (and peer) to the sample set begun (series.h). */
+	int (*sample)(void *state, struct lt_series_set *set);
 };
 
 #endif

@@ -28,6 +28,9 @@
 #include "heap.h"
 #include "mmap_family.h"
 #include "v8_family.h"
+#include "series.h"
+#include "suspects.h"
+#include "trend_report.h"
 
 /* The probe families, in the order they start, refresh and report. */
 static const struct lt_family *const lt_families[] = {
@@ -63,9 +66,15 @@ struct lt_session {
 	__u64 exec_ns;
 	char exec_from[32];
 	struct lt_family_env env;
-	void *state[LT_NFAMILIES]; /* NULL: the family does not run */
-	struct lt_push *push;	   /* --push, or NULL */
+	void *state[LT_NFAMILIES];    /* NULL: the family does not run */
+	struct lt_push *push;	      /* --push, or NULL */
+	struct lt_series_set *series; /* the trends' samples (series.h) */
+	__u64 sampled_ns;	      /* when the last sample was taken */
+	unsigned long long rss;	      /* the target's resident set at the last sample */
 };
+
+/* Samples are taken this often while tracing, and before each report. */
+#define LT_SAMPLE_INTERVAL_NS 1000000000ull
 
 #define lt_for_each_family(s, i, op)                                                               \
 	for (size_t i = 0; i < LT_NFAMILIES; i++)                                                  \
@@ -329,6 +338,11 @@ struct lt_session *lt_session__start(const struct lt_config *cfg)
 		if (err)
 			goto fail;
 	}
+	s->series = lt_series_set__new();
+	if (!s->series) {
+		err = -ENOMEM;
+		goto fail;
+	}
 	err = lt_session_start_families(s);
 	if (err)
 		goto fail;
@@ -366,11 +380,40 @@ fail:
 	return NULL;
 }
 
+/* One point of every series: each family's stacks and peers, and the resident set. */
+static int lt_session_sample(struct lt_session *s, __u64 now_ns)
+{
+	unsigned long long rss;
+	int err;
+
+	s->sampled_ns = now_ns;
+	err = lt_series_set__begin(s->series, (now_ns - s->start_ns) / 1e9);
+	lt_for_each_family(s, i, sample)
+	{
+		if (!err)
+			err = lt_families[i]->sample(s->state[i], s->series);
+	}
+	rss = lt_target__rss(s->target.pid);
+	/* 0: gone between the check and the read; the last figure stands */
+	if (rss)
+		s->rss = rss;
+	if (!err)
+		err = lt_series_set__add(s->series, LT_SERIES_TOTAL, LT_TOTAL_RSS, (double)s->rss);
+	if (err)
+		lt_err("cannot sample the trends: %s", strerror(-err));
+	return err;
+}
+
 int lt_session__poll(struct lt_session *s, int timeout_ms)
 {
 	int err = ring_buffer__poll(s->rb, timeout_ms);
+	__u64 now = lt_now_ns();
 
-	return err < 0 && err != -EINTR ? err : 0;
+	if (err < 0 && err != -EINTR)
+		return err;
+	if (!lt_target__exited(&s->target) && now - s->sampled_ns >= LT_SAMPLE_INTERVAL_NS)
+		return lt_session_sample(s, now);
+	return 0;
 }
 
 bool lt_session__target_exited(struct lt_session *s)
@@ -420,6 +463,12 @@ int lt_session__report(struct lt_session *s, FILE *out, bool final)
 	ring_buffer__consume(s->rb);
 	r.target_exited = lt_target__exited(&s->target);
 	r.n_children = r.target_exited ? 0 : lt_target__children(&s->target);
+	/* the trends as of this report (a target gone has no resident set left to read) */
+	if (!r.target_exited) {
+		err = lt_session_sample(s, o.now_ns);
+		if (err)
+			goto cleanup;
+	}
 	for (int f = LT_LOAD_CORE + 1; f < LT_LOAD__MAX; f++) {
 		const char *why = lt_bpf__family_off_reason(s->bpf, f);
 
@@ -441,6 +490,12 @@ int lt_session__report(struct lt_session *s, FILE *out, bool final)
 		if (err)
 			goto cleanup;
 	}
+	err = lt_trend_report__fill(s->series, &r);
+	if (err) {
+		lt_err("cannot fit the trends: %s", strerror(-err));
+		goto cleanup;
+	}
+	lt_suspects__build(&r);
 	if (!s->sym)
 		lt_session_new_symbolizer(s, NULL);
 	if (s->sym)
@@ -498,6 +553,7 @@ void lt_session__stop(struct lt_session *s)
 	lt_symbolizer__free(s->sym);
 	lt_for_each_family(s, i, free) lt_families[i]->free(s->state[i]);
 	lt_seen__free(&s->seen);
+	lt_series_set__free(s->series);
 	lt_target__close(&s->target);
 	free(s);
 }

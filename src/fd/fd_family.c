@@ -205,6 +205,11 @@ static int lt_fd_report(void *state, const struct lt_snapshot_opts *o, struct lt
 	return 0;
 }
 
+static int lt_fd_sample(void *state, struct lt_series_set *set)
+{
+	return lt_fd_trace__sample(((struct lt_fd_family *)state)->trace, set);
+}
+
 static void lt_fd_detach_probes(void *arg)
 {
 	lt_uprobes__detach(arg);
@@ -240,4 +245,5 @@ const struct lt_family lt_fd_family = {
 	.report = lt_fd_report,
 	.stop = lt_fd_stop,
 	.free = lt_fd_free,
+	.sample = lt_fd_sample,
 };

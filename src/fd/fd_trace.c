@@ -3,6 +3,8 @@
  * descriptors, describes them from /proc/PID/fd and net, reconciles the table with /proc at
  * each report (a descriptor gone without a close event is counted), and builds the report. */
 #include <errno.h>
+#include <stdio.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/bpf.h>
@@ -16,6 +18,7 @@
 #include "procfd.h"
 #include "procnet.h"
 #include "target.h"
+#include "series.h"
 
 struct lt_fd_trace {
 	int pid;
@@ -222,6 +225,44 @@ int lt_fd_trace__report(struct lt_fd_trace *ft, struct ring_buffer *rb, __u64 no
 	free(flow);
 	lt_procnet__free(&net);
 	return err;
+}
+
+struct lt_fd_sample {
+	struct lt_fd_trace *ft;
+	struct lt_series_set *set;
+};
+
+/* One descriptor's part of a sample: its opening stack, and its peer as the report sees it
+ * (the followed BPF record first, else what /proc said at the last report). */
+static int lt_fd_sample_one(struct lt_fd_entry *e, void *ctx)
+{
+	struct lt_fd_sample *c = ctx;
+	char peer[LT_FD_ADDR_MAX];
+	int state = e->desc.tcp_state, err;
+	struct lt_sock s;
+
+	if (e->preexisting || (!c->ft->all_kinds && e->desc.kind != LT_FDK_SOCKET && !e->sk))
+		return 0;
+	err = lt_series_set__add(c->set, LT_SERIES_FD, e->stack_id, 1);
+	if (err || !c->ft->sockets)
+		return err;
+	snprintf(peer, sizeof(peer), "%s", e->desc.peer);
+	if (e->sk && !bpf_map_lookup_elem(c->ft->socks_fd, &e->sk, &s)) {
+		state = s.state < LT_TCP_NSTATES ? (int)s.state : 0;
+		if (s.dport)
+			lt_procnet__format(s.family == AF_INET6 ? AF_INET6 : AF_INET, s.daddr,
+					   s.dport, peer, sizeof(peer));
+	}
+	if (!state || !peer[0])
+		return 0;
+	return lt_series_set__add(c->set, LT_SERIES_SOCK, lt_series__peer_key(peer), 1);
+}
+
+int lt_fd_trace__sample(struct lt_fd_trace *ft, struct lt_series_set *set)
+{
+	struct lt_fd_sample c = { ft, set };
+
+	return lt_fd_track__for_each(ft->track, lt_fd_sample_one, &c);
 }
 
 void lt_fd_trace__free(struct lt_fd_trace *ft)

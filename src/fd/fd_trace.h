@@ -23,6 +23,9 @@ bool lt_fd_trace__event(struct lt_fd_trace *ft, const void *data, size_t size);
  * held at exit). */
 int lt_fd_trace__report(struct lt_fd_trace *ft, struct ring_buffer *rb, __u64 now_ns, bool alive,
 			struct lt_report *r);
+/* Add each opening stack's descriptors and each peer's TCP sockets to the sample begun. */
+struct lt_series_set;
+int lt_fd_trace__sample(struct lt_fd_trace *ft, struct lt_series_set *set);
 void lt_fd_trace__free(struct lt_fd_trace *ft);
 
 #endif

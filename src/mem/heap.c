@@ -17,6 +17,7 @@
 #include "uprobes.h"
 #include "snapshot.h"
 #include "log.h"
+#include "series.h"
 
 struct lt_heap {
 	const struct lt_family_env *env;
@@ -183,6 +184,21 @@ static int lt_heap_report(void *state, const struct lt_snapshot_opts *o, struct 
 	return err;
 }
 
+static int lt_heap_sample_one(const void *key, const void *value, void *ctx)
+{
+	const struct lt_totals *t = value;
+
+	return lt_series_set__add(ctx, LT_SERIES_HEAP, *(const __u64 *)key, (double)t->bytes);
+}
+
+/* Each stack's outstanding bytes, from the kernel's per-stack totals. */
+static int lt_heap_sample(void *state, struct lt_series_set *set)
+{
+	struct lt_heap *h = state;
+
+	return lt_snapshot__heap_totals(h->env->bpf, lt_heap_sample_one, set);
+}
+
 static void lt_heap_stop(void *state)
 {
 	lt_uprobes__detach(((struct lt_heap *)state)->probes);
@@ -211,4 +227,5 @@ const struct lt_family lt_heap_family = {
 	.report = lt_heap_report,
 	.stop = lt_heap_stop,
 	.free = lt_heap_free,
+	.sample = lt_heap_sample,
 };

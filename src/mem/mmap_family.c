@@ -12,6 +12,7 @@
 #include "mmap_track.h"
 #include "tracepoints.h"
 #include "log.h"
+#include "series.h"
 
 static const struct lt_tracepoint lt_mmap_tps[] = {
 	{ "syscalls", "sys_exit_mmap", "tp_sys_exit_mmap" },
@@ -127,6 +128,16 @@ static int lt_mmap_report(void *state, const struct lt_snapshot_opts *o, struct 
 	return 0;
 }
 
+static int lt_mmap_sample_one(__u64 stack_id, __u64 bytes, void *ctx)
+{
+	return lt_series_set__add(ctx, LT_SERIES_MMAP, stack_id, (double)bytes);
+}
+
+static int lt_mmap_sample(void *state, struct lt_series_set *set)
+{
+	return lt_mmap_track__for_each(((struct lt_mmap *)state)->track, lt_mmap_sample_one, set);
+}
+
 static void lt_mmap_stop(void *state)
 {
 	lt_tracepoints__detach(((struct lt_mmap *)state)->tps);
@@ -144,4 +155,5 @@ const struct lt_family lt_mmap_family = {
 	.report = lt_mmap_report,
 	.stop = lt_mmap_stop,
 	.free = lt_mmap_free,
+	.sample = lt_mmap_sample,
 };

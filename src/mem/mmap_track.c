@@ -231,6 +231,18 @@ cleanup:
 	return err;
 }
 
+int lt_mmap_track__for_each(const struct lt_mmap_track *t,
+			    int (*fn)(__u64 stack_id, __u64 bytes, void *ctx), void *ctx)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		int err = fn(t->v[i].stack_id, t->v[i].end - t->v[i].start, ctx);
+
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 int lt_mmap_track__aggregate(const struct lt_mmap_track *t, struct lt_agg *agg, __u64 now_ns,
 			     __u64 min_age_ns)
 {

@@ -28,6 +28,9 @@ int lt_mmap_track__remap(struct lt_mmap_track *t, __u64 old, __u64 old_len, __u6
 /* Add every region at least min_age_ns old at now_ns to agg (bytes = length, count 1). */
 int lt_mmap_track__aggregate(const struct lt_mmap_track *t, struct lt_agg *agg, __u64 now_ns,
 			     __u64 min_age_ns);
+/* Visit every region (its stack and length); a non-zero return of fn stops the walk. */
+int lt_mmap_track__for_each(const struct lt_mmap_track *t,
+			    int (*fn)(__u64 stack_id, __u64 bytes, void *ctx), void *ctx);
 __u64 lt_mmap_track__bytes(const struct lt_mmap_track *t);
 void lt_mmap_track__free(struct lt_mmap_track *t);
 

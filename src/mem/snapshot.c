@@ -209,6 +209,14 @@ cleanup:
 	return err;
 }
 
+int lt_snapshot__heap_totals(struct lt_bpf *b,
+			     int (*fn)(const void *stack_id, const void *totals, void *ctx),
+			     void *ctx)
+{
+	return lt_map_for_each(bpf_map__fd(b->skel->maps.heap_totals), sizeof(__u64),
+			       sizeof(struct lt_totals), fn, ctx);
+}
+
 void lt_snapshot__release(struct lt_report *r)
 {
 	lt_report_section__free(&r->heap);

@@ -24,6 +24,11 @@ int lt_snapshot__heap(struct lt_bpf *b, const struct lt_snapshot_opts *o,
 		      struct lt_report_section *out);
 /* Copy each stack's frames out of the `stacks` map. */
 void lt_snapshot__frames(struct lt_bpf *b, struct lt_report_section *sec);
+/* Visit the kernel's per-stack heap totals (__u64 stack id, struct lt_totals), a batch per
+ * system call; a non-zero return of fn stops the walk and is returned. */
+int lt_snapshot__heap_totals(struct lt_bpf *b,
+			     int (*fn)(const void *stack_id, const void *totals, void *ctx),
+			     void *ctx);
 void lt_snapshot__release(struct lt_report *r);
 
 /* The target exec'd and is paused until we are done: forget every outstanding block and

@@ -2,6 +2,7 @@
 /* Picks the report writer for the configured format, and names frames the same way
  * for all of them. */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include "output.h"
@@ -51,5 +52,24 @@ const char *lt_output__frame_name(const struct lt_sym *s, char *buf, size_t len)
 	} else {
 		snprintf(buf, len, "0x%llx", (unsigned long long)s->addr);
 	}
+	return buf;
+}
+
+const char *lt_output__human_bytes(__s64 v, char *buf, size_t len)
+{
+	static const char *const units[] = { "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
+	double d = (double)v;
+	int u = -1;
+
+	if (v < 1024 && v > -1024) {
+		snprintf(buf, len, "%lld B", (long long)v);
+		return buf;
+	}
+	/* 1023.95 and up would print as "1024.0" of the smaller unit */
+	while (fabs(d) >= 1023.95 && u < 5) {
+		d /= 1024;
+		u++;
+	}
+	snprintf(buf, len, "%.1f %s", d, units[u]);
 	return buf;
 }

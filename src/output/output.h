@@ -32,4 +32,11 @@ int lt_output__write(FILE *f, const struct lt_report *r, const struct lt_config 
  * buf and returns buf. */
 const char *lt_output__frame_name(const struct lt_sym *s, char *buf, size_t len);
 
+/* Binary units with one decimal ("4.2 KiB", "96 B"), written into buf, which is returned. */
+const char *lt_output__human_bytes(__s64 v, char *buf, size_t len);
+
+/* A leak suspect in one line ("heap +4.2 KiB/s (R² 0.99, 22 s) remember (plateau.c:29) ←
+ * main"), written into buf, which is returned; the same line in text and JSON. */
+const char *lt_output__suspect_line(const struct lt_suspect *s, char *buf, size_t len);
+
 #endif

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include "output.h"
 #include "gc_trend.h"
+#include "suspects.h"
 
 /* Length of the well-formed UTF-8 sequence at p (RFC 3629: no overlongs, no surrogates,
  * nothing above U+10FFFF), or 0. */
@@ -107,13 +108,24 @@ static void put_frame(FILE *f, const struct lt_report_stack *s, __u32 i)
 	fprintf(f, ",\"js\":%s}", bool_str(sym && sym->js));
 }
 
-static void put_stack(FILE *f, const struct lt_report *r, const struct lt_report_stack *s)
+/* ,"trend":{"verdict":...,"per_s":F,"r2":F,"span_s":F} */
+static void put_trend(FILE *f, const struct lt_trend *t)
+{
+	fprintf(f, ",\"trend\":{\"verdict\":\"%s\",\"per_s\":", lt_verdict__name(t->verdict));
+	put_double(f, t->per_s);
+	fputs(",\"r2\":", f);
+	put_double(f, t->r2);
+	fputs(",\"span_s\":", f);
+	put_double(f, t->span_s);
+	fputc('}', f);
+}
+
+static void put_stack(FILE *f, const struct lt_report_stack *s)
 {
 	__u32 i, n = s->nframes < LT_MAX_FRAMES ? s->nframes : LT_MAX_FRAMES;
 
-	fprintf(f, "{\"bytes\":%lld,\"count\":%lld,\"bytes_per_s\":", (long long)s->bytes,
-		(long long)s->count);
-	put_double(f, lt_report__rate(r, s->bytes));
+	fprintf(f, "{\"bytes\":%lld,\"count\":%lld", (long long)s->bytes, (long long)s->count);
+	put_trend(f, &s->trend);
 	fputs(",\"oldest_age_s\":", f);
 	/* every unknown age is written the same way */
 	put_double(f, s->oldest_age_s < 0 ? -1 : s->oldest_age_s);
@@ -136,14 +148,14 @@ static void put_section(FILE *f, const struct lt_report *r, const char *name,
 
 	fprintf(f, ",\"%s\":{\"traced\":%s,\"off_reason\":", name, bool_str(traced));
 	put_string(f, traced ? NULL : off_reason);
-	fprintf(f, ",\"bytes\":%lld,\"count\":%lld,\"bytes_per_s\":", (long long)sec->bytes,
+	fprintf(f, ",\"bytes\":%lld,\"count\":%lld,\"mean_bytes_per_s\":", (long long)sec->bytes,
 		(long long)sec->count);
 	put_double(f, lt_report__rate(r, sec->bytes));
 	fputs(",\"stacks\":[", f);
 	for (i = 0; i < sec->n; i++) {
 		if (i)
 			fputc(',', f);
-		put_stack(f, r, &sec->stacks[i]);
+		put_stack(f, &sec->stacks[i]);
 	}
 	fputs("]}", f);
 }
@@ -184,6 +196,7 @@ static void put_fds(FILE *f, const struct lt_report_fds *fds)
 			i ? "," : "", (long long)s->count, x->kind, (long long)x->opened,
 			(long long)x->closed, (long long)(x->opened - x->closed));
 		put_double(f, s->oldest_age_s < 0 ? -1 : s->oldest_age_s);
+		put_trend(f, &s->trend);
 		fputs(",\"examples\":[", f);
 		for (k = 0; k < x->nexamples; k++) {
 			if (k)
@@ -229,7 +242,9 @@ static void put_socks(FILE *f, const struct lt_report *r)
 				(long long)p->states[k]);
 			first = false;
 		}
-		fprintf(f, "},\"established_change\":%lld}", (long long)p->established_change);
+		fprintf(f, "},\"established_change\":%lld", (long long)p->established_change);
+		put_trend(f, &p->trend);
+		fputc('}', f);
 	}
 	fprintf(f, "],\"close_wait\":%lld,\"close_wait_groups\":[", (long long)s->close_wait);
 	for (i = 0; i < s->ncw; i++) {
@@ -316,6 +331,65 @@ static void put_gc(FILE *f, const struct lt_gc_report *gc)
 	fputc('}', f);
 }
 
+static void put_suspect(FILE *f, const struct lt_suspect *s)
+{
+	const struct lt_report_stack *st = s->stack;
+	char line[512];
+	__u32 n = st ? (st->nframes < LT_MAX_FRAMES ? st->nframes : LT_MAX_FRAMES) : 0;
+
+	fprintf(f, "{\"kind\":\"%s\",\"what\":", lt_suspect__kind_name(s->kind));
+	put_string(f, lt_output__suspect_line(s, line, sizeof(line)));
+	fputs(",\"per_s\":", f);
+	put_double(f, s->trend.per_s);
+	fprintf(f, ",\"unit\":\"%s\",\"r2\":", lt_suspect__unit(s->kind));
+	put_double(f, s->trend.r2);
+	fputs(",\"span_s\":", f);
+	put_double(f, s->trend.span_s);
+	fputs(",\"frames\":[", f);
+	for (__u32 i = 0; i < n; i++) {
+		if (i)
+			fputc(',', f);
+		put_frame(f, st, i);
+	}
+	fputs("],\"peer\":", f);
+	put_string(f, s->peer ? s->peer->peer : NULL);
+	fputc('}', f);
+}
+
+/* The answer first: "suspects", then where RSS growth goes. */
+static void put_suspects(FILE *f, const struct lt_report *r)
+{
+	const struct lt_report_rss *x = &r->rss;
+
+	fputs(",\"suspects\":[", f);
+	for (size_t i = 0; i < r->n_suspects; i++) {
+		if (i)
+			fputc(',', f);
+		put_suspect(f, &r->suspects[i]);
+	}
+	fputs("],\"trend_span_s\":", f);
+	put_double(f, r->looked_s);
+	if (!x->valid) {
+		fputs(",\"rss_breakdown\":null", f);
+		return;
+	}
+	fputs(",\"rss_breakdown\":{\"rss_per_s\":", f);
+	put_double(f, x->rss_per_s);
+	if (x->js) {
+		fputs(",\"js_heap_per_s\":", f);
+		put_double(f, x->js_heap_per_s);
+	}
+	fputs(",\"native_heap_per_s\":", f);
+	put_double(f, x->native_heap_per_s);
+	fputs(",\"mmap_per_s\":", f);
+	put_double(f, x->mmap_per_s);
+	fputs(",\"other_per_s\":", f);
+	put_double(f, x->other_per_s);
+	fputs(",\"span_s\":", f);
+	put_double(f, x->span_s);
+	fputc('}', f);
+}
+
 int lt_output__json(FILE *f, const struct lt_report *r)
 {
 	int i;
@@ -335,6 +409,7 @@ int lt_output__json(FILE *f, const struct lt_report *r)
 	fputs(",\"exec_from\":", f);
 	put_string(f, r->n_execs ? r->exec_from : NULL);
 	fprintf(f, ",\"untraced_children\":%d", r->n_children);
+	put_suspects(f, r);
 	put_section(f, r, "heap", &r->heap, !r->heap_not_traced, r->heap_off_reason);
 	put_section(f, r, "mmap", &r->mmap, !r->mmap_not_traced, NULL);
 	if (r->fds.traced)

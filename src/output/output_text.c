@@ -8,6 +8,7 @@
 #include "output.h"
 #include "frame_class.h"
 #include "gc_trend.h"
+#include "suspects.h"
 
 struct section_words {
 	const char *name;
@@ -18,24 +19,10 @@ struct section_words {
 static const struct section_words heap_words = { "heap", "allocation", "allocations" };
 static const struct section_words mmap_words = { "mmap", "mapping", "mappings" };
 
-/* Binary units with one decimal; exact byte counts are in the JSON output. */
+/* Exact byte counts are in the JSON output. */
 static const char *human_bytes(__s64 v, char *buf, size_t len)
 {
-	static const char *const units[] = { "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
-	double d = (double)v;
-	int u = -1;
-
-	if (v < 1024 && v > -1024) {
-		snprintf(buf, len, "%lld B", (long long)v);
-		return buf;
-	}
-	/* 1023.95 and up would print as "1024.0" of the smaller unit */
-	while (fabs(d) >= 1023.95 && u < 5) {
-		d /= 1024;
-		u++;
-	}
-	snprintf(buf, len, "%.1f %s", d, units[u]);
-	return buf;
+	return lt_output__human_bytes(v, buf, len);
 }
 
 static double finite_or_zero(double d)
@@ -133,13 +120,65 @@ static void write_frames(FILE *f, const struct lt_report_stack *s, __u32 n, bool
 	}
 }
 
-static void write_rate(FILE *f, const struct lt_report *r, __s64 bytes)
+/* A stack's fitted trend (trend.h), as of this report: " (+4.2 KiB/s, growing)". */
+static void write_trend(FILE *f, const struct lt_trend *t, bool bytes)
 {
-	double rate = lt_report__rate(r, bytes);
 	char buf[32];
 
-	if (rate > 0)
-		fprintf(f, " (+%s/s)", human_bytes((__s64)(rate + 0.5), buf, sizeof(buf)));
+	if (t->verdict == LT_VERDICT_UNKNOWN)
+		return;
+	if (t->verdict == LT_VERDICT_STABLE) {
+		fputs(" (stable)", f);
+		return;
+	}
+	if (bytes)
+		fprintf(f, " (%s%s/s, %s)", t->per_s > 0 ? "+" : "",
+			human_bytes((__s64)(t->per_s + (t->per_s > 0 ? 0.5 : -0.5)), buf,
+				    sizeof(buf)),
+			lt_verdict__name(t->verdict));
+	else
+		fprintf(f, " (%+.1f/s, %s)", finite_or_zero(t->per_s),
+			lt_verdict__name(t->verdict));
+}
+
+/* The answer first: what grows, or how long we looked and found nothing. */
+static void write_suspects(FILE *f, const struct lt_report *r)
+{
+	char line[512];
+
+	if (!r->n_suspects) {
+		if (r->looked_s < LT_TREND_MIN_SPAN_S)
+			fprintf(f,
+				"leak suspects: too early to tell (looked for %.0f s, a trend needs %.0f s)\n",
+				finite_or_zero(r->looked_s), LT_TREND_MIN_SPAN_S);
+		else
+			fprintf(f, "leak suspects: nothing grows (looked for %.0f s)\n",
+				finite_or_zero(r->looked_s));
+		return;
+	}
+	fputs("leak suspects:\n", f);
+	for (size_t i = 0; i < r->n_suspects; i++) {
+		fprintf(f, "  %zu. ", i + 1);
+		put_clean(f, lt_output__suspect_line(&r->suspects[i], line, sizeof(line)));
+		fputc('\n', f);
+	}
+}
+
+/* Where RSS growth goes: "rss +1.0 MiB/s: JS heap ..., native heap ..., mmap ..., other ...". */
+static void write_rss(FILE *f, const struct lt_report_rss *x)
+{
+	char a[32], b[32], c[32], d[32], e[32];
+
+	if (!x->valid)
+		return;
+	fprintf(f, "rss %s/s over %.0f s:", human_bytes((__s64)x->rss_per_s, a, sizeof(a)),
+		finite_or_zero(x->span_s));
+	if (x->js)
+		fprintf(f, " JS heap %s/s,", human_bytes((__s64)x->js_heap_per_s, b, sizeof(b)));
+	fprintf(f, " native heap %s/s, mmap %s/s, other %s/s\n",
+		human_bytes((__s64)x->native_heap_per_s, c, sizeof(c)),
+		human_bytes((__s64)x->mmap_per_s, d, sizeof(d)),
+		human_bytes((__s64)x->other_per_s, e, sizeof(e)));
 }
 
 static void write_stack(FILE *f, const struct lt_report *r, const struct lt_report_stack *s,
@@ -150,7 +189,7 @@ static void write_stack(FILE *f, const struct lt_report *r, const struct lt_repo
 
 	fprintf(f, "#%zu  %s in %lld %s", rank, human_bytes(s->bytes, buf, sizeof(buf)),
 		(long long)s->count, plural(s->count, w->one, w->many));
-	write_rate(f, r, s->bytes);
+	write_trend(f, &s->trend, true);
 	if (s->oldest_age_s >= 0)
 		fprintf(f, ", oldest %.1f s\n", finite_or_zero(s->oldest_age_s));
 	else
@@ -173,7 +212,6 @@ static void write_totals(FILE *f, const struct lt_report *r, const struct lt_rep
 	fprintf(f, "%s: %s outstanding in %lld %s from %zu %s", w->name,
 		human_bytes(sec->bytes, buf, sizeof(buf)), (long long)sec->count,
 		plural(sec->count, w->one, w->many), sec->n, plural(sec->n, "stack", "stacks"));
-	write_rate(f, r, sec->bytes);
 	fputc('\n', f);
 }
 
@@ -207,6 +245,7 @@ static void write_fd_stack(FILE *f, const struct lt_report_fds *fds, size_t i, b
 	fprintf(f, "#%zu  %lld %s %s, opened %lld closed %lld (net %+lld)", i + 1,
 		(long long)s->count, x->kind, plural(s->count, "descriptor", "descriptors"),
 		(long long)x->opened, (long long)x->closed, (long long)(x->opened - x->closed));
+	write_trend(f, &s->trend, false);
 	if (s->oldest_age_s >= 0)
 		fprintf(f, ", oldest %.1f s", finite_or_zero(s->oldest_age_s));
 	fputc('\n', f);
@@ -287,8 +326,10 @@ static void write_socks(FILE *f, const struct lt_report *r, size_t top)
 				(long long)p->states[k]);
 			first = false;
 		}
-		fprintf(f, "), ESTABLISHED %+lld since the last report\n",
+		fprintf(f, "), ESTABLISHED %+lld since the last report",
 			(long long)p->established_change);
+		write_trend(f, &p->trend, false);
+		fputc('\n', f);
 	}
 }
 
@@ -380,6 +421,8 @@ int lt_output__text_frames(FILE *f, const struct lt_report *r, int top_n, bool a
 	}
 	fprintf(f, ", %.1f s traced%s\n", finite_or_zero(r->duration_s),
 		r->target_exited ? ", target exited" : "");
+	write_suspects(f, r);
+	write_rss(f, &r->rss);
 	if (r->min_age_s > 0)
 		fprintf(f, "min-age: counting only allocations at least %.1f s old\n",
 			finite_or_zero(r->min_age_s));

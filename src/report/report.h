@@ -8,6 +8,7 @@
 #include <linux/types.h>
 #include "leaktrace.h"
 #include "symbolize.h"
+#include "trend.h"
 
 struct lt_gc_report;
 
@@ -21,6 +22,7 @@ struct lt_report_stack {
 	__u64 ips[LT_MAX_FRAMES]; /* leaf first: ips[0] is the allocator's caller */
 	struct lt_sym *frames;	  /* nframes entries once symbolized, else NULL; malloc'ed and
 				    * freed by lt_report_section__free (not the strings in it) */
+	struct lt_trend trend;	  /* of the stack's series up to this report (trend.h) */
 };
 
 struct lt_report_section {
@@ -97,6 +99,7 @@ struct lt_report_peer {
 	__s64 count;
 	__s64 states[LT_TCP_NSTATES]; /* by TCP state */
 	__s64 established_change;     /* ESTABLISHED now minus at the previous report */
+	struct lt_trend trend;	      /* of its TCP sockets' count (trend.h) */
 };
 
 /* Sockets in CLOSE_WAIT grouped by opening stack and peer. */
@@ -117,6 +120,35 @@ struct lt_report_socks {
 };
 
 #define LT_REPORT_MAX_NOT_LOADED 8
+
+/* What grows, most suspect first (suspects.c builds it; docs/trends.md ranks it). */
+enum lt_suspect_kind {
+	LT_SUSPECT_HEAP,
+	LT_SUSPECT_MMAP,
+	LT_SUSPECT_FD,
+	LT_SUSPECT_SOCKET,
+	LT_SUSPECT_JS_HEAP,
+	LT_SUSPECT_JS_SITE,
+	LT_SUSPECT__MAX,
+};
+
+struct lt_suspect {
+	enum lt_suspect_kind kind;
+	struct lt_trend trend;		   /* per_s in the kind's unit (lt_suspect__unit) */
+	struct lt_report_stack *stack;	   /* heap, mmap, fd: the growing stack; else NULL */
+	const struct lt_report_peer *peer; /* socket: the peer whose sockets grow */
+	double score;			   /* the ranking's (docs/trends.md) */
+};
+
+#define LT_REPORT_MAX_SUSPECTS 5
+
+/* RSS growth and where it goes, each a least-squares rate over the same samples. */
+struct lt_report_rss {
+	bool valid; /* RSS was sampled over a span a trend can be fitted to */
+	bool js;    /* V8 traced: js_heap_per_s is known */
+	double span_s;
+	double rss_per_s, js_heap_per_s, native_heap_per_s, mmap_per_s, other_per_s;
+};
 
 struct lt_report {
 	int pid;
@@ -150,6 +182,10 @@ struct lt_report {
 	const char *exec_from; /* the command name before it */
 	/* live child processes of the target: not traced; -1 unknown */
 	int n_children;
+	struct lt_suspect suspects[LT_REPORT_MAX_SUSPECTS];
+	size_t n_suspects;
+	double looked_s; /* the span the trends cover (the "nothing grows" line) */
+	struct lt_report_rss rss;
 };
 
 /* Stable names of loss reasons, used as JSON keys and in text. */

@@ -324,3 +324,24 @@ void lt_target__close(struct lt_target *t)
 	if (t->launched && !t->exited)
 		lt_info("process %d keeps running untraced", t->pid);
 }
+
+unsigned long long lt_target__rss(pid_t pid)
+{
+	char path[64], buf[128];
+	unsigned long long size, resident;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/statm", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	if (sscanf(buf, "%llu %llu", &size, &resident) != 2)
+		return 0;
+	return resident * (unsigned long long)sysconf(_SC_PAGESIZE);
+}

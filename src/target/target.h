@@ -42,5 +42,8 @@ void lt_target__refresh_comm(struct lt_target *t);
 /* Launch mode, once no probe can pause it any more: resume the command if it is stopped. */
 void lt_target__resume(struct lt_target *t);
 void lt_target__close(struct lt_target *t);
+/* The resident set of pid in bytes, from /proc/PID/statm: exact (the kernel folds in its
+ * per-CPU counts), unlike mm->rss_stat read from BPF. 0 when the process is gone. */
+unsigned long long lt_target__rss(pid_t pid);
 
 #endif

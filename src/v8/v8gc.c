@@ -16,6 +16,7 @@
 #include "v8_detect.h"
 #include "uprobes.h"
 #include "log.h"
+#include "target.h"
 
 /* One row per clone of PerformGarbageCollection and of SizeOfObjects. */
 #define LT_V8GC_MAX_ROWS (2 * LT_V8_MAX_CLONES)
@@ -33,29 +34,11 @@ struct lt_v8gc {
 	struct lt_gc_log *log;
 };
 
-/* The resident set from /proc/PID/statm: exact (the kernel folds in its per-CPU counts),
- * unlike mm->rss_stat read from BPF, and a GC is rare enough that reading a file per GC
- * costs nothing. It is read when the event is handled, within a poll interval (100 ms)
- * of the GC. 0 when the process is gone. */
+/* A GC is rare enough that reading a file per GC costs nothing. It is read when the event
+ * is handled, within a poll interval (100 ms) of the GC. */
 static __u64 lt_v8gc_rss(const struct lt_v8gc *g)
 {
-	char path[64], buf[128];
-	unsigned long long size, resident;
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/statm", g->pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	if (sscanf(buf, "%llu %llu", &size, &resident) != 2)
-		return 0;
-	return resident * g->page_size;
+	return lt_target__rss(g->pid);
 }
 
 static int lt_v8gc_event(void *ctx, void *data, size_t size)

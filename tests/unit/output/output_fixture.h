@@ -119,6 +119,13 @@ static void make_fixture(struct lt_report *r)
 	};
 	r->lost[LT_LOSS_UNKNOWN_FREE] = 12;
 	r->lost[LT_LOSS_RINGBUF_FULL] = 1;
+	/* the first heap stack grows, the second is stable, the others have no trend yet */
+	heap_stacks[0].trend = (struct lt_trend){ LT_VERDICT_GROWING, 42496, 0.99, 12 };
+	heap_stacks[1].trend = (struct lt_trend){ LT_VERDICT_STABLE, 0.5, 0.1, 12 };
+	r->suspects[0] =
+		(struct lt_suspect){ LT_SUSPECT_HEAP, heap_stacks[0].trend, &heap_stacks[0] };
+	r->n_suspects = 1;
+	r->looked_s = 12.3;
 }
 
 static bool have(const char *tool)

@@ -17,26 +17,28 @@
 
 static const char fixture_text_top2[] =
 	"leaktrace: pid 4242 (demo), 12.3 s traced, target exited\n"
-	"heap: 513.0 KiB outstanding in 515 allocations from 3 stacks (+41.6 KiB/s)\n"
-	"mmap: 8.0 MiB outstanding in 3 mappings from 2 stacks (+664.2 KiB/s)\n"
+	"leak suspects:\n"
+	"  1. heap +41.5 KiB/s (R\u00b2 0.99, 12 s) leak_small (leaky.c:42) \u2190 main\n"
+	"heap: 513.0 KiB outstanding in 515 allocations from 3 stacks\n"
+	"mmap: 8.0 MiB outstanding in 3 mappings from 2 stacks\n"
 	"\n"
 	"heap: top 2 of 3 stacks by bytes, leaf frame first\n"
-	"#1  512.0 KiB in 512 allocations (+41.5 KiB/s), oldest 9.8 s\n"
+	"#1  512.0 KiB in 512 allocations (+41.5 KiB/s, growing), oldest 9.8 s\n"
 	"    leak_small+0x1a (leaky.c:42) [demo_leaky]\n"
 	"    main+0x40 (leaky.c:80) [demo_leaky]\n"
 	"    libc.so.6+0x271ca\n"
 	"    0xdeadbeef\n"
-	"#2  1000 B in 2 allocations (+81 B/s), age unknown\n"
+	"#2  1000 B in 2 allocations (stable), age unknown\n"
 	"    0x401000\n"
 	"    0x401100\n"
 	"    [truncated at 64 frames: outer frames not recorded]\n"
 	"... 1 more stack, 10 B\n"
 	"\n"
 	"mmap: top 2 of 2 stacks by bytes, leaf frame first\n"
-	"#1  8.0 MiB in 2 mappings (+663.9 KiB/s), oldest 3.0 s\n"
+	"#1  8.0 MiB in 2 mappings, oldest 3.0 s\n"
 	"    std::vector<int, std::allocator<int> >::push_back(int const&)+0x10 [libstdc++.so.6]\n"
 	"    main+0x50 (leaky.c:90) [demo_leaky]\n"
-	"#2  4.0 KiB in 1 mapping (+332 B/s), oldest 1.2 s\n"
+	"#2  4.0 KiB in 1 mapping, oldest 1.2 s\n"
 	"    odd 12+0x0 [demo_leaky]\n"
 	"    (anonymous namespace)::run()+0x8 (run.cc) [demo_leaky]\n"
 	"\n"
@@ -63,7 +65,7 @@ static void test_text_variants(void **state)
 	CAPTURE(out, lt_output__text(f, &r, 10));
 	assert_null(strstr(out, "more stack"));
 	assert_non_null(strstr(out, "heap: top 3 of 3 stacks"));
-	assert_non_null(strstr(out, "#3  10 B in 1 allocation (+1 B/s), oldest 0.0 s\n"
+	assert_non_null(strstr(out, "#3  10 B in 1 allocation, oldest 0.0 s\n"
 				    "    weird;name?with?tabs+0x3\n"
 				    "    [unwinding stopped here: outer frames unknown]\n"));
 	free(out);
@@ -89,9 +91,12 @@ static void test_text_variants(void **state)
 	r.duration_s = NAN;
 	r.heap = (struct lt_report_section){ 0 };
 	r.mmap = (struct lt_report_section){ .bytes = 1, .count = 1 };
+	r.n_suspects = 0; /* and the trends looked for 30 s */
+	r.looked_s = 30;
 	out = NULL;
 	CAPTURE(out, lt_output__text(f, &r, 10));
 	assert_string_equal(out, "leaktrace: pid 4242, 0.0 s traced\n"
+				 "leak suspects: nothing grows (looked for 30 s)\n"
 				 "min-age: counting only allocations at least 5.0 s old\n"
 				 "heap: 0 B outstanding in 0 allocations from 0 stacks\n"
 				 "mmap: 1 B outstanding in 1 mapping from 0 stacks\n"

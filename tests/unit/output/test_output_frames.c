@@ -46,7 +46,7 @@ static struct lt_sym node_frames[] = {
 #define NODE_NFRAMES (sizeof(node_frames) / sizeof(node_frames[0]))
 
 static const char collapsed[] =
-	"#1  512.0 KiB in 512 allocations (+41.5 KiB/s), oldest 9.8 s\n"
+	"#1  512.0 KiB in 512 allocations (+41.5 KiB/s, growing), oldest 9.8 s\n"
 	"    node::NodeArrayBufferAllocator::Allocate(unsigned long)+0x0 [node]\n"
 	"    [node internals \u00d73]\n"
 	"    leakNativeBuffer [js] (app.js)\n"

@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: GPL-2.0
+/* One line per leak suspect, the same in every format: kind, fitted rate, evidence, and
+ * where (the first frame with a source line and its caller, or the peer). */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "output.h"
+#include "suspects.h"
+
+struct lt_line {
+	char *buf;
+	size_t len, at;
+};
+
+static void lt_put(struct lt_line *l, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (l->at >= l->len)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(l->buf + l->at, l->len - l->at, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		l->at += (size_t)n < l->len - l->at ? (size_t)n : l->len - l->at - 1;
+}
+
+static const char *lt_base(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash && slash[1] ? slash + 1 : path;
+}
+
+/* The first JS function of a script (in Node, the code a user can act on: below it are the
+ * runtime's frames and its own node: modules), else the first JS function, else the first frame with a source line (an allocator's own frames have none),
+ * else the first named one; then the next named frame, its caller. */
+static void lt_put_where(struct lt_line *l, const struct lt_report_stack *s, const char *lead)
+{
+	__u32 n = s->nframes < LT_MAX_FRAMES ? s->nframes : LT_MAX_FRAMES, at = n;
+	char buf[256];
+
+	if (!s->frames || !n)
+		return;
+	for (__u32 i = 0; i < n && at == n; i++)
+		if (s->frames[i].js && s->frames[i].symbol && s->frames[i].file &&
+		    strncmp(s->frames[i].file, "node:", 5))
+			at = i;
+	for (__u32 i = 0; i < n && at == n; i++)
+		if (s->frames[i].js && s->frames[i].symbol)
+			at = i;
+	for (__u32 i = 0; i < n && at == n; i++)
+		if (s->frames[i].file && s->frames[i].line > 0)
+			at = i;
+	for (__u32 i = 0; i < n && at == n; i++)
+		if (s->frames[i].symbol && *s->frames[i].symbol)
+			at = i;
+	if (at == n)
+		at = 0;
+	lt_put(l, "%s%s", lead, lt_output__frame_name(&s->frames[at], buf, sizeof(buf)));
+	if (s->frames[at].file && s->frames[at].line > 0)
+		lt_put(l, " (%s:%d)", lt_base(s->frames[at].file), s->frames[at].line);
+	else if (s->frames[at].file)
+		lt_put(l, " (%s)", lt_base(s->frames[at].file));
+	for (__u32 i = at + 1; i < n; i++) {
+		if (s->frames[i].symbol && *s->frames[i].symbol) {
+			lt_put(l, " \u2190 %s", s->frames[i].symbol);
+			break;
+		}
+	}
+}
+
+static void lt_put_rate(struct lt_line *l, const struct lt_suspect *s)
+{
+	char buf[32];
+
+	if (s->kind == LT_SUSPECT_FD || s->kind == LT_SUSPECT_SOCKET)
+		lt_put(l, "%+.1f/s", isfinite(s->trend.per_s) ? s->trend.per_s : 0);
+	else
+		lt_put(l, "+%s/s",
+		       lt_output__human_bytes((__s64)(s->trend.per_s + 0.5), buf, sizeof(buf)));
+}
+
+/* The TCP state most of the peer's sockets are in. */
+static const char *lt_main_state(const struct lt_report_peer *p)
+{
+	int best = 0;
+
+	for (int k = 1; k < LT_TCP_NSTATES; k++)
+		if (p->states[k] > p->states[best])
+			best = k;
+	return best ? lt_tcp_state__name(best) : "";
+}
+
+const char *lt_output__suspect_line(const struct lt_suspect *s, char *buf, size_t len)
+{
+	struct lt_line l = { buf, len, 0 };
+
+	if (!len)
+		return buf;
+	buf[0] = '\0';
+	switch (s->kind) {
+	case LT_SUSPECT_SOCKET:
+		lt_put(&l, "sockets to %s ", s->peer ? s->peer->peer : "?");
+		lt_put_rate(&l, s);
+		if (s->peer && *lt_main_state(s->peer))
+			lt_put(&l, " %s", lt_main_state(s->peer));
+		break;
+	case LT_SUSPECT_FD:
+		lt_put(&l, "descriptors ");
+		lt_put_rate(&l, s);
+		break;
+	case LT_SUSPECT_JS_HEAP:
+		lt_put(&l, "JS heap ");
+		lt_put_rate(&l, s);
+		lt_put(&l, " live after GC");
+		break;
+	default:
+		lt_put(&l, "%s ", lt_suspect__kind_name(s->kind));
+		lt_put_rate(&l, s);
+		break;
+	}
+	lt_put(&l, " (R\u00b2 %.2f, %.0f s)", s->trend.r2, s->trend.span_s);
+	if (s->stack)
+		lt_put_where(&l, s->stack, s->kind == LT_SUSPECT_SOCKET ? ", opened at " : " ");
+	return buf;
+}
