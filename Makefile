@@ -11,7 +11,7 @@ VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
 PKG_CONFIG ?= pkg-config
 VERSION := 0.1.0
 
-PKGS := libbpf libelf libdw zlib capstone
+PKGS := libbpf libelf libdw zlib capstone json-c
 # CFLAGS and EXTRA_CFLAGS are the user's (make CFLAGS='-O1 -fsanitize=address' works); the
 # flags the build needs are added in LT_CFLAGS, never overridden by a command line.
 CFLAGS ?= -g -O2
@@ -20,7 +20,7 @@ LT_CFLAGS := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
 	     -std=gnu11 -D_GNU_SOURCE -DLT_VERSION='"$(VERSION)"' -MMD -MP \
 	     -Iinclude -I$(OUTPUT) $(addprefix -I,$(SRC_DIRS)) \
 	     $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null) $(CFLAGS) $(EXTRA_CFLAGS)
-LDLIBS += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lpthread
+LDLIBS += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lpthread -lm
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 -Wall -Werror -Wno-unused-function \
 	      -Iinclude -I$(OUTPUT) -Ibpf
 

@@ -16,6 +16,8 @@
 #define LT_DEFAULT_TOP_N 10
 #define LT_DEFAULT_MAX_ALLOCS 262144
 #define LT_DEFAULT_MAX_STACKS 16384
+#define LT_DEFAULT_JS_SAMPLE_INTERVAL (512ull << 10)
+#define LT_DEFAULT_JS_GC_PAUSE_MAX_MS 200
 
 /* Values of long-only options; above any character getopt can return. */
 enum {
@@ -26,6 +28,8 @@ enum {
 	OPT_SAMPLE,
 	OPT_CLASSIC_PROBES,
 	OPT_NO_JS_NAMES,
+	OPT_JS_SAMPLE_INTERVAL,
+	OPT_JS_GC_PAUSE_MAX,
 };
 
 /* State of one parse: -t lists accumulate, but the first one replaces the default. */
@@ -66,6 +70,7 @@ struct lt_trace_kind {
 	const char *name;
 	size_t field; /* offsetof the bool in struct lt_config */
 	const char *help;
+	bool opt_in; /* not in the default set: only when -t names it */
 };
 
 static const struct lt_trace_kind trace_kinds[] = {
@@ -75,6 +80,10 @@ static const struct lt_trace_kind trace_kinds[] = {
 	{ "sock", offsetof(struct lt_config, trace_sock), "sockets by TCP state and peer" },
 	{ "gc", offsetof(struct lt_config, trace_gc),
 	  "V8 garbage collections and the JS-heap trend (Node.js; off without V8)" },
+	{ "jsheap", offsetof(struct lt_config, trace_jsheap),
+	  "live JS objects by allocation site, through Node's inspector (opt-in: opens a "
+	  "local debugging port while tracing and forces a full GC per read; docs/jsheap.md)",
+	  true },
 };
 
 static const struct {
@@ -269,6 +278,16 @@ static const struct lt_opt opts[] = {
 	  LT_OPT_FLAG, LT_CFG(no_js_names) },
 	{ "verbose", 'v', NULL, "more diagnostics on stderr; repeat for more", LT_OPT_COUNTER,
 	  LT_CFG(verbose) },
+	{ "js-sample-interval", OPT_JS_SAMPLE_INTERVAL, "BYTES",
+	  "-t jsheap: V8 samples one allocation per BYTES (default 512K; 32K is finer and "
+	  "costs about 5% of throughput)",
+	  LT_OPT_BYTES, LT_CFG(js_sample_interval), 1024, 1ull << 30,
+	  "bad --js-sample-interval (bytes, 1K to 1G, K/M/G suffixes)" },
+	{ "js-gc-pause-max", OPT_JS_GC_PAUSE_MAX, "MS",
+	  "-t jsheap: skip a read whose forced full GC would pause the target longer than MS "
+	  "milliseconds, estimated from the live JS heap (default 200)",
+	  LT_OPT_INT, LT_CFG(js_gc_pause_max_ms), 1, 600000,
+	  "bad --js-gc-pause-max (milliseconds, 1 to 600000)" },
 	{ "help", 'h', NULL, "show this help", LT_OPT_CALL, .apply = apply_help },
 	{ "version", 'V', NULL, "print the version", LT_OPT_CALL, .apply = apply_version },
 };
@@ -376,7 +395,9 @@ static void set_defaults(struct lt_config *cfg)
 	cfg->max_allocs = LT_DEFAULT_MAX_ALLOCS;
 	cfg->max_stacks = LT_DEFAULT_MAX_STACKS;
 	for (i = 0; i < sizeof(trace_kinds) / sizeof(trace_kinds[0]); i++)
-		*(bool *)((char *)cfg + trace_kinds[i].field) = true;
+		*(bool *)((char *)cfg + trace_kinds[i].field) = !trace_kinds[i].opt_in;
+	cfg->js_sample_interval = LT_DEFAULT_JS_SAMPLE_INTERVAL;
+	cfg->js_gc_pause_max_ms = LT_DEFAULT_JS_GC_PAUSE_MAX_MS;
 }
 
 /* INTERVAL then COUNT, the bcc convention. */

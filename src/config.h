@@ -35,6 +35,9 @@ struct lt_config {
 	bool trace_sock;     /* sockets: TCP state and peer (needs the descriptor lifecycle) */
 	bool no_js_names;    /* --no-js-names: leave V8 JS frames unnamed in BPF */
 	bool trace_gc;	     /* V8 garbage collections, when the target carries V8 */
+	bool trace_jsheap;   /* -t jsheap: live JS objects by allocation site (opt-in) */
+	__u64 js_sample_interval; /* --js-sample-interval: bytes between V8 heap samples */
+	int js_gc_pause_max_ms;	  /* --js-gc-pause-max: longest forced GC a read may cost */
 };
 
 /* Fill cfg from the command line. Returns 0 to run, 1 when --help or --version was

@@ -4,7 +4,7 @@
 set -euo pipefail
 
 PKGS=(make gcc g++ clang clang-format llvm pkg-config perl bpftool libbpf-dev libelf-dev libdw-dev zlib1g-dev
-      libcapstone-dev libcmocka-dev libc6-dbg python3 iproute2 procps
+      libcapstone-dev libcmocka-dev libjson-c-dev libc6-dbg python3 iproute2 procps
       qemu-system-x86 busybox-static xz-utils)
 
 # Node.js for the V8 tests and the HTTP benchmark: any node will do (the tests fetch the other

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include "output.h"
 #include "gc_trend.h"
+#include "jsheap_report.h"
 
 /* Length of the well-formed UTF-8 sequence at p (RFC 3629: no overlongs, no surrogates,
  * nothing above U+10FFFF), or 0. */
@@ -332,6 +333,11 @@ int lt_output__json(FILE *f, const struct lt_report *r)
 		put_socks(f, r);
 	if (r->gc)
 		put_gc(f, r->gc);
+	if (r->js_heap)
+		lt_js_heap__write_json(f, r->js_heap);
+	else if (r->gc && r->gc->verdict == LT_GC_VERDICT_GROWING)
+		fprintf(f, ",\"js_heap\":{\"traced\":false,\"suggestion\":\"%s\"}",
+			lt_js_heap__suggestion);
 	fputs(",\"not_loaded\":[", f);
 	for (size_t k = 0; k < r->n_not_loaded; k++) {
 		fputs(k ? ",{\"family\":" : "{\"family\":", f);

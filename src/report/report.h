@@ -10,6 +10,7 @@
 #include "symbolize.h"
 
 struct lt_gc_report;
+struct lt_js_heap_report;
 
 struct lt_report_stack {
 	__u64 stack_id;
@@ -133,6 +134,7 @@ struct lt_report {
 	struct lt_report_socks socks;
 	bool memory_traced;	       /* heap or mmap traced: folded output is in bytes */
 	const struct lt_gc_report *gc; /* V8 garbage collections (gc_trend.h); NULL: no section */
+	const struct lt_js_heap_report *js_heap; /* -t jsheap (jsheap_report.h); NULL: not asked */
 	/* families asked for whose programs this kernel refused */
 	struct {
 		const char *family; /* the -t word(s) */
