@@ -14,10 +14,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "leaktrace.skel.h"
 #include "eligible.h"
 #include "elf_symbols.h"
-#include "loader.h"
 #include "modules.h"
 #include "procmaps.h"
 
@@ -107,13 +105,13 @@ static bool lt_jsheap_disabled(int pid)
 }
 
 /* SIGUSR1's sa_handler in pid's main thread, from the kernel. */
-static int lt_jsheap_handler(struct lt_bpf *bpf, __u64 *handler)
+static int lt_jsheap_handler(struct bpf_program *iter, __u64 *handler)
 {
 	struct bpf_link *link;
 	int fd, err = 0;
 	ssize_t n;
 
-	link = bpf_program__attach_iter(bpf->skel->progs.iter_jsheap_sigusr1, NULL);
+	link = bpf_program__attach_iter(iter, NULL);
 	if (!link)
 		return -errno;
 	fd = bpf_iter_create(bpf_link__fd(link));
@@ -194,7 +192,7 @@ cleanup:
 	return err;
 }
 
-int lt_jsheap_eligible__check(struct lt_bpf *bpf, int pid, char *why, size_t size)
+int lt_jsheap_eligible__check(struct bpf_program *iter, int pid, char *why, size_t size)
 {
 	bool caught = false, blocked = false;
 	__u64 handler = 0;
@@ -216,7 +214,7 @@ int lt_jsheap_eligible__check(struct lt_bpf *bpf, int pid, char *why, size_t siz
 			 blocked ? " (blocked)" : "", blocked ? "stay pending in" : "kill");
 		return -EPERM;
 	}
-	err = lt_jsheap_handler(bpf, &handler);
+	err = lt_jsheap_handler(iter, &handler);
 	if (err) {
 		snprintf(why, size, "cannot read its SIGUSR1 handler from the kernel: %s",
 			 strerror(-err));

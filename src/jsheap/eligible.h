@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <linux/types.h>
 
-struct lt_bpf;
+struct bpf_program;
 
 /* SIGUSR1's bit in /proc/PID/status's SigCgt (caught) and SigBlk (blocked). */
 int lt_jsheap_eligible__sigmasks(int pid, bool *caught, bool *blocked);
@@ -17,7 +17,7 @@ int lt_jsheap_eligible__sigmasks(int pid, bool *caught, bool *blocked);
  * carries --disable-sigusr1. */
 bool lt_jsheap_eligible__disabled_in(const char *args, size_t len, char sep);
 /* 0 when SIGUSR1 would start Node's inspector in pid; else -EPERM (or another errno) with
- * the reason in why. */
-int lt_jsheap_eligible__check(struct lt_bpf *bpf, int pid, char *why, size_t size);
+ * the reason in why. iter is bpf/jsheap.bpf.c's task iterator, loaded. */
+int lt_jsheap_eligible__check(struct bpf_program *iter, int pid, char *why, size_t size);
 
 #endif

@@ -119,7 +119,8 @@ static int lt_inspector_wait_listen(struct lt_inspector *in, const struct lt_net
 	return -ETIMEDOUT;
 }
 
-int lt_inspector__open(struct lt_inspector *in, struct lt_bpf *bpf, int pid, char *why, size_t size)
+int lt_inspector__open(struct lt_inspector *in, struct bpf_program *iter, int pid, char *why,
+		       size_t size)
 {
 	struct lt_net_socks before = {};
 	char holder[128];
@@ -129,7 +130,7 @@ int lt_inspector__open(struct lt_inspector *in, struct lt_bpf *bpf, int pid, cha
 	in->pid = pid;
 	in->lock_fd = -1;
 	in->cdp.ws.fd = -1;
-	err = lt_jsheap_eligible__check(bpf, pid, why, size);
+	err = lt_jsheap_eligible__check(iter, pid, why, size);
 	if (err)
 		return err;
 	err = lt_inspector_lock(in, why, size);

@@ -10,7 +10,7 @@
 #include <linux/types.h>
 #include "cdp.h"
 
-struct lt_bpf;
+struct bpf_program;
 
 /* The dead-man timer closes the inspector this long after leaktrace last re-armed it. */
 #define LT_INSPECTOR_DEADMAN_MS 30000
@@ -31,7 +31,7 @@ struct lt_inspector {
 
 /* Lock, signal (unless an inspector already listens), find the port, connect, arm the
  * dead-man close. why says what failed. */
-int lt_inspector__open(struct lt_inspector *in, struct lt_bpf *bpf, int pid, char *why,
+int lt_inspector__open(struct lt_inspector *in, struct bpf_program *iter, int pid, char *why,
 		       size_t size);
 /* Re-arm the dead-man timer. */
 int lt_inspector__rearm(struct lt_inspector *in);

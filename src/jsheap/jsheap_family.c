@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "leaktrace.skel.h"
 #include "jsheap_family.h"
 #include "gc_trend.h"
 #include "inspector.h"
@@ -180,7 +181,8 @@ static int lt_jsheap_check(void *state)
 	int pid = j->env->target->pid, err;
 	char why[320] = "", params[64], e[256] = "";
 
-	err = lt_inspector__open(&j->in, j->env->bpf, pid, why, sizeof(why));
+	err = lt_inspector__open(&j->in, j->env->bpf->skel->progs.iter_jsheap_sigusr1, pid, why,
+				 sizeof(why));
 	if (err) {
 		lt_err("-t jsheap: refusing process %d: %s", pid, why);
 		return err;
