@@ -96,10 +96,13 @@ static bool lt_inspector_existing(struct lt_inspector *in, const struct lt_net_s
 	return false;
 }
 
-/* After SIGUSR1: the new LISTEN socket of the target, polled every 5 ms. */
+/* After SIGUSR1: the new LISTEN socket of the target, polled every 5 ms (and however
+ * long a read of a namespace with many sockets takes) until the deadline. */
 static int lt_inspector_wait_listen(struct lt_inspector *in, const struct lt_net_socks *before)
 {
-	for (int waited = 0; waited < LT_INSPECTOR_WAIT_MS; waited += 5) {
+	double deadline = lt_inspector__now() + LT_INSPECTOR_WAIT_MS / 1e3;
+
+	while (lt_inspector__now() < deadline) {
 		struct lt_net_socks now = {};
 
 		usleep(5000);
@@ -200,7 +203,9 @@ int lt_inspector__rearm(struct lt_inspector *in)
 /* Whether the LISTEN socket is gone, waiting up to 2 s. */
 static bool lt_inspector_gone(struct lt_inspector *in)
 {
-	for (int waited = 0; waited < LT_INSPECTOR_WAIT_MS; waited += 10) {
+	double deadline = lt_inspector__now() + LT_INSPECTOR_WAIT_MS / 1e3;
+
+	while (lt_inspector__now() < deadline) {
 		struct lt_net_socks now = {};
 		bool there;
 

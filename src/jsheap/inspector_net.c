@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <sys/time.h>
 
+#include "array.h"
 #include "inspector_net.h"
 #include "procfd.h"
 
@@ -67,6 +68,13 @@ static int lt_inspector_net_read(int pid, const char *proto, bool v6, struct lt_
 	return err;
 }
 
+static int lt_inspector_net_cmp(const void *a, const void *b)
+{
+	__u64 x = *(const __u64 *)a, y = *(const __u64 *)b;
+
+	return (x > y) - (x < y);
+}
+
 int lt_inspector_net__socks(int pid, struct lt_net_socks *out)
 {
 	struct lt_net_socks all = {};
@@ -80,23 +88,14 @@ int lt_inspector_net__socks(int pid, struct lt_net_socks *out)
 		err = lt_inspector_net_read(pid, "tcp", false, &all);
 	if (!err)
 		err = lt_inspector_net_read(pid, "tcp6", true, &all);
+	/* the namespace may hold tens of thousands of sockets, the target thousands */
+	qsort(inos, n, sizeof(*inos), lt_inspector_net_cmp);
 	for (size_t i = 0; !err && i < all.n; i++) {
-		bool ours = false;
-
-		for (size_t k = 0; k < n && !ours; k++)
-			ours = inos[k] == all.v[i].ino;
-		if (!ours)
+		if (!bsearch(&all.v[i].ino, inos, n, sizeof(*inos), lt_inspector_net_cmp))
 			continue;
-		if (out->n == out->cap) {
-			size_t cap = out->cap ? out->cap * 2 : 16;
-			struct lt_net_sock *v = realloc(out->v, cap * sizeof(*v));
-
-			if (!v) {
-				err = -ENOMEM;
-				break;
-			}
-			out->v = v;
-			out->cap = cap;
+		if (LT_ENSURE(&out->v, &out->cap, out->n + 1)) {
+			err = -ENOMEM;
+			break;
 		}
 		out->v[out->n++] = all.v[i];
 	}

@@ -72,10 +72,41 @@ function release(c) {
 	idle.push(c);
 }
 
+// The labels a request carries; watchConfig and getSession fill them in place. The work
+// is trivial, but it makes both functions larger than TurboFan inlines (460 bytes of
+// bytecode), as most real handlers are, so that their sites keep their names.
+function label(o, n) {
+	o.region = n % 3 === 0 ? 'eu' : n % 3 === 1 ? 'us' : 'ap';
+	o.tier = n % 5 === 0 ? 'gold' : n % 5 === 1 ? 'silver' : n % 5 === 2 ? 'bronze' : 'free';
+	o.route = n % 2 === 0 ? '/item' : '/items';
+	o.method = n % 7 === 0 ? 'POST' : 'GET';
+	o.locale = n % 4 === 0 ? 'en' : n % 4 === 1 ? 'fr' : n % 4 === 2 ? 'de' : 'ja';
+	o.zone = 'z' + (n % 9);
+	o.shard = n % 16;
+	o.retry = n % 11 === 0;
+	o.trace = n % 13 === 0 ? 'sampled' : 'off';
+	o.flags = (o.retry ? 1 : 0) | (o.trace === 'sampled' ? 2 : 0) | (o.tier === 'gold' ? 4 : 0);
+}
+
 function watchConfig(res, n) {
 	const context = { request: n, note: 'x'.repeat(2048) + n };
+	label(context, n);
+	if (context.region === 'eu' && context.tier === 'gold')
+		context.priority = 3;
+	else if (context.region === 'us' || context.tier === 'silver')
+		context.priority = 2;
+	else if (context.locale === 'ja' && context.method === 'POST')
+		context.priority = 1;
+	else
+		context.priority = 0;
+	context.key = context.region + ':' + context.zone + ':' + context.shard + ':' + context.route;
+	context.expires = Date.now() + (context.priority + 1) * 60000;
+	context.owner = context.tier === 'free' ? null : context.locale + '-' + context.method;
+	context.audit = context.trace === 'sampled' ? [context.key, context.owner] : null;
+	context.weight = context.flags * 10 + context.priority + (context.retry ? 100 : 0);
+	label(context, n + 1);
 	function onConfigChange() {
-		return context.note.length;
+		return context.note.length + context.weight;
 	}
 	configBus.on('change', onConfigChange);
 	if (mode === 'fixed')
@@ -86,6 +117,20 @@ function getSession(id) {
 	let s = sessions.get(id);
 	if (!s) {
 		s = { id, created: Date.now(), payload: new Array(256).fill(id) };
+		label(s, id.length);
+		if (s.region === 'eu' && s.tier === 'gold')
+			s.quota = 1000;
+		else if (s.region === 'us' || s.tier === 'silver')
+			s.quota = 500;
+		else if (s.locale === 'ja' && s.method === 'POST')
+			s.quota = 250;
+		else
+			s.quota = 100;
+		s.key = s.region + ':' + s.zone + ':' + s.shard + ':' + s.route;
+		s.expires = s.created + s.quota * 1000;
+		s.owner = s.tier === 'free' ? null : s.locale + '-' + s.method;
+		s.audit = s.trace === 'sampled' ? [s.key, s.owner] : null;
+		s.weight = s.flags * 10 + s.quota + (s.retry ? 100 : 0);
 		sessions.set(id, s);
 		if (mode === 'fixed' && sessions.size > LRU_MAX)
 			sessions.delete(sessions.keys().next().value);
