@@ -165,7 +165,9 @@ int lt_inspector__open(struct lt_inspector *in, struct bpf_program *iter, int pi
 		}
 		err = lt_cdp__open(&in->cdp, pid, in->address, LT_INSPECTOR_IO_MS);
 		if (err) {
-			snprintf(why, size, "cannot connect to its inspector at %s: %s",
+			snprintf(why, size,
+				 "cannot connect to its inspector at %s: %s; the inspector SIGUSR1 "
+				 "opened stays open (no dead-man close could be armed)",
 				 in->address, strerror(-err));
 			goto fail;
 		}
