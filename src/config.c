@@ -30,6 +30,7 @@ enum {
 	OPT_NO_JS_NAMES,
 	OPT_JS_SAMPLE_INTERVAL,
 	OPT_JS_GC_PAUSE_MAX,
+	OPT_JS_LISTENERS,
 };
 
 /* State of one parse: -t lists accumulate, but the first one replaces the default. */
@@ -289,6 +290,10 @@ static const struct lt_opt opts[] = {
 	  "milliseconds, estimated from the live JS heap (default 200)",
 	  LT_OPT_INT, LT_CFG(js_gc_pause_max_ms), 1, 600000,
 	  "bad --js-gc-pause-max (milliseconds, 1 to 600000)" },
+	{ "js-listeners", OPT_JS_LISTENERS, NULL,
+	  "-t jsheap: also count EventEmitter listeners by event and .on() call site, through a "
+	  "hook installed in the process for the trace and removed after (docs/jsheap.md)",
+	  LT_OPT_FLAG, LT_CFG(js_listeners) },
 	{ "help", 'h', NULL, "show this help", LT_OPT_CALL, .apply = apply_help },
 	{ "version", 'V', NULL, "print the version", LT_OPT_CALL, .apply = apply_version },
 };
@@ -505,6 +510,10 @@ int lt_config__parse(int argc, char **argv, struct lt_config *cfg)
 	if (cfg->pid && cfg->argv) {
 		fprintf(stderr,
 			"leaktrace: give either -p PID or a command after \"--\", not both\n");
+		return -EINVAL;
+	}
+	if (cfg->js_listeners && !cfg->trace_jsheap) {
+		fprintf(stderr, "leaktrace: --js-listeners needs -t jsheap\n");
 		return -EINVAL;
 	}
 	if (!cfg->pid && !cfg->argv) {

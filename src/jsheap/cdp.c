@@ -190,7 +190,8 @@ int lt_cdp__call(struct lt_cdp *c, const char *method, const char *params, int t
 	return 0;
 }
 
-int lt_cdp__evaluate(struct lt_cdp *c, const char *expr, int timeout_ms, char *err, size_t err_size)
+int lt_cdp__evaluate(struct lt_cdp *c, const char *expr, int timeout_ms,
+		     struct json_object **result, char *err, size_t err_size)
 {
 	struct json_object *p = json_object_new_object(), *res = NULL, *ex;
 	int e = -ENOMEM;
@@ -207,6 +208,8 @@ int lt_cdp__evaluate(struct lt_cdp *c, const char *expr, int timeout_ms, char *e
 			 json_object_to_json_string_ext(ex, JSON_C_TO_STRING_PLAIN));
 		e = -EREMOTEIO;
 	}
+	if (!e && result)
+		*result = json_object_get(res);
 	json_object_put(res);
 	json_object_put(p);
 	return e;

@@ -28,8 +28,9 @@ int lt_cdp__open(struct lt_cdp *c, int pid, const char *addr, int timeout_ms);
  * to json_object_put) on success; -EREMOTEIO when the reply is an error (said in err). */
 int lt_cdp__call(struct lt_cdp *c, const char *method, const char *params, int timeout_ms,
 		 struct json_object **result, char *err, size_t err_size);
-/* Runtime.evaluate of a fixed expression with the command-line API (require in ESM). */
-int lt_cdp__evaluate(struct lt_cdp *c, const char *expr, int timeout_ms, char *err,
-		     size_t err_size);
+/* Runtime.evaluate of a fixed expression with the command-line API (require in ESM);
+ * *result (when not NULL) gets the reply's result object, to json_object_put. */
+int lt_cdp__evaluate(struct lt_cdp *c, const char *expr, int timeout_ms,
+		     struct json_object **result, char *err, size_t err_size);
 
 #endif

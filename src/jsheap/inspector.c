@@ -13,6 +13,7 @@
 #include "inspector.h"
 #include "eligible.h"
 #include "inspector_net.h"
+#include "listeners.h"
 #include "log.h"
 
 #define LT_INSPECTOR_LOCK_DIR "/run/leaktrace"
@@ -23,10 +24,11 @@
  * and harmless when it fires after we closed (shared/JS-HEAP.md §7.2 step 8.1). */
 static const char lt_deadman_fmt[] =
 	"((r,k)=>{clearTimeout(globalThis[k]);globalThis[k]=setTimeout(()=>{delete "
-	"globalThis[k];r?r('inspector').close():process._debugEnd()},%d).unref()})(typeof "
+	"globalThis[k];" LT_JS_LISTENERS_RESTORE
+	"r?r('inspector').close():process._debugEnd()},%d).unref()})(typeof "
 	"require==='function'?require:null,Symbol.for('leaktrace.close'))";
 /* Deferred so that the reply leaves first; the server then sends its close frame. */
-static const char lt_close_expr[] =
+static const char lt_close_expr[] = LT_JS_LISTENERS_RESTORE
 	"(r=>{clearTimeout(globalThis[Symbol.for('leaktrace.close')]);setImmediate(()=>r?r("
 	"'inspector').close():process._debugEnd())})(typeof require==='function'?require:null)";
 static const char lt_disarm_expr[] = "clearTimeout(globalThis[Symbol.for('leaktrace.close')])";
@@ -196,7 +198,7 @@ int lt_inspector__rearm(struct lt_inspector *in)
 	if (!in->opened_by_us || !in->connected)
 		return 0;
 	snprintf(expr, sizeof(expr), lt_deadman_fmt, LT_INSPECTOR_DEADMAN_MS);
-	e = lt_cdp__evaluate(&in->cdp, expr, LT_INSPECTOR_IO_MS, err, sizeof(err));
+	e = lt_cdp__evaluate(&in->cdp, expr, LT_INSPECTOR_IO_MS, NULL, err, sizeof(err));
 	if (e == -EREMOTEIO)
 		lt_warn("-t jsheap: %s", err);
 	return e;
@@ -240,11 +242,11 @@ void lt_inspector__close(struct lt_inspector *in)
 				 "client leaves",
 				 in->address);
 			lt_warn("-t jsheap: %s", in->warning);
-			lt_cdp__evaluate(&in->cdp, lt_disarm_expr, LT_INSPECTOR_IO_MS, err,
+			lt_cdp__evaluate(&in->cdp, lt_disarm_expr, LT_INSPECTOR_IO_MS, NULL, err,
 					 sizeof(err));
 		}
 		if (in->opened_by_us && !others &&
-		    !lt_cdp__evaluate(&in->cdp, lt_close_expr, LT_INSPECTOR_IO_MS, err,
+		    !lt_cdp__evaluate(&in->cdp, lt_close_expr, LT_INSPECTOR_IO_MS, NULL, err,
 				      sizeof(err))) {
 			/* never the first close frame: wait for the server's */
 			if (lt_ws__finish(&in->cdp.ws, LT_INSPECTOR_IO_MS))

@@ -14,6 +14,7 @@
 #include "jsheap_family.h"
 #include "gc_trend.h"
 #include "inspector.h"
+#include "listeners.h"
 #include "log.h"
 #include "profile.h"
 
@@ -199,6 +200,16 @@ static int lt_jsheap_check(void *state)
 	}
 	j->sampling = true;
 	j->t0 = lt_inspector__now();
+	if (j->env->cfg->js_listeners) {
+		err = lt_js_listeners__install(&j->in.cdp, e, sizeof(e));
+		if (err) {
+			lt_err("-t jsheap: cannot install the listener hook: %s",
+			       e[0] ? e : strerror(-err));
+			lt_inspector__close(&j->in); /* removes what the hook left */
+			return err;
+		}
+		j->rep.listeners_hooked = true;
+	}
 	err = -pthread_create(&j->thread, NULL, lt_jsheap_thread, j);
 	j->thread_running = !err;
 	if (err)
@@ -240,6 +251,15 @@ static void lt_jsheap_finish(struct lt_jsheap *j, const struct lt_gc_report *gc)
 	/* the live heap the V8 family measured at the last mark-compact */
 	if (gc && gc->traced && gc->live.n)
 		live = (double)gc->last_live / (1 << 20);
+	if (j->in.connected && j->rep.listeners_hooked) {
+		char e[256] = "";
+		int err = lt_js_listeners__collect(&j->in.cdp, lt_inspector__now() - j->t0, r, e,
+						   sizeof(e));
+
+		if (err)
+			lt_warn("-t jsheap: cannot collect the listener counts: %s",
+				e[0] ? e : strerror(-err));
+	}
 	if (j->in.connected && j->sampling)
 		lt_jsheap_read(j, true, live);
 	lt_inspector__close(&j->in);

@@ -44,6 +44,14 @@ static void lt_js_sites_free(struct lt_js_site *v, size_t n)
 
 void lt_js_heap_report__free(struct lt_js_heap_report *r)
 {
+	for (size_t i = 0; i < r->nlisteners; i++) {
+		free(r->listeners[i].emitter);
+		free(r->listeners[i].event);
+		free(r->listeners[i].site);
+	}
+	free(r->listeners);
+	r->listeners = NULL;
+	r->nlisteners = 0;
 	lt_js_sites_free(r->sites, r->nsites);
 	lt_js_sites_free(r->functions, r->nfunctions);
 	lt_js_sites_free(r->files, r->nfiles);
@@ -133,6 +141,24 @@ static void lt_js_text_rows(FILE *f, const char *title, const struct lt_js_site 
 		fprintf(f, "  %s none\n", title);
 }
 
+static void lt_js_text_listeners(FILE *f, const struct lt_js_heap_report *r)
+{
+	if (r->listeners_hooked && !r->nlisteners && r->traced)
+		fprintf(f, "  listeners (opt-in hook): no emitter gained 100 listeners or more\n");
+	for (size_t i = 0; i < r->nlisteners; i++) {
+		const struct lt_js_listener *l = &r->listeners[i];
+
+		fprintf(f, "  listeners (opt-in hook): ");
+		lt_js_put(f, l->emitter);
+		fprintf(f, " '");
+		lt_js_put(f, l->event);
+		fprintf(f, "': %ld -> %ld (%+.0f/s)\n       added from ", l->before, l->after,
+			lt_js_finite(l->per_s));
+		lt_js_put(f, l->site[0] ? l->site : "(no site sampled)");
+		fprintf(f, "  (%ld adds, %ld sampled)\n", l->adds, l->sampled);
+	}
+}
+
 void lt_js_heap__write_text(FILE *f, const struct lt_js_heap_report *r, int top_n)
 {
 	size_t last = lt_js_last(r);
@@ -156,6 +182,7 @@ void lt_js_heap__write_text(FILE *f, const struct lt_js_heap_report *r, int top_
 		lt_js_text_rows(f, "growing per file (inclusive):", r->files, r->nfiles, last,
 				top_n < 5 ? top_n : 5, false);
 	}
+	lt_js_text_listeners(f, r);
 	if (r->address[0])
 		fprintf(f,
 			"  inspector: %s %s for %.1f s, %s; %zu forced full GC(s), longest %.0f "
@@ -223,6 +250,27 @@ static struct json_object *lt_js_json_rows(const struct lt_js_site *v, size_t n,
 	return a;
 }
 
+static struct json_object *lt_js_json_listeners(const struct lt_js_heap_report *r)
+{
+	struct json_object *a = json_object_new_array();
+
+	for (size_t i = 0; i < r->nlisteners; i++) {
+		const struct lt_js_listener *l = &r->listeners[i];
+		struct json_object *o = json_object_new_object();
+
+		json_object_object_add(o, "emitter", json_object_new_string(l->emitter));
+		json_object_object_add(o, "event", json_object_new_string(l->event));
+		json_object_object_add(o, "before", json_object_new_int64(l->before));
+		json_object_object_add(o, "after", json_object_new_int64(l->after));
+		json_object_object_add(o, "per_s", json_object_new_double(lt_js_finite(l->per_s)));
+		json_object_object_add(o, "adds", json_object_new_int64(l->adds));
+		json_object_object_add(o, "sampled", json_object_new_int64(l->sampled));
+		json_object_object_add(o, "site", json_object_new_string(l->site));
+		json_object_array_add(a, o);
+	}
+	return a;
+}
+
 void lt_js_heap__write_json(FILE *f, const struct lt_js_heap_report *r)
 {
 	struct json_object *o = json_object_new_object(), *reads = json_object_new_array();
@@ -260,7 +308,8 @@ void lt_js_heap__write_json(FILE *f, const struct lt_js_heap_report *r)
 	json_object_object_add(o, "sites", lt_js_json_rows(r->sites, r->nsites, last));
 	json_object_object_add(o, "functions", lt_js_json_rows(r->functions, r->nfunctions, last));
 	json_object_object_add(o, "files", lt_js_json_rows(r->files, r->nfiles, last));
-	json_object_object_add(o, "listeners", json_object_new_array());
+	json_object_object_add(o, "listeners_hooked", json_object_new_boolean(r->listeners_hooked));
+	json_object_object_add(o, "listeners", lt_js_json_listeners(r));
 	fprintf(f, ",\"js_heap\":%s", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 	json_object_put(o);
 }

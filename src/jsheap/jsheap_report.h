@@ -62,6 +62,16 @@ struct lt_js_read {
 	size_t samples;
 };
 
+/* An emitter whose listeners for one event grew (--js-listeners). */
+struct lt_js_listener {
+	char *emitter; /* "EventEmitter#3": its constructor and the hook's number for it */
+	char *event;
+	char *site; /* the most frequent sampled call site: "watchConfig (app.js:62:13) <- ..." */
+	long before, after; /* listener counts at the first add seen and at collection */
+	long adds, sampled; /* adds seen, and how many of them had their site sampled */
+	double per_s;	    /* (after - before) over the hook's window */
+};
+
 struct lt_js_heap_report {
 	bool traced;	    /* the sampler ran and at least one read was taken */
 	const char *status; /* why not, or what was left as it was (NULL when nothing) */
@@ -80,7 +90,10 @@ struct lt_js_heap_report {
 	size_t nfunctions;
 	struct lt_js_site *files; /* inclusive, per file (frames[0].file only) */
 	size_t nfiles;
-	char warning[256]; /* "another inspector client is connected: ..." */
+	char warning[256];     /* "another inspector client is connected: ..." */
+	bool listeners_hooked; /* --js-listeners: the hook was installed (and removed) */
+	struct lt_js_listener *listeners;
+	size_t nlisteners;
 };
 
 void lt_js_site__free(struct lt_js_site *s);

@@ -30,7 +30,8 @@ TRACE_S = 8
 def app_lines():
     """The 1-based lines where V8 places the app's functions (where each one starts)."""
     want = {"watchConfig": r"^function watchConfig\(", "getSession": r"^function getSession\(",
-            "checkout": r"^function checkout\(", "Connection": r"^\tconstructor\(port\)"}
+            "checkout": r"^function checkout\(", "Connection": r"^\tconstructor\(port\)",
+            "on": r"^\tconfigBus\.on\('change'"}
     out = {}
     with open(APP) as f:
         for i, line in enumerate(f, 1):
@@ -56,10 +57,14 @@ class App:
         self.listen0 = listen_ports(self.pid)
 
     def stats(self):
+        """The app's /stats; also fails the test while a tracer's hook is left in place."""
         if self.netns:
             return None
         with urllib.request.urlopen("http://127.0.0.1:%d/stats" % self.port, timeout=10) as r:
-            return json.loads(r.read())
+            st = json.loads(r.read())
+        if st.get("hooked"):
+            raise Fail("EventEmitter's methods are still hooked: %s" % st)
+        return st
 
     netns = False
 
@@ -481,5 +486,69 @@ def test_jsheap_open_close_cycles():
             check_restored(app)
     except Fail as e:
         raise Fail("cycle %d: %s" % (i + 1, e)) from None
+    finally:
+        app.stop()
+
+
+def listeners_run(mode):
+    app = App(mode)
+    try:
+        got = trace(app.pid, "--js-listeners", duration=5)
+        check_restored(app)  # stats() fails while the hook is in place
+        got += (app.stats(),)
+    finally:
+        app.stop()
+    return got
+
+
+scenarios({
+    "jsheap_listeners_leak": lambda: listeners_run("leak"),
+    "jsheap_listeners_fixed": lambda: listeners_run("fixed"),
+})
+
+
+@test
+def test_jsheap_listeners_leak():
+    rc, rep, err, stats = scenario("jsheap_listeners_leak")
+    js = js_heap_of(rc, rep, err)
+    line = app_lines()["on"]
+    change = [l for l in js["listeners"] if l["event"] == "change"]
+    if not js.get("listeners_hooked") or not change:
+        raise Fail("no growing 'change' listeners: %s" % js["listeners"])
+    l = change[0]
+    if not l["emitter"].startswith("EventEmitter#") or l["after"] - l["before"] < 100:
+        raise Fail("listener row %s" % l)
+    if l["after"] > stats["listeners"] or l["per_s"] <= 0 or l["adds"] < l["after"] - l["before"]:
+        raise Fail("listener row %s against the app's %s" % (l, stats))
+    if not re.match(r"watchConfig \(.*js_heap_app\.js:%d:\d+\) <- " % line, l["site"]):
+        raise Fail("call site %r, expected watchConfig at js_heap_app.js:%d" % (l["site"], line))
+    others = [x for x in js["listeners"] if x["event"] != "change"]
+    if others:
+        raise Fail("listeners of per-request emitters reported: %s" % others)
+
+
+@test
+def test_jsheap_listeners_fixed():
+    rc, rep, err, stats = scenario("jsheap_listeners_fixed")
+    js = js_heap_of(rc, rep, err)
+    if not js.get("listeners_hooked") or js["listeners"]:
+        raise Fail("hooked %s, listeners %s" % (js.get("listeners_hooked"), js["listeners"]))
+
+
+@test
+def test_jsheap_listeners_hook_removed_by_deadman():
+    app = App("leak")
+    try:
+        p = spawn([LEAKTRACE, "-p", str(app.pid), "-t", "jsheap", "--js-listeners", "-d", "120"])
+        p.err.wait_for(lambda l: "JS heap sampling" in l, 30, "leaktrace")
+        opened = time.monotonic()
+        p.send_signal(signal.SIGKILL)
+        p.wait(10)
+        while listen_ports(app.pid) != app.listen0:
+            if time.monotonic() - opened > DEADMAN_S + 15:
+                raise Fail("the inspector port is still open")
+            time.sleep(0.5)
+        time.sleep(0.5)
+        app.stats()  # fails while hooked
     finally:
         app.stop()

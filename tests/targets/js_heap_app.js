@@ -15,6 +15,8 @@ const net = require('net');
 const { EventEmitter } = require('events');
 
 const mode = process.argv[2] || 'leak';
+// to tell whether a tracer's hook is still in place (GET /stats "hooked")
+const originalOn = EventEmitter.prototype.on, originalPrepend = EventEmitter.prototype.prependListener;
 const configBus = new EventEmitter();
 configBus.setMaxListeners(0);
 const sessions = new Map();
@@ -159,8 +161,11 @@ async function runQuery(n) {
 
 const server = http.createServer(async (req, res) => {
 	if (req.url === '/stats') {
+		const hooked = EventEmitter.prototype.on !== originalOn ||
+			EventEmitter.prototype.addListener !== originalOn ||
+			EventEmitter.prototype.prependListener !== originalPrepend;
 		res.end(JSON.stringify({ listeners: configBus.listenerCount('change'),
-					 sessions: sessions.size, busy, requests }));
+					 sessions: sessions.size, busy, requests, hooked }));
 		return;
 	}
 	const n = ++requests;

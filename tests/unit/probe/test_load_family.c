@@ -48,6 +48,7 @@ static const struct {
 	{ "uprobe_v8_perform_gc", LT_LOAD_GC },
 	{ "uretprobe_v8_perform_gc", LT_LOAD_GC },
 	{ "uretprobe_v8_size_of_objects", LT_LOAD_GC },
+	{ "iter_jsheap_sigusr1", LT_LOAD_JSHEAP },
 	{ "tp_sched_process_exec", LT_LOAD_CORE },
 	{ "tp_sched_process_exit", LT_LOAD_CORE },
 };
