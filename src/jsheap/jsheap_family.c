@@ -270,8 +270,7 @@ static void lt_jsheap_finish(struct lt_jsheap *j, const struct lt_gc_report *gc)
 	snprintf(r->address, sizeof(r->address), "%s", j->in.address);
 	snprintf(r->warning, sizeof(r->warning), "%s", j->in.warning);
 	r->traced = j->prof.nreads > 0;
-	if (!r->traced)
-		r->status = "no read was taken (see the warnings above)";
+	r->status = r->traced ? NULL : "no read was taken (see the warnings above)";
 	if (lt_js_profile__finish(&j->prof, j->reads_t, r))
 		lt_err("-t jsheap: out of memory");
 }

@@ -24,7 +24,7 @@ from suite_v8gc import node_binary, system_node
 
 APP = os.path.join(REPO, "tests", "targets", "js_heap_app.js")
 DEADMAN_S = 30  # LT_INSPECTOR_DEADMAN_MS
-TRACE_S = 8
+TRACE_S = 6
 
 
 def app_lines():
@@ -102,9 +102,9 @@ def listen_ports(pid):
     return ports
 
 
-def trace(pid, *extra, duration=TRACE_S):
-    """leaktrace -p PID -t gc,jsheap -d D -f json; (rc, final report or None, stderr)."""
-    argv = [LEAKTRACE, "-p", str(pid), "-t", "gc,jsheap", "-d", str(duration), "-f", "json"]
+def trace(pid, *extra, duration=TRACE_S, families="gc,jsheap"):
+    """leaktrace -p PID -t FAMILIES -d D -f json; (rc, final report or None, stderr)."""
+    argv = [LEAKTRACE, "-p", str(pid), "-t", families, "-d", str(duration), "-f", "json"]
     p = spawn(argv + list(extra))
     rc = wait_proc(p, duration + 60, "leaktrace")
     p.out.wait_eof(5)
@@ -454,9 +454,11 @@ def test_jsheap_other_netns():
 
 @test
 def test_jsheap_kill9_deadman():
+    """The dead-man timer closes the port and removes the listener hook."""
     app = App("fixed")
     try:
-        p = spawn([LEAKTRACE, "-p", str(app.pid), "-t", "jsheap", "-d", "120"])
+        p = spawn([LEAKTRACE, "-p", str(app.pid), "-t", "jsheap", "--js-listeners", "-d",
+                   "120"])
         p.err.wait_for(lambda l: "JS heap sampling" in l, 30, "leaktrace")
         opened = time.monotonic()
         if listen_ports(app.pid) == app.listen0:
@@ -470,7 +472,7 @@ def test_jsheap_kill9_deadman():
             time.sleep(0.5)
         check_restored(app)
         time.sleep(1)
-        app.stats()  # still serving
+        app.stats()  # still serving, and no longer hooked
     finally:
         app.stop()
 
@@ -481,7 +483,8 @@ def test_jsheap_open_close_cycles():
     app = App("fixed")
     try:
         for i in range(20):
-            rc, rep, err = trace(app.pid, "--js-gc-pause-max", "5000", duration=0.3)
+            rc, rep, err = trace(app.pid, "--js-gc-pause-max", "5000", duration=0.3,
+                                 families="jsheap")
             js_heap_of(rc, rep, err)
             check_restored(app)
     except Fail as e:
@@ -536,19 +539,23 @@ def test_jsheap_listeners_fixed():
 
 
 @test
-def test_jsheap_listeners_hook_removed_by_deadman():
+def test_jsheap_interval_reports():
+    """Interval reports say the sites come at the end; the final one has them."""
     app = App("leak")
     try:
-        p = spawn([LEAKTRACE, "-p", str(app.pid), "-t", "jsheap", "--js-listeners", "-d", "120"])
-        p.err.wait_for(lambda l: "JS heap sampling" in l, 30, "leaktrace")
-        opened = time.monotonic()
-        p.send_signal(signal.SIGKILL)
-        p.wait(10)
-        while listen_ports(app.pid) != app.listen0:
-            if time.monotonic() - opened > DEADMAN_S + 15:
-                raise Fail("the inspector port is still open")
-            time.sleep(0.5)
-        time.sleep(0.5)
-        app.stats()  # fails while hooked
+        p = spawn([LEAKTRACE, "-p", str(app.pid), "-t", "jsheap", "-d", "5", "-f", "json",
+                   "--js-sample-interval", "32K", "2"])
+        rc = wait_proc(p, 60, "leaktrace")
+        p.out.wait_eof(5)
+        reps = [json.loads(l) for l in p.out.lines if l.startswith("{")]
+        if rc != 0 or len(reps) < 2:
+            raise Fail("rc %d, %d reports: %s" % (rc, len(reps), tail(p.err.text())))
+        first, last = reps[0]["js_heap"], reps[-1]["js_heap"]
+        if first["traced"] or "final report" not in (first["status"] or ""):
+            raise Fail("interval report's js_heap: %s" % first)
+        if not last["traced"] or last["status"] is not None or not growing(last["sites"]):
+            raise Fail("final js_heap: traced %s status %r, sites %s" %
+                       (last["traced"], last["status"], describe(last["sites"])))
+        check_restored(app)
     finally:
         app.stop()
