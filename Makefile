@@ -11,7 +11,7 @@ VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
 PKG_CONFIG ?= pkg-config
 VERSION := 0.1.0
 
-PKGS := libbpf libelf libdw zlib capstone libprotobuf-c libcurl
+PKGS := libbpf libelf libdw zlib capstone libprotobuf-c libcurl json-c
 # pprof's profile.proto as Debian ships it (golang-github-google-pprof-dev); protoc-c turns it
 # into C in $(OUTPUT)/proto at build time.
 PPROF_PROTO ?= /usr/share/gocode/src/github.com/google/pprof/proto/profile.proto
@@ -32,7 +32,7 @@ LT_CFLAGS := -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers
 	     -Iinclude -I$(OUTPUT) -I$(OUTPUT)/proto $(addprefix -I,$(SRC_DIRS)) \
 	     $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null) $(CFLAGS) $(EXTRA_CFLAGS)
 LT_CFLAGS += $(SAN_CFLAGS)
-LDLIBS += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lpthread
+LDLIBS += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lpthread -lm
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_x86 -Wall -Werror -Wno-unused-function \
 	      -Iinclude -I$(OUTPUT) -Ibpf
 

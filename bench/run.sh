@@ -177,6 +177,10 @@ start_tracer() {
 	sample-*)
 		"$LEAKTRACE" -p "$pid" --sample "${mode#sample-}" -o "$log.report" 2>"$log.err" &
 		ready='attached to pid' ;;
+	jsheap-*) # V8's sampling heap profiler alone (docs/jsheap.md); the report has the pauses
+		"$LEAKTRACE" -p "$pid" -t jsheap --js-sample-interval "${mode#jsheap-}" \
+			-o "$log.report" 2>"$log.err" &
+		ready='JS heap sampling' ;;
 	bpftrace)
 		bpftrace "$OUT/memleak.bt" "$pid" >"$log.report" 2>"$log.err" &
 		ready='^attached' ;;
@@ -217,6 +221,7 @@ mode_label() {
 	full) echo "leaktrace" ;;
 	classic) echo "leaktrace --classic-probes" ;;
 	sample-*) echo "leaktrace --sample ${1#sample-}" ;;
+	jsheap-*) echo "leaktrace -t jsheap ${1#jsheap-}" ;;
 	bpftrace) echo "bpftrace memleak.bt" ;;
 	memleak) echo "bcc memleak" ;;
 	esac
@@ -383,6 +388,7 @@ bench_app() {
 	local modes=(untraced floor full) spid port url mode rep log base_rps base_p99 fl_rps r p e s
 
 	for s in $SAMPLES; do modes+=("sample-$s"); done
+	modes+=(jsheap-512K jsheap-32K)
 	echo "== HTTP: express 4 JSON endpoint (bench/app)," \
 		"autocannon -c $APP_CONNS -d $APP_SECONDS on 127.0.0.1 =="
 	if ! command -v node >/dev/null || ! command -v npm >/dev/null; then

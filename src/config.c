@@ -16,6 +16,8 @@
 #define LT_DEFAULT_TOP_N 10
 #define LT_DEFAULT_MAX_ALLOCS 262144
 #define LT_DEFAULT_MAX_STACKS 16384
+#define LT_DEFAULT_JS_SAMPLE_INTERVAL (512ull << 10)
+#define LT_DEFAULT_JS_GC_PAUSE_MAX_MS 200
 
 /* Values of long-only options; above any character getopt can return. */
 enum {
@@ -33,6 +35,9 @@ enum {
 	OPT_PUSH_BASIC_FILE,
 	OPT_PUSH_TIMEOUT,
 	OPT_ALL_FRAMES,
+	OPT_JS_SAMPLE_INTERVAL,
+	OPT_JS_GC_PAUSE_MAX,
+	OPT_JS_LISTENERS,
 };
 
 /* State of one parse: -t lists accumulate, but the first one replaces the default. */
@@ -73,6 +78,7 @@ struct lt_trace_kind {
 	const char *name;
 	size_t field; /* offsetof the bool in struct lt_config */
 	const char *help;
+	bool opt_in; /* not in the default set: only when -t names it */
 };
 
 static const struct lt_trace_kind trace_kinds[] = {
@@ -82,6 +88,10 @@ static const struct lt_trace_kind trace_kinds[] = {
 	{ "sock", offsetof(struct lt_config, trace_sock), "sockets by TCP state and peer" },
 	{ "gc", offsetof(struct lt_config, trace_gc),
 	  "V8 garbage collections and the JS-heap trend (Node.js; off without V8)" },
+	{ "jsheap", offsetof(struct lt_config, trace_jsheap),
+	  "live JS objects by allocation site, through Node's inspector (opt-in: opens a "
+	  "local debugging port while tracing and forces a full GC per read; docs/jsheap.md)",
+	  true },
 };
 
 static const struct {
@@ -290,7 +300,8 @@ static const struct lt_opt opts[] = {
 	  LT_OPT_SECONDS, LT_CFG(min_age_s), 0, 0, "bad minimum age (seconds >= 0)" },
 	{ "top", 'n', "N", "stacks shown per section in text (default 10)", LT_OPT_INT,
 	  LT_CFG(top_n), 0, INT_MAX, "bad number of stacks (integer >= 0)" },
-	{ "trace", 't', "LIST", "comma list of what to trace (default: all kinds below)",
+	{ "trace", 't', "LIST",
+	  "comma list of what to trace (default: all kinds below but the opt-in jsheap)",
 	  LT_OPT_CALL, .apply = apply_trace },
 	{ "max-allocs", OPT_MAX_ALLOCS, "N",
 	  "outstanding allocations tracked at once (default 262144)", LT_OPT_U32,
@@ -333,6 +344,20 @@ static const struct lt_opt opts[] = {
 	  LT_OPT_FLAG, LT_CFG(all_frames) },
 	{ "verbose", 'v', NULL, "more diagnostics on stderr; repeat for more", LT_OPT_COUNTER,
 	  LT_CFG(verbose) },
+	{ "js-sample-interval", OPT_JS_SAMPLE_INTERVAL, "BYTES",
+	  "-t jsheap: V8 samples one allocation per BYTES (default 512K; 32K is finer and "
+	  "costs about 5% of throughput)",
+	  LT_OPT_BYTES, LT_CFG(js_sample_interval), 1024, 1ull << 30,
+	  "bad --js-sample-interval (bytes, 1K to 1G, K/M/G suffixes)" },
+	{ "js-gc-pause-max", OPT_JS_GC_PAUSE_MAX, "MS",
+	  "-t jsheap: skip a read whose forced full GC would pause the target longer than MS "
+	  "milliseconds, estimated from the live JS heap (default 200)",
+	  LT_OPT_INT, LT_CFG(js_gc_pause_max_ms), 1, 600000,
+	  "bad --js-gc-pause-max (milliseconds, 1 to 600000)" },
+	{ "js-listeners", OPT_JS_LISTENERS, NULL,
+	  "-t jsheap: also count EventEmitter listeners by event and .on() call site, through a "
+	  "hook installed in the process for the trace and removed after (docs/jsheap.md)",
+	  LT_OPT_FLAG, LT_CFG(js_listeners) },
 	{ "help", 'h', NULL, "show this help", LT_OPT_CALL, .apply = apply_help },
 	{ "version", 'V', NULL, "print the version", LT_OPT_CALL, .apply = apply_version },
 };
@@ -443,7 +468,9 @@ static void set_defaults(struct lt_config *cfg)
 	cfg->max_stacks = LT_DEFAULT_MAX_STACKS;
 	cfg->push_timeout_s = 10;
 	for (i = 0; i < sizeof(trace_kinds) / sizeof(trace_kinds[0]); i++)
-		*(bool *)((char *)cfg + trace_kinds[i].field) = true;
+		*(bool *)((char *)cfg + trace_kinds[i].field) = !trace_kinds[i].opt_in;
+	cfg->js_sample_interval = LT_DEFAULT_JS_SAMPLE_INTERVAL;
+	cfg->js_gc_pause_max_ms = LT_DEFAULT_JS_GC_PAUSE_MAX_MS;
 }
 
 /* INTERVAL then COUNT, the bcc convention. */
@@ -560,6 +587,10 @@ int lt_config__parse(int argc, char **argv, struct lt_config *cfg)
 	}
 	if (cfg->push_timeout_s <= 0) {
 		fprintf(stderr, "leaktrace: bad --push-timeout (seconds > 0)\n");
+		return -EINVAL;
+	}
+	if (cfg->js_listeners && !cfg->trace_jsheap) {
+		fprintf(stderr, "leaktrace: --js-listeners needs -t jsheap\n");
 		return -EINVAL;
 	}
 	if (!cfg->pid && !cfg->argv) {

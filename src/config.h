@@ -46,6 +46,10 @@ struct lt_config {
 	const char *push_basic_file; /* --push-basic-auth-file: "user:password" */
 	double push_timeout_s;	     /* --push-timeout: one attempt at most (default 10) */
 	bool all_frames;	     /* --all-frames: text shows runtime-internal frames too */
+	bool trace_jsheap;	     /* -t jsheap: live JS objects by allocation site (opt-in) */
+	__u64 js_sample_interval;    /* --js-sample-interval: bytes between V8 heap samples */
+	int js_gc_pause_max_ms;	     /* --js-gc-pause-max: longest forced GC a read may cost */
+	bool js_listeners;	     /* --js-listeners: hook EventEmitter adds (with -t jsheap) */
 };
 
 /* Fill cfg from the command line. Returns 0 to run, 1 when --help or --version was

@@ -31,13 +31,12 @@
 #include "series.h"
 #include "suspects.h"
 #include "trend_report.h"
+#include "jsheap_family.h"
 
 /* The probe families, in the order they start, refresh and report. */
 static const struct lt_family *const lt_families[] = {
-	&lt_heap_family,
-	&lt_mmap_family,
-	&lt_fd_family,
-	&lt_v8_family,
+	&lt_heap_family, &lt_mmap_family,   &lt_fd_family,
+	&lt_v8_family,	 &lt_jsheap_family, /* after v8: its report reads the live heap */
 };
 
 #define LT_NFAMILIES (sizeof(lt_families) / sizeof(lt_families[0]))

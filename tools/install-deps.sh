@@ -4,7 +4,7 @@
 set -euo pipefail
 
 PKGS=(make gcc g++ clang clang-format llvm pkg-config perl bpftool libbpf-dev libelf-dev libdw-dev zlib1g-dev
-      libcapstone-dev libcmocka-dev libc6-dbg python3 iproute2 procps
+      libcapstone-dev libcmocka-dev libjson-c-dev libc6-dbg python3 iproute2 procps
       qemu-system-x86 busybox-static xz-utils
       libjemalloc-dev libgoogle-perftools-dev libmimalloc-dev musl-tools golang-go
       protobuf-c-compiler libprotobuf-c-dev golang-github-google-pprof-dev libcurl4-openssl-dev

@@ -7,6 +7,7 @@
 #include "output.h"
 #include "gc_trend.h"
 #include "suspects.h"
+#include "jsheap_report.h"
 
 /* Length of the well-formed UTF-8 sequence at p (RFC 3629: no overlongs, no surrogates,
  * nothing above U+10FFFF), or 0. */
@@ -351,6 +352,15 @@ static void put_suspect(FILE *f, const struct lt_suspect *s)
 			fputc(',', f);
 		put_frame(f, st, i);
 	}
+	for (size_t i = 0; s->site && i < s->site->nframes; i++) {
+		const struct lt_js_frame *fr = &s->site->frames[i];
+
+		fputs(i ? ",{\"symbol\":" : "{\"symbol\":", f);
+		put_string(f, fr->symbol);
+		fputs(",\"file\":", f);
+		put_string(f, fr->file);
+		fprintf(f, ",\"line\":%d,\"column\":%d,\"js\":true}", fr->line, fr->column);
+	}
 	fputs("],\"peer\":", f);
 	put_string(f, s->peer ? s->peer->peer : NULL);
 	fputc('}', f);
@@ -418,6 +428,11 @@ int lt_output__json(FILE *f, const struct lt_report *r)
 		put_socks(f, r);
 	if (r->gc)
 		put_gc(f, r->gc);
+	if (r->js_heap)
+		lt_js_heap__write_json(f, r->js_heap);
+	else if (r->gc && r->gc->verdict == LT_GC_VERDICT_GROWING)
+		fprintf(f, ",\"js_heap\":{\"traced\":false,\"suggestion\":\"%s\"}",
+			lt_js_heap__suggestion);
 	fputs(",\"not_loaded\":[", f);
 	for (size_t k = 0; k < r->n_not_loaded; k++) {
 		fputs(k ? ",{\"family\":" : "{\"family\":", f);

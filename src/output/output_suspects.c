@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "output.h"
+#include "jsheap_report.h"
 #include "suspects.h"
 
 struct lt_line {
@@ -73,6 +74,20 @@ static void lt_put_where(struct lt_line *l, const struct lt_report_stack *s, con
 	}
 }
 
+/* A JS allocation site: its function (script:line), then its caller. */
+static void lt_put_site(struct lt_line *l, const struct lt_js_site *site)
+{
+	const struct lt_js_frame *fr = site->frames;
+
+	if (!site->nframes)
+		return;
+	lt_put(l, " %s", fr[0].symbol ? fr[0].symbol : "(anonymous)");
+	if (fr[0].file && *fr[0].file)
+		lt_put(l, " (%s:%d)", lt_base(fr[0].file), fr[0].line);
+	if (site->nframes > 1 && fr[1].symbol)
+		lt_put(l, " \u2190 %s", fr[1].symbol);
+}
+
 static void lt_put_rate(struct lt_line *l, const struct lt_suspect *s)
 {
 	char buf[32];
@@ -118,6 +133,11 @@ const char *lt_output__suspect_line(const struct lt_suspect *s, char *buf, size_
 		lt_put_rate(&l, s);
 		lt_put(&l, " live after GC");
 		break;
+	case LT_SUSPECT_JS_SITE:
+		lt_put(&l, "JS objects ");
+		lt_put_rate(&l, s);
+		lt_put(&l, " live");
+		break;
 	default:
 		lt_put(&l, "%s ", lt_suspect__kind_name(s->kind));
 		lt_put_rate(&l, s);
@@ -126,5 +146,7 @@ const char *lt_output__suspect_line(const struct lt_suspect *s, char *buf, size_
 	lt_put(&l, " (R\u00b2 %.2f, %.0f s)", s->trend.r2, s->trend.span_s);
 	if (s->stack)
 		lt_put_where(&l, s->stack, s->kind == LT_SUSPECT_SOCKET ? ", opened at " : " ");
+	if (s->site)
+		lt_put_site(&l, s->site);
 	return buf;
 }

@@ -9,6 +9,7 @@
 #include "frame_class.h"
 #include "gc_trend.h"
 #include "suspects.h"
+#include "jsheap_report.h"
 
 struct section_words {
 	const char *name;
@@ -477,6 +478,10 @@ int lt_output__text_frames(FILE *f, const struct lt_report *r, int top_n, bool a
 		write_socks(f, r, top);
 	if (r->gc)
 		write_gc(f, r->gc);
+	if (r->gc && r->gc->verdict == LT_GC_VERDICT_GROWING && !r->js_heap)
+		fprintf(f, "  %s\n", lt_js_heap__suggestion);
+	if (r->js_heap)
+		lt_js_heap__write_text(f, r->js_heap, top_n);
 
 	fprintf(f, "\nlost:");
 	for (i = 0; i < LT_LOSS__MAX; i++) {

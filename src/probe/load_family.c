@@ -24,11 +24,12 @@ static const struct {
 	{ "uprobe_", LT_LOAD_HEAP },
 	{ "uretprobe_", LT_LOAD_HEAP },
 	{ "lt_alloc_session", LT_LOAD_HEAP },
+	{ "iter_jsheap_", LT_LOAD_JSHEAP },
 };
 
 static const char *const lt_family_names[LT_LOAD__MAX] = {
 	[LT_LOAD_CORE] = "core",  [LT_LOAD_HEAP] = "heap", [LT_LOAD_MMAP] = "mmap",
-	[LT_LOAD_FD] = "fd,sock", [LT_LOAD_GC] = "gc",
+	[LT_LOAD_FD] = "fd,sock", [LT_LOAD_GC] = "gc",	   [LT_LOAD_JSHEAP] = "jsheap",
 };
 
 const char *lt_load_family__name(enum lt_load_family f)

@@ -10,6 +10,7 @@ enum lt_load_family {
 	LT_LOAD_MMAP,
 	LT_LOAD_FD, /* descriptors and sockets */
 	LT_LOAD_GC,
+	LT_LOAD_JSHEAP, /* -t jsheap: the SIGUSR1 handler check */
 	LT_LOAD__MAX,
 };
 

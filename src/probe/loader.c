@@ -33,6 +33,8 @@ static bool lt_family_wanted(const struct lt_config *cfg, enum lt_load_family f)
 		return cfg->trace_fd || cfg->trace_sock;
 	case LT_LOAD_GC:
 		return cfg->trace_gc;
+	case LT_LOAD_JSHEAP:
+		return cfg->trace_jsheap;
 	default:
 		return false;
 	}

@@ -11,6 +11,8 @@
 #include "trend.h"
 
 struct lt_gc_report;
+struct lt_js_heap_report;
+struct lt_js_site;
 
 struct lt_report_stack {
 	__u64 stack_id;
@@ -137,6 +139,7 @@ struct lt_suspect {
 	struct lt_trend trend;		   /* per_s in the kind's unit (lt_suspect__unit) */
 	struct lt_report_stack *stack;	   /* heap, mmap, fd: the growing stack; else NULL */
 	const struct lt_report_peer *peer; /* socket: the peer whose sockets grow */
+	const struct lt_js_site *site;	   /* js_site: the growing JS allocation site */
 	double score;			   /* the ranking's (docs/trends.md) */
 };
 
@@ -165,6 +168,7 @@ struct lt_report {
 	struct lt_report_socks socks;
 	bool memory_traced;	       /* heap or mmap traced: folded output is in bytes */
 	const struct lt_gc_report *gc; /* V8 garbage collections (gc_trend.h); NULL: no section */
+	const struct lt_js_heap_report *js_heap; /* -t jsheap (jsheap_report.h); NULL: not asked */
 	/* families asked for whose programs this kernel refused */
 	struct {
 		const char *family; /* the -t word(s) */

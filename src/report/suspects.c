@@ -6,6 +6,7 @@
 
 #include "suspects.h"
 #include "gc_trend.h"
+#include "jsheap_report.h"
 
 /* A leaked descriptor is as alarming as a MiB of memory: the default limit is 1024. */
 #define LT_SUSPECT_DESCRIPTOR_BYTES (1024.0 * 1024.0)
@@ -120,9 +121,24 @@ static void lt_offer_js_heap(struct lt_report *r)
 	lt_suspects__offer(r, &c);
 }
 
+/* -t jsheap: the JS allocation sites whose live objects grow (jsheap/profile.c). */
+static void lt_offer_js_sites(struct lt_report *r)
+{
+	if (!r->js_heap || !r->js_heap->traced)
+		return;
+	for (size_t i = 0; i < r->js_heap->nsites; i++) {
+		const struct lt_js_site *site = &r->js_heap->sites[i];
+		struct lt_suspect c = { LT_SUSPECT_JS_SITE, site->trend, .site = site };
+
+		if (site->trend.verdict == LT_VERDICT_GROWING)
+			lt_suspects__offer(r, &c);
+	}
+}
+
 /* In this order: sockets before descriptors, which skip the stacks sockets name. */
 static void (*const lt_suspect_sources[])(struct lt_report *r) = {
-	lt_offer_heap, lt_offer_mmap, lt_offer_sockets, lt_offer_fds, lt_offer_js_heap,
+	lt_offer_heap, lt_offer_mmap,	 lt_offer_sockets,
+	lt_offer_fds,  lt_offer_js_heap, lt_offer_js_sites,
 };
 
 void lt_suspects__build(struct lt_report *r)

@@ -98,6 +98,9 @@ static void test_text_gc_section(void **state)
 		"  process RSS at the same times: 42.0 MiB -> 64.0 MiB (+60.0 MiB/min)\n"
 		"  collections: 5 (3 scavenge, 1 mark-compact, 1 unknown); pause 9.8 ms in total, "
 		"longest 6.5 ms\n"
+		/* a growing JS heap without -t jsheap: how to see its sites (issue 12 item 5) */
+		"  to see which JS allocation sites grow: -t jsheap (opens Node's inspector on a "
+		"local port while tracing and forces a full GC per read: docs/jsheap.md)\n"
 		"\n"
 		"lost: none\n"));
 	free(out);
@@ -151,7 +154,11 @@ static const char json_gc_expected[] =
 	"\"live_after_mark_compact_trend_r2\":0.985,\"rss_trend_bytes_per_s\":1048576.000,"
 	"\"rss_trend_r2\":0.500,\"verdict\":\"growing\","
 	"\"summary\":\"JS heap growing: +30.0 MiB/min over 22.5 s, 12 mark-compacts and 3 other "
-	"GCs (R^2 0.98)\",\"other_gcs_fitted\":3,\"envelope_points\":12,\"trend_span_s\":22.500}";
+	"GCs (R^2 0.98)\",\"other_gcs_fitted\":3,\"envelope_points\":12,\"trend_span_s\":22.500}"
+
+	",\"js_heap\":{\"traced\":false,\"suggestion\":\"to see which JS allocation sites grow: "
+	"-t jsheap (opens Node's inspector on a local port while tracing and forces a full GC per "
+	"read: docs/jsheap.md)\"}";
 
 static void test_json_gc_object(void **state)
 {

@@ -36,6 +36,7 @@ static const struct {
 	{ "uretprobe_v8_perform_gc", LT_LOAD_GC }, { "uretprobe_v8_size_of_objects", LT_LOAD_GC },
 	{ "tp_sched_process_exec", LT_LOAD_CORE }, { "tp_sched_process_exit", LT_LOAD_CORE },
 	{ "tp_core_exit_mmap", LT_LOAD_CORE },	   { "tp_core_task_newtask", LT_LOAD_CORE },
+	{ "iter_jsheap_sigusr1", LT_LOAD_JSHEAP },
 };
 
 static void test_known_programs(void **state)
