@@ -35,6 +35,7 @@ struct lt_config {
 	bool trace_sock;     /* sockets: TCP state and peer (needs the descriptor lifecycle) */
 	bool no_js_names;    /* --no-js-names: leave V8 JS frames unnamed in BPF */
 	bool trace_gc;	     /* V8 garbage collections, when the target carries V8 */
+	bool trace_default;  /* no -t: the default set, which a V8 target narrows (session.c) */
 };
 
 /* Fill cfg from the command line. Returns 0 to run, 1 when --help or --version was

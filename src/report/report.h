@@ -133,7 +133,7 @@ struct lt_report {
 	struct lt_report_socks socks;
 	bool memory_traced;	       /* heap or mmap traced: folded output is in bytes */
 	const struct lt_gc_report *gc; /* V8 garbage collections (gc_trend.h); NULL: no section */
-	/* families asked for whose programs this kernel refused */
+	/* families asked for whose programs this kernel refused, or left off by default */
 	struct {
 		const char *family; /* the -t word(s) */
 		const char *reason;
