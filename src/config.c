@@ -220,6 +220,7 @@ static int apply_trace(struct parse_ctx *ctx, const char *arg)
 		for (i = 0; i < sizeof(trace_kinds) / sizeof(trace_kinds[0]); i++)
 			*(bool *)((char *)ctx->cfg + trace_kinds[i].field) = false;
 		ctx->trace_given = true;
+		ctx->cfg->trace_default = false;
 	}
 	for (;;) {
 		comma = strchr(p, ',');
@@ -446,6 +447,8 @@ void lt_config__help(FILE *f)
 	fprintf(f, "\nTrace kinds (-t):\n");
 	for (i = 0; i < sizeof(trace_kinds) / sizeof(trace_kinds[0]); i++)
 		fprintf(f, "  %-24s %s\n", trace_kinds[i].name, trace_kinds[i].help);
+	fprintf(f,
+		"  without -t: all of them, but heap when -p names a process with V8 (Node.js)\n");
 	fprintf(f, "\nExamples:\n"
 		   "  leaktrace -p 1234                  trace until Ctrl-C, then report\n"
 		   "  leaktrace -p 1234 10               a report every 10 s\n"
@@ -471,6 +474,7 @@ static void set_defaults(struct lt_config *cfg)
 		*(bool *)((char *)cfg + trace_kinds[i].field) = !trace_kinds[i].opt_in;
 	cfg->js_sample_interval = LT_DEFAULT_JS_SAMPLE_INTERVAL;
 	cfg->js_gc_pause_max_ms = LT_DEFAULT_JS_GC_PAUSE_MAX_MS;
+	cfg->trace_default = true;
 }
 
 /* INTERVAL then COUNT, the bcc convention. */

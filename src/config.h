@@ -50,6 +50,7 @@ struct lt_config {
 	__u64 js_sample_interval;    /* --js-sample-interval: bytes between V8 heap samples */
 	int js_gc_pause_max_ms;	     /* --js-gc-pause-max: longest forced GC a read may cost */
 	bool js_listeners;	     /* --js-listeners: hook EventEmitter adds (with -t jsheap) */
+	bool trace_default; /* no -t: the default set, which a V8 target narrows (session.c) */
 };
 
 /* Fill cfg from the command line. Returns 0 to run, 1 when --help or --version was

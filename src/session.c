@@ -32,6 +32,12 @@
 #include "suspects.h"
 #include "trend_report.h"
 #include "jsheap_family.h"
+#include "v8_detect.h"
+
+/* Why the heap is off on a V8 process attached without -t: the report's and stderr's line. */
+#define LT_HEAP_DEFAULT_OFF                                                                        \
+	"off by default in a process with V8 (a trap per malloc and free costs most of a "         \
+	"busy server's throughput); -t heap,mmap,fd,sock,gc traces it too"
 
 /* The probe families, in the order they start, refresh and report. */
 static const struct lt_family *const lt_families[] = {
@@ -52,6 +58,8 @@ static const struct lt_tracepoint lt_core_tps[] = {
 struct lt_session {
 	const struct lt_config *cfg; /* &run */
 	struct lt_config run;	     /* the user's, less the families the kernel refused */
+	struct lt_config asked;	     /* the user's, with the default narrowed for V8 */
+	bool heap_default_off;	     /* the default left the heap off: said in the report */
 	struct lt_target target;
 	struct lt_bpf *bpf;
 	struct lt_symbolizer *sym;
@@ -230,6 +238,20 @@ cleanup:
 	return err;
 }
 
+/* No -t, attached to a process that carries V8 (a Node.js service, busy most likely): the
+ * GC trend, descriptors and sockets by default, not the heap (docs/overhead.md). A
+ * program leaktrace starts keeps every family. */
+static void lt_session_narrow_default(struct lt_session *s)
+{
+	if (!s->cfg->trace_default || s->cfg->argv || !s->cfg->trace_heap ||
+	    !lt_v8__in_process(s->target.pid))
+		return;
+	s->asked = *s->cfg;
+	s->asked.trace_heap = false;
+	s->cfg = &s->asked;
+	s->heap_default_off = true;
+}
+
 /* Load the BPF object, keep in s->run only the families whose programs loaded, and start
  * them in table order. */
 static int lt_session_start_families(struct lt_session *s)
@@ -314,6 +336,8 @@ static void lt_session_announce(struct lt_session *s)
 				len ? ", " : ": ", part);
 	}
 	lt_info("attached to pid %d (%s)%s", s->target.pid, s->target.comm, line);
+	if (s->heap_default_off)
+		lt_info("heap: %s", LT_HEAP_DEFAULT_OFF);
 	lt_for_each_family(s, i, announce) lt_families[i]->announce(s->state[i]);
 }
 
@@ -336,6 +360,7 @@ struct lt_session *lt_session__start(const struct lt_config *cfg)
 		err = lt_target__open_pid(&s->target, cfg->pid);
 		if (err)
 			goto fail;
+		lt_session_narrow_default(s);
 	}
 	s->series = lt_series_set__new();
 	if (!s->series) {
@@ -475,6 +500,10 @@ int lt_session__report(struct lt_session *s, FILE *out, bool final)
 			r.not_loaded[r.n_not_loaded].family = lt_load_family__name(f);
 			r.not_loaded[r.n_not_loaded++].reason = why;
 		}
+	}
+	if (s->heap_default_off && r.n_not_loaded < LT_REPORT_MAX_NOT_LOADED) {
+		r.not_loaded[r.n_not_loaded].family = "heap";
+		r.not_loaded[r.n_not_loaded++].reason = LT_HEAP_DEFAULT_OFF;
 	}
 	err = lt_bpf__read_losses(s->bpf, r.lost);
 	if (err) {

@@ -169,7 +169,7 @@ struct lt_report {
 	bool memory_traced;	       /* heap or mmap traced: folded output is in bytes */
 	const struct lt_gc_report *gc; /* V8 garbage collections (gc_trend.h); NULL: no section */
 	const struct lt_js_heap_report *js_heap; /* -t jsheap (jsheap_report.h); NULL: not asked */
-	/* families asked for whose programs this kernel refused */
+	/* families asked for whose programs this kernel refused, or left off by default */
 	struct {
 		const char *family; /* the -t word(s) */
 		const char *reason;

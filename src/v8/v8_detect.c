@@ -190,3 +190,27 @@ void lt_v8__free(struct lt_v8_module *m)
 	lt_v8_func_free(&m->size_of_objects);
 	memset(m, 0, sizeof(*m));
 }
+
+bool lt_v8__in_process(int pid)
+{
+	struct lt_maps maps = {};
+	struct lt_modules mods = {};
+	bool found = false;
+
+	if (lt_procmaps__read(pid, &maps))
+		return false;
+	if (lt_modules__from_maps(pid, &maps, &mods))
+		goto cleanup;
+	for (size_t i = 0; i < mods.n && !found; i++) {
+		struct lt_elf *e = lt_elf__open(mods.v[i].host_path);
+
+		if (!e)
+			continue;
+		found = lt_v8_carried(e);
+		lt_elf__close(e);
+	}
+cleanup:
+	lt_modules__free(&mods);
+	lt_procmaps__free(&maps);
+	return found;
+}

@@ -4,6 +4,7 @@
 #ifndef LT_V8_DETECT_H
 #define LT_V8_DETECT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <linux/types.h>
 #include "procmaps.h"
@@ -35,5 +36,7 @@ struct lt_v8_module {
  * On error out->why is set too. Free out with lt_v8__free in every case. */
 int lt_v8__detect(const struct lt_modules *mods, struct lt_v8_module *out);
 void lt_v8__free(struct lt_v8_module *m);
+/* Whether process pid maps a module that carries V8 now; false when it cannot be told. */
+bool lt_v8__in_process(int pid);
 
 #endif

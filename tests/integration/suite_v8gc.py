@@ -132,6 +132,7 @@ def js_launch_run(target, variant, extra=("-t", "gc")):
 scenarios({
     # the default trace kinds: GC tracing turns itself on for a process with V8
     "js_emitter_leak": lambda: js_attach_run("js_emitter", "leak", extra=()),
+    "js_emitter_leak_heap": lambda: js_attach_run("js_emitter", "leak", extra=("-t", "heap,gc")),
     "js_emitter_fixed": lambda: js_attach_run("js_emitter", "fixed"),
     "js_cache_leak": lambda: js_attach_run("js_cache", "leak"),
     "js_cache_fixed": lambda: js_attach_run("js_cache", "fixed", fmt="text"),
@@ -380,12 +381,33 @@ def test_js_emitter_load_leak_never_stable():
 
 @test
 def test_js_gc_on_by_default():
-    # no -t: heap and mmap as always, GC tracing because the process carries V8
+    # no -t: GC tracing because the process carries V8, descriptors, mmap; the heap is off
+    # and the report says so, and how to turn it on
     run = scenario("js_emitter_leak")
     rep = run.final()
     gc_of(run)
     if "V8 GC probes" not in run.stderr:
         raise Fail("attach line does not mention the GC probes: %s" % tail(run.stderr))
+    off = [n for n in rep.get("not_loaded", []) if n.get("family") == "heap"]
+    if len(off) != 1 or "-t heap" not in off[0].get("reason", ""):
+        raise Fail("not_loaded does not say the heap is off by default: %r" %
+                   rep.get("not_loaded"))
+    if rep["heap"].get("count", 0) or rep["heap"].get("stacks"):
+        raise Fail("the heap is traced by default in a process with V8: %r" %
+                   {k: rep["heap"].get(k) for k in ("count", "bytes")})
+    if "heap: off by default" not in run.stderr:
+        raise Fail("stderr does not say the heap is off: %s" % tail(run.stderr))
+    if not isinstance(rep.get("fds"), dict):
+        raise Fail("descriptors are not traced by default in a process with V8")
+
+
+@test
+def test_js_heap_with_t_next_to_gc():
+    run = scenario("js_emitter_leak_heap")
+    rep = run.final()
+    gc_of(run)
+    if rep.get("not_loaded"):
+        raise Fail("-t heap,gc left something off: %r" % rep["not_loaded"])
     if not isinstance(rep.get("heap"), dict) or rep["heap"].get("count", 0) <= 0:
         raise Fail("the heap section is empty next to GC tracing")
 

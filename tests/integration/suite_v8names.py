@@ -35,7 +35,9 @@ def node_run(fmt="json", node_args=(), extra=()):
         tgt = spawn([NODE] + list(node_args) + [SCRIPT], cwd=os.path.dirname(out))
         i = tgt.out.wait_for(lambda l: l.startswith("ready "), STEP_TIMEOUT, "node ready")
         run.pid = int(tgt.out.lines[i].split()[1])
-        tr = spawn([LEAKTRACE, "-p", str(run.pid), "-f", fmt, "-o", out] + list(extra))
+        # -t: the heap is off by default in a process with V8
+        tr = spawn([LEAKTRACE, "-p", str(run.pid), "-f", fmt, "-o", out, "-t", "heap,mmap"] +
+                   list(extra))
         tr.err.wait_for(lambda l: "attached" in l, ATTACH_TIMEOUT, "leaktrace attached")
         os.kill(run.pid, signal.SIGUSR1)
         run.truth = read_truth(tgt.out, "js_native_leak")

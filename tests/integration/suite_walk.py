@@ -59,3 +59,13 @@ def test_walk_window_cut_at_stack_end_fp():
 @test
 def test_walk_window_cut_at_stack_end_cfi():
     window_cut("walk_nofp")
+
+
+@test
+def test_walk_default_traces_heap_in_c():
+    # no -t on a C program: exact heap tracing, nothing left off
+    run, rep = final("walk_fp")
+    if rep.get("not_loaded"):
+        raise Fail("the default left something off in a C program: %r" % rep["not_loaded"])
+    if rep["heap"].get("count", 0) <= 0:
+        raise Fail("the heap is not traced by default in a C program")
