@@ -6,10 +6,13 @@ what each target says it leaked. Needs root. Python standard library only.
 The tests live in the suite files beside this one (suite_*.py), which register them on
 import. Prints "PASS name", "FAIL name: why" or "SKIP name: why" per test and ends with
 "N passed, N failed[, N skipped]". Arguments are substrings selecting tests by name.
-Environment: LEAKTRACE (binary), LT_TARGETS (folder of targets), LT_VERBOSE=1.
+Environment: LEAKTRACE (binary), LT_TARGETS (folder of targets), LT_VERBOSE=1,
+LT_SKIP_SUITES (suite names without "suite_", comma- or space-separated: their tests are skipped,
+saying so; the kernel matrix leaves out suites that test no kernel interface).
 """
 
 import os
+import re
 import signal
 import sys
 import traceback
@@ -58,11 +61,22 @@ def main(argv):
 
 
 def load_suites():
-    """The suite files (suite_*.py next to this one) register their tests on import."""
+    """The suite files (suite_*.py next to this one) register their tests on import; the
+    tests of a suite named in LT_SKIP_SUITES are replaced by one that skips."""
     here = os.path.dirname(os.path.abspath(__file__))
+    skip = re.split(r"[,\s]+", os.environ.get("LT_SKIP_SUITES", ""))
     for name in sorted(os.listdir(here)):
         if name.startswith("suite_") and name.endswith(".py"):
+            before = len(TESTS)
             __import__(name[:-3])
+            if name[len("suite_"):-3] in skip:
+                TESTS[before:] = [(n, skipped_suite(name)) for n, _ in TESTS[before:]]
+
+
+def skipped_suite(name):
+    def run():
+        raise Skip("%s not run here (LT_SKIP_SUITES)" % name)
+    return run
 
 
 def on_signal(sig, frame):
