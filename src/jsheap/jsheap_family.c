@@ -88,7 +88,7 @@ static double lt_jsheap_live_mib(struct lt_jsheap *j)
 }
 
 /* One read (getSamplingProfile, or stopSampling for the last), unless the pause it would
- * force exceeds the budget for a live heap of live_mib (< 0: ask V8). Holds j->lock. */
+ * force exceeds the budget for a live heap of live_mib (<= 0, unknown: ask V8). Holds j->lock. */
 static int lt_jsheap_read(struct lt_jsheap *j, bool last, double live_mib)
 {
 	struct lt_js_heap_report *r = &j->rep;
@@ -100,7 +100,7 @@ static int lt_jsheap_read(struct lt_jsheap *j, bool last, double live_mib)
 
 	if (r->nreads >= LT_JS_MAX_READS || !j->sampling)
 		return 0;
-	if (live_mib < 0)
+	if (live_mib <= 0)
 		live_mib = lt_jsheap_live_mib(j);
 	for (size_t i = 0; i < r->nreads; i++)
 		if (!r->reads[i].skipped && r->reads[i].live_mib > 1)
@@ -248,8 +248,9 @@ static void lt_jsheap_finish(struct lt_jsheap *j, const struct lt_gc_report *gc)
 		return;
 	j->finished = true;
 	lt_jsheap_join(j);
-	/* the live heap the V8 family measured at the last mark-compact */
-	if (gc && gc->traced && gc->live.n)
+	/* the live heap the V8 family measured at the last mark-compact (its fit may hold only
+	 * other GCs' sizes: then V8 is asked) */
+	if (gc && gc->traced && gc->live.n && gc->last_live)
 		live = (double)gc->last_live / (1 << 20);
 	if (j->in.connected && j->rep.listeners_hooked) {
 		char e[256] = "";
