@@ -4,7 +4,7 @@
 #
 # Needs root. Knobs (environment): LEAKTRACE, BENCH_REPS (3), BENCH_PAIRS_UNTRACED (5000000),
 # BENCH_PAIRS_TRACED (300000), BENCH_PAIRS_SLOW (100000, bpftrace/memleak rows),
-# BENCH_APP_SECONDS (10), BENCH_APP_CONNECTIONS (10), BENCH_SAMPLES ("64K 512K": a row per
+# BENCH_APP_SECONDS (10), BENCH_APP_CONNECTIONS (10), BENCH_APP_WARMUP (15), BENCH_SAMPLES ("64K 512K": a row per
 # --sample value, "" for none), BENCH_SKIP_APP=1, BENCH_SKIP_MALLOC=1, BENCH_SKIP_NEW=1 (the C++
 # new/delete rows under glibc's libstdc++ and jemalloc), BENCH_SKIP_TREND=1
 # (bench/trend_bench.sh: the trend sampler's CPU with 16k stacks).
@@ -21,6 +21,8 @@ PAIRS_TRACED=${BENCH_PAIRS_TRACED:-300000}
 PAIRS_SLOW=${BENCH_PAIRS_SLOW:-100000}
 APP_SECONDS=${BENCH_APP_SECONDS:-10}
 APP_CONNS=${BENCH_APP_CONNECTIONS:-10}
+APP_WARMUP=${BENCH_APP_WARMUP:-15} # s of load before the first row: the JIT settles (3 s left the
+# untraced row, which comes first, at 60% of the rows after it)
 SAMPLES=${BENCH_SAMPLES:-64K 512K}
 HZ=$(getconf CLK_TCK)
 START=$SECONDS
@@ -124,11 +126,10 @@ ratio() {
 
 # vs_floor MODE VALUE FLOOR: the ratio to the probe floor, for traced rows only.
 vs_floor() {
-	if [ "$1" = untraced ]; then
-		echo -
-	else
-		ratio "$2" "$3"
-	fi
+	case $1 in
+	untraced | app-default | jsheap-*) echo - ;; # no heap probes: no floor to compare
+	*) ratio "$2" "$3" ;;
+	esac
 }
 
 LIBC=$(ldconfig -p | awk '/libc\.so\.6 .*x86-64/ { print $NF; exit }')
@@ -170,6 +171,19 @@ start_tracer() {
 		ready='attached to pid' ;;
 	full)
 		"$LEAKTRACE" -p "$pid" -o "$log.report" 2>"$log.err" &
+		ready='attached to pid' ;;
+	app-floor) # a V8 target: no native heap by default, so the floor of -t heap
+		"$LEAKTRACE" -p "$pid" -t heap --probe-floor -o "$log.report" 2>"$log.err" &
+		ready='attached to pid' ;;
+	app-default) # what `leaktrace -p PID` turns on for a V8 target
+		"$LEAKTRACE" -p "$pid" -o "$log.report" 2>"$log.err" &
+		ready='attached to pid' ;;
+	app-heap)
+		"$LEAKTRACE" -p "$pid" -t heap -o "$log.report" 2>"$log.err" &
+		ready='attached to pid' ;;
+	app-sample-*)
+		"$LEAKTRACE" -p "$pid" -t heap --sample "${mode#app-sample-}" -o "$log.report" \
+			2>"$log.err" &
 		ready='attached to pid' ;;
 	classic)
 		"$LEAKTRACE" -p "$pid" --classic-probes -o "$log.report" 2>"$log.err" &
@@ -219,6 +233,10 @@ mode_label() {
 	untraced) echo "untraced" ;;
 	floor) echo "leaktrace --probe-floor" ;;
 	full) echo "leaktrace" ;;
+	app-floor) echo "leaktrace -t heap --probe-floor" ;;
+	app-default) echo "leaktrace (default)" ;;
+	app-heap) echo "leaktrace -t heap" ;;
+	app-sample-*) echo "leaktrace -t heap --sample ${1#app-sample-}" ;;
 	classic) echo "leaktrace --classic-probes" ;;
 	sample-*) echo "leaktrace --sample ${1#sample-}" ;;
 	jsheap-*) echo "leaktrace -t jsheap ${1#jsheap-}" ;;
@@ -385,9 +403,10 @@ json_fields() {
 declare -A RPS P99 ERRS
 
 bench_app() {
-	local modes=(untraced floor full) spid port url mode rep log base_rps base_p99 fl_rps r p e s
+	local modes=(untraced app-floor app-default app-heap) spid port url mode rep log base_rps
+	local base_p99 fl_rps r p e s
 
-	for s in $SAMPLES; do modes+=("sample-$s"); done
+	for s in $SAMPLES; do modes+=("app-sample-$s"); done
 	modes+=(jsheap-512K jsheap-32K)
 	echo "== HTTP: express 4 JSON endpoint (bench/app)," \
 		"autocannon -c $APP_CONNS -d $APP_SECONDS on 127.0.0.1 =="
@@ -414,7 +433,7 @@ bench_app() {
 	url=http://127.0.0.1:$port/
 	# One server for every row, warmed once: the JIT and the heap settle before the first row, and
 	# no row is a fresh process. Attaching and detaching leave the process as it was.
-	autocannon_once "$url" 3 "$LOGS/warmup.json"
+	autocannon_once "$url" "$APP_WARMUP" "$LOGS/warmup.json"
 
 	for rep in $(seq "$REPS"); do
 		for mode in "${modes[@]}"; do
@@ -433,7 +452,7 @@ bench_app() {
 			RPS[$mode]+="$r "
 			P99[$mode]+="$p "
 			ERRS[$mode]+="$e "
-			printf '  run %d: %-24s %10s req/s  p99 %s ms  errors %s\n' "$rep" \
+			printf '  run %d: %-32s %10s req/s  p99 %s ms  errors %s\n' "$rep" \
 				"$(mode_label "$mode")" "$r" "$p" "$e"
 			kill -0 "$spid" 2>/dev/null || { echo "app: the server died" >&2; return 1; }
 		done
@@ -443,16 +462,16 @@ bench_app() {
 	echo
 	echo "HTTP: median of $REPS runs of ${APP_SECONDS} s, $APP_CONNS connections;" \
 		"ratios are traced / untraced (throughput kept, latency grown)"
-	printf '%-24s %9s %7s %8s %8s %8s %8s %8s %8s %8s %9s\n' tracer req/s spread "x untr" \
+	printf '%-32s %9s %7s %8s %8s %8s %8s %8s %8s %8s %9s\n' tracer req/s spread "x untr" \
 		"x floor" "p99 ms" "x untr" errors "cpu att" "cpu run" "rss MiB"
 	base_rps=$(median "${RPS[untraced]:-}" %.0f)
 	base_p99=$(median "${P99[untraced]:-}")
-	fl_rps=$(median "${RPS[floor]:-}" %.0f)
+	fl_rps=$(median "${RPS[app-floor]:-}" %.0f)
 	for mode in "${modes[@]}"; do
 		r=$(median "${RPS[$mode]:-}" %.0f)
 		p=$(median "${P99[$mode]:-}")
 		e=$(maximum "${ERRS[$mode]:-0}")
-		printf '%-24s %9s %7s %8s %8s %8s %8s %8s %s\n' "$(mode_label "$mode")" "$r" \
+		printf '%-32s %9s %7s %8s %8s %8s %8s %8s %s\n' "$(mode_label "$mode")" "$r" \
 			"$(spread "${RPS[$mode]:-}")" \
 			"$(ratio "$r" "$base_rps")" \
 			"$(vs_floor "$mode" "$r" "$fl_rps")" \
