@@ -400,7 +400,7 @@ json_fields() {
 	' "$1" 2>/dev/null || echo "nan nan nan"
 }
 
-declare -A RPS P99 ERRS
+declare -A RPS P99 ERRS GCS PAUSE
 
 bench_app() {
 	local modes=(untraced app-floor app-default app-heap) spid port url mode rep log base_rps
@@ -448,6 +448,13 @@ bench_app() {
 				CPU_R[app:$mode]+="$TRACER_RUN_CPU "
 				HWM[app:$mode]+="$TRACER_HWM "
 			fi
+			case $mode in
+			jsheap-*) # the report's inspector line: "N forced full GC(s), longest X ms"
+				GCS[$mode]+="$(sed -n 's/.* \([0-9]*\) forced full GC(s).*/\1/p' \
+					"$log.report" | head -1) "
+				PAUSE[$mode]+="$(sed -n 's/.*forced full GC(s), longest \([0-9.]*\) ms.*/\1/p' \
+					"$log.report" | head -1) " ;;
+			esac
 			read -r r p e < <(json_fields "$log.json")
 			RPS[$mode]+="$r "
 			P99[$mode]+="$p "
@@ -476,6 +483,13 @@ bench_app() {
 			"$(ratio "$r" "$base_rps")" \
 			"$(vs_floor "$mode" "$r" "$fl_rps")" \
 			"$p" "$(ratio "$p" "$base_p99")" "$e" "$(tracer_cols "app:$mode")"
+	done
+	for mode in "${modes[@]}"; do
+		case $mode in
+		jsheap-*)
+			echo "$(mode_label "$mode"): forced full GCs per run: ${GCS[$mode]:-?}; longest" \
+				"pause per run (ms): ${PAUSE[$mode]:-?}" ;;
+		esac
 	done
 }
 
