@@ -128,9 +128,13 @@ trace -p "$server_pid" -d "$seconds" || die "leaktrace exited with status $?"
 # Runs only with a leaktrace that accepts -t jsheap (issue 12). It opens the target's
 # inspector for the trace and forces a full GC per read: opt-in, never a default.
 if $sudo "$leaktrace" -t jsheap --help >/dev/null 2>&1; then
-	say "running: ${sudo:+$sudo }$leaktrace -p $server_pid -t jsheap -d $seconds"
+	# The defaults' kinds plus the JS allocation sites and the listener hook: one report that
+	# names the three leaks (64K: finer than the default 512K, for a service this small).
+	say "running: ${sudo:+$sudo }$leaktrace -p $server_pid -t gc,fd,sock,jsheap" \
+		"--js-listeners --js-sample-interval 64K -d $seconds"
 	echo
-	trace -p "$server_pid" -t jsheap -d "$seconds" ||
+	trace -p "$server_pid" -t gc,fd,sock,jsheap --js-listeners --js-sample-interval 64K \
+		-d "$seconds" ||
 		die "leaktrace -t jsheap exited with status $?"
 fi
 # ---- end of the -t jsheap run ----------------------------------------------------------

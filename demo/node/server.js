@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 // The demo service: an express API in front of a TCP "database" (db.js), with the three
 // leaks Node services are known for, each made by every request (or by its error path):
-//   1. a listener added to a long-lived emitter and never removed (it holds the request),
+//   1. a listener added to a long-lived emitter and never removed (its closure holds the request's context),
 //   2. a pooled connection never released when the query fails,
 //   3. a Map used as a cache, without eviction.
 // Usage: node server.js DB_PORT [PORT]; prints "listening PORT".
@@ -92,11 +92,23 @@ const app = express();
 app.disable('x-powered-by');
 let served = 0;
 
+// 1. Each request's context subscribes to config changes and never unsubscribes: the
+// listener's closure keeps the context alive.
+function watchConfig(id) {
+	const ctx = { id, started: Date.now(), trail: new Array(256).fill(id) };
+	configBus.on('config-change', () => ctx.trail.push('reloaded'));
+	return ctx;
+}
+
+// 3. A new key per request, never evicted.
+function cachePrice(id, started) {
+	priceCache.set(`${id}@${started}:${served}`, { id, lines: new Array(192).fill(id * 3) });
+}
+
 app.get('/orders/:id', async (req, res) => {
 	const id = Number(req.params.id) || 0;
-	const ctx = { id, started: Date.now(), headers: { ...req.headers }, trail: new Array(256).fill(id) };
-	configBus.on('config-change', () => ctx.trail.push('reloaded'));
-	priceCache.set(`${id}@${ctx.started}:${served}`, { id, lines: new Array(192).fill(id * 3) });
+	const ctx = watchConfig(id);
+	cachePrice(id, ctx.started);
 	served++;
 	try {
 		res.json(await loadOrder(id));
