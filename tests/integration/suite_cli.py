@@ -79,9 +79,9 @@ def folded_sum(rows, fn):
     return sum(b for frames, b in rows if frames and sym_is(frames[-1], fn))
 
 
-@test
-def test_format_folded():
-    run = scenario("folded")
+def check_folded_heap(run):
+    """A folded run's heap lines sum to what the target leaked, and each leak's lines (but
+    those through an allocator wrapper) to its bytes; returns the heap rows."""
     if run.error or run.rc != 0:
         raise Fail(run.error or "exit code %s; stderr: %s" % (run.rc, tail(run.stderr)))
     rows = parse_folded(run.raw)
@@ -90,12 +90,15 @@ def test_format_folded():
     if sum(b for _, b in heap) != nbytes:
         raise Fail("heap lines sum to %d, the target leaked %d" % (sum(b for _, b in heap), nbytes))
     for leak in run.truth["leaks"]:
-        if leak["via"]:
-            continue
-        got = folded_sum(rows, leak["fn"])
-        if got != leak["bytes"]:
-            raise Fail("lines ending in %s sum to %d, expected %d" % (leak["fn"], got,
-                                                                       leak["bytes"]))
+        if not leak["via"] and folded_sum(rows, leak["fn"]) != leak["bytes"]:
+            raise Fail("lines ending in %s sum to %d, expected %d" %
+                       (leak["fn"], folded_sum(rows, leak["fn"]), leak["bytes"]))
+    return heap
+
+
+@test
+def test_format_folded():
+    heap = check_folded_heap(scenario("folded"))
     for frames, _ in heap:
         if frames[-1] == "leak_malloc" and "main" not in frames:
             raise Fail("leak_malloc line without main (root first?): %s" % ";".join(frames))
