@@ -205,10 +205,10 @@ $(OUTPUT)/targets/alloc_c_musl_static: $(ALLOC_SRC)/alloc_c.c $(ALLOC_DEPS)
 	$(call msg,MUSL-GCC,$@)
 	$(Q)musl-gcc $(TARGET_CFLAGS) -static $< -o $@
 
-$(OUTPUT)/targets/go_%: $(ALLOC_SRC)/go_%.go | $(OUTPUT)/targets
+$(OUTPUT)/targets/go_%: $(ALLOC_SRC)/go/main.go $(ALLOC_SRC)/go/%.go | $(OUTPUT)/targets
 	$(call msg,GO,$@)
 	$(Q)CGO_ENABLED=$(if $(findstring cgo,$*),1,0) GOCACHE=$(abspath $(OUTPUT))/gocache \
-		GOPATH=$(abspath $(OUTPUT))/gopath go build -o $@ $<
+		GOPATH=$(abspath $(OUTPUT))/gopath go build -o $@ $^
 
 targets: $(TARGET_BINS)
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Command-line parsing into struct lt_config. One table of option descriptors drives both
- * getopt_long and --help, and one table names the probe families accepted by -t. */
+ * getopt_long and --help, and one table names the probe families accepted by -t; the --push
+ * and --js-* options are checked in config_push.c and config_js.c. */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -11,13 +12,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include "config.h"
+#include "config_js.h"
+#include "config_opt.h"
+#include "config_push.h"
 #include "leaktrace.h"
 
 #define LT_DEFAULT_TOP_N 10
 #define LT_DEFAULT_MAX_ALLOCS 262144
 #define LT_DEFAULT_MAX_STACKS 16384
-#define LT_DEFAULT_JS_SAMPLE_INTERVAL (512ull << 10)
-#define LT_DEFAULT_JS_GC_PAUSE_MAX_MS 200
 
 /* Values of long-only options; above any character getopt can return. */
 enum {
@@ -38,12 +40,6 @@ enum {
 	OPT_JS_SAMPLE_INTERVAL,
 	OPT_JS_GC_PAUSE_MAX,
 	OPT_JS_LISTENERS,
-};
-
-/* State of one parse: -t lists accumulate, but the first one replaces the default. */
-struct parse_ctx {
-	struct lt_config *cfg;
-	bool trace_given;
 };
 
 /* What an option stores, and in which type, at its field of struct lt_config. */
@@ -104,7 +100,7 @@ static const struct {
 	{ "pprof", LT_FMT_PPROF },
 };
 
-static int bad(const char *what, const char *arg)
+int lt_config__bad(const char *what, const char *arg)
 {
 	fprintf(stderr, "leaktrace: %s: '%s'\n", what, arg);
 	return -EINVAL;
@@ -150,7 +146,7 @@ static int apply_format(struct parse_ctx *ctx, const char *arg)
 			return 0;
 		}
 	}
-	return bad("unknown format (text, folded, json, pprof)", arg);
+	return lt_config__bad("unknown format (text, folded, json, pprof)", arg);
 }
 
 /* A byte count with an optional K, M or G suffix (powers of 1024). */
@@ -226,7 +222,7 @@ static int apply_trace(struct parse_ctx *ctx, const char *arg)
 		comma = strchr(p, ',');
 		len = comma ? (size_t)(comma - p) : strlen(p);
 		if (!len)
-			return bad("empty word in trace list", arg);
+			return lt_config__bad("empty word in trace list", arg);
 		err = apply_trace_word(ctx->cfg, p, len);
 		if (err)
 			return err;
@@ -246,43 +242,6 @@ static int apply_version(struct parse_ctx *ctx, const char *arg)
 {
 	printf("leaktrace %s\n", LT_VERSION);
 	return 1;
-}
-
-/* Pyroscope's name{k=v,...} syntax: keys as label names, values without separators. */
-static bool push_word(const char *p, size_t n, bool key)
-{
-	size_t i;
-
-	if (!n || (key && p[0] >= '0' && p[0] <= '9'))
-		return false;
-	for (i = 0; i < n; i++)
-		if (!((p[i] >= 'a' && p[i] <= 'z') || (p[i] >= 'A' && p[i] <= 'Z') ||
-		      (p[i] >= '0' && p[i] <= '9') || p[i] == '_' ||
-		      (!key && strchr(".-:/", p[i]))))
-			return false;
-	return true;
-}
-
-static int apply_push_label(struct parse_ctx *ctx, const char *arg)
-{
-	const char *eq = strchr(arg, '=');
-
-	if (!eq || !push_word(arg, eq - arg, true) || !push_word(eq + 1, strlen(eq + 1), false))
-		return bad("bad --push-label (key=value: key [A-Za-z_][A-Za-z0-9_]*, value of "
-			   "letters, digits and _.-:/)",
-			   arg);
-	if (ctx->cfg->n_push_labels == LT_PUSH_MAX_LABELS)
-		return bad("too many --push-label (16 at most)", arg);
-	ctx->cfg->push_labels[ctx->cfg->n_push_labels++] = arg;
-	return 0;
-}
-
-static int apply_push_name(struct parse_ctx *ctx, const char *arg)
-{
-	if (!push_word(arg, strlen(arg), false))
-		return bad("bad --push-name (letters, digits and _.-:/)", arg);
-	ctx->cfg->push_name = arg;
-	return 0;
 }
 
 #define LT_CFG(member) offsetof(struct lt_config, member)
@@ -328,9 +287,9 @@ static const struct lt_opt opts[] = {
 	  "send each report to the Pyroscope server at URL as pprof (POST URL/ingest)",
 	  LT_OPT_STRING, LT_CFG(push_url), .bad = "empty --push URL" },
 	{ "push-name", OPT_PUSH_NAME, "NAME", "application name pushed (default leaktrace.COMM)",
-	  LT_OPT_CALL, .apply = apply_push_name },
+	  LT_OPT_CALL, .apply = lt_config_push__apply_name },
 	{ "push-label", OPT_PUSH_LABEL, "K=V", "a label on every pushed profile (repeatable)",
-	  LT_OPT_CALL, .apply = apply_push_label },
+	  LT_OPT_CALL, .apply = lt_config_push__apply_label },
 	{ "push-token-file", OPT_PUSH_TOKEN_FILE, "FILE",
 	  "bearer token for --push, read from FILE (or $LEAKTRACE_PUSH_TOKEN)", LT_OPT_STRING,
 	  LT_CFG(push_token_file), .bad = "empty --push-token-file" },
@@ -377,7 +336,7 @@ static int apply_opt(struct parse_ctx *ctx, const struct lt_opt *o, const char *
 	case LT_OPT_INT:
 	case LT_OPT_U32:
 		if (parse_int(arg, o->min, o->max, &v))
-			return bad(o->bad, arg);
+			return lt_config__bad(o->bad, arg);
 		if (o->type == LT_OPT_INT)
 			*(int *)field = (int)v;
 		else
@@ -385,18 +344,18 @@ static int apply_opt(struct parse_ctx *ctx, const struct lt_opt *o, const char *
 		return 0;
 	case LT_OPT_SECONDS:
 		if (parse_seconds(arg, &sec) || sec < o->min)
-			return bad(o->bad, arg);
+			return lt_config__bad(o->bad, arg);
 		*(double *)field = sec;
 		return 0;
 	case LT_OPT_BYTES:
 		if (parse_bytes(arg, &bytes) || bytes < (unsigned long long)o->min ||
 		    bytes > (unsigned long long)o->max)
-			return bad(o->bad, arg);
+			return lt_config__bad(o->bad, arg);
 		*(__u64 *)field = bytes;
 		return 0;
 	case LT_OPT_STRING:
 		if (!*arg)
-			return bad(o->bad, arg);
+			return lt_config__bad(o->bad, arg);
 		*(const char **)field = arg;
 		return 0;
 	case LT_OPT_FLAG:
@@ -469,11 +428,10 @@ static void set_defaults(struct lt_config *cfg)
 	cfg->top_n = LT_DEFAULT_TOP_N;
 	cfg->max_allocs = LT_DEFAULT_MAX_ALLOCS;
 	cfg->max_stacks = LT_DEFAULT_MAX_STACKS;
-	cfg->push_timeout_s = 10;
+	lt_config_push__defaults(cfg);
 	for (i = 0; i < sizeof(trace_kinds) / sizeof(trace_kinds[0]); i++)
 		*(bool *)((char *)cfg + trace_kinds[i].field) = !trace_kinds[i].opt_in;
-	cfg->js_sample_interval = LT_DEFAULT_JS_SAMPLE_INTERVAL;
-	cfg->js_gc_pause_max_ms = LT_DEFAULT_JS_GC_PAUSE_MAX_MS;
+	lt_config_js__defaults(cfg);
 	cfg->trace_default = true;
 }
 
@@ -485,17 +443,17 @@ static int apply_positional(struct lt_config *cfg, int nth, const char *arg)
 
 	if (nth == 0) {
 		if (parse_seconds(arg, &v) || v <= 0)
-			return bad("bad interval (seconds > 0)", arg);
+			return lt_config__bad("bad interval (seconds > 0)", arg);
 		cfg->interval_s = v;
 		return 0;
 	}
 	if (nth == 1) {
 		if (parse_int(arg, 1, LONG_MAX, &count))
-			return bad("bad count (integer >= 1)", arg);
+			return lt_config__bad("bad count (integer >= 1)", arg);
 		cfg->count = (long)count;
 		return 0;
 	}
-	return bad("unexpected argument (a command goes after \"--\")", arg);
+	return lt_config__bad("unexpected argument (a command goes after \"--\")", arg);
 }
 
 /* getopt_long's '?' (unknown option, or a value given to one that takes none) or ':' (a
@@ -583,20 +541,12 @@ int lt_config__parse(int argc, char **argv, struct lt_config *cfg)
 			"leaktrace: give either -p PID or a command after \"--\", not both\n");
 		return -EINVAL;
 	}
-	if (!cfg->push_url && (cfg->push_name || cfg->n_push_labels || cfg->push_token_file ||
-			       cfg->push_basic_file)) {
-		fprintf(stderr, "leaktrace: --push-name, --push-label and the credentials need "
-				"--push URL\n");
-		return -EINVAL;
-	}
-	if (cfg->push_timeout_s <= 0) {
-		fprintf(stderr, "leaktrace: bad --push-timeout (seconds > 0)\n");
-		return -EINVAL;
-	}
-	if (cfg->js_listeners && !cfg->trace_jsheap) {
-		fprintf(stderr, "leaktrace: --js-listeners needs -t jsheap\n");
-		return -EINVAL;
-	}
+	err = lt_config_push__check(cfg);
+	if (err)
+		return err;
+	err = lt_config_js__check(cfg);
+	if (err)
+		return err;
 	if (!cfg->pid && !cfg->argv) {
 		fprintf(stderr, "leaktrace: nothing to trace: give -p PID or \"-- COMMAND\" "
 				"(see --help)\n");

@@ -17,6 +17,7 @@
 #include "eligible.h"
 #include "elf_symbols.h"
 #include "modules.h"
+#include "procfile.h"
 #include "procmaps.h"
 
 #define LT_SIGUSR1_BIT (1ull << (SIGUSR1 - 1))
@@ -65,34 +66,15 @@ bool lt_jsheap_eligible__disabled_in(const char *args, size_t len, char sep)
 	return false;
 }
 
-static ssize_t lt_jsheap_read_file(int pid, const char *name, char *buf, size_t size)
-{
-	char path[64];
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/%s", pid, name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, size - 1);
-	if (n < 0)
-		n = -errno;
-	close(fd);
-	if (n >= 0)
-		buf[n] = '\0';
-	return n;
-}
-
 /* --disable-sigusr1 on the command line or in NODE_OPTIONS. */
 static bool lt_jsheap_disabled(int pid)
 {
 	static char buf[1 << 16];
-	ssize_t n = lt_jsheap_read_file(pid, "cmdline", buf, sizeof(buf));
+	ssize_t n = lt_procfile__read(pid, "cmdline", buf, sizeof(buf));
 
 	if (n > 0 && lt_jsheap_eligible__disabled_in(buf, (size_t)n, '\0'))
 		return true;
-	n = lt_jsheap_read_file(pid, "environ", buf, sizeof(buf));
+	n = lt_procfile__read(pid, "environ", buf, sizeof(buf));
 	for (ssize_t i = 0; i < n;) {
 		size_t len = strnlen(buf + i, (size_t)(n - i));
 

@@ -53,21 +53,6 @@ cleanup:
 	return err;
 }
 
-static int lt_inspector_net_read(int pid, const char *proto, bool v6, struct lt_net_socks *all)
-{
-	char path[64];
-	FILE *f;
-	int err;
-
-	snprintf(path, sizeof(path), "/proc/%d/net/%s", pid, proto);
-	f = fopen(path, "re");
-	if (!f)
-		return errno == ENOENT && v6 ? 0 : -errno;
-	err = lt_procnet__parse_inet(f, proto, v6, all);
-	fclose(f);
-	return err;
-}
-
 static int lt_inspector_net_cmp(const void *a, const void *b)
 {
 	__u64 x = *(const __u64 *)a, y = *(const __u64 *)b;
@@ -85,9 +70,7 @@ int lt_inspector_net__socks(int pid, struct lt_net_socks *out)
 	memset(out, 0, sizeof(*out));
 	err = lt_inspector_net_inodes(pid, &inos, &n);
 	if (!err)
-		err = lt_inspector_net_read(pid, "tcp", false, &all);
-	if (!err)
-		err = lt_inspector_net_read(pid, "tcp6", true, &all);
+		err = lt_procnet__read_tcp(pid, &all);
 	/* the namespace may hold tens of thousands of sockets, the target thousands */
 	qsort(inos, n, sizeof(*inos), lt_inspector_net_cmp);
 	for (size_t i = 0; !err && i < all.n; i++) {
@@ -148,8 +131,7 @@ void lt_inspector_net__holder(int pid, unsigned port, char *buf, size_t size)
 	struct lt_net_socks all = {};
 
 	buf[0] = '\0';
-	if (lt_inspector_net_read(pid, "tcp", false, &all) ||
-	    lt_inspector_net_read(pid, "tcp6", true, &all))
+	if (lt_procnet__read_tcp(pid, &all))
 		goto cleanup;
 	for (size_t i = 0; i < all.n; i++) {
 		if (all.v[i].state == LT_TCP_LISTEN &&

@@ -114,28 +114,50 @@ int lt_procnet__parse_unix(FILE *f, struct lt_net_socks *out)
 	return 0;
 }
 
+static FILE *lt_procnet_open(int pid, const char *table)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/net/%s", pid, table);
+	return fopen(path, "re");
+}
+
 int lt_procnet__read(int pid, struct lt_net_socks *out)
 {
 	static const struct {
 		const char *name;
 		bool v6;
 	} tables[] = { { "tcp", false }, { "tcp6", true }, { "udp", false }, { "udp6", true } };
-	char path[64];
 	FILE *f;
 	int err = 0;
 
 	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]) && !err; i++) {
-		snprintf(path, sizeof(path), "/proc/%d/net/%s", pid, tables[i].name);
-		f = fopen(path, "re");
+		f = lt_procnet_open(pid, tables[i].name);
 		if (!f)
 			continue;
 		err = lt_procnet__parse_inet(f, tables[i].name, tables[i].v6, out);
 		fclose(f);
 	}
-	snprintf(path, sizeof(path), "/proc/%d/net/unix", pid);
-	f = err ? NULL : fopen(path, "re");
+	f = err ? NULL : lt_procnet_open(pid, "unix");
 	if (f) {
 		err = lt_procnet__parse_unix(f, out);
+		fclose(f);
+	}
+	return err;
+}
+
+int lt_procnet__read_tcp(int pid, struct lt_net_socks *out)
+{
+	FILE *f;
+	int err = 0;
+
+	for (int v6 = 0; v6 <= 1 && !err; v6++) {
+		const char *name = v6 ? "tcp6" : "tcp";
+
+		f = lt_procnet_open(pid, name);
+		if (!f)
+			return errno == ENOENT && v6 ? 0 : -errno;
+		err = lt_procnet__parse_inet(f, name, v6, out);
 		fclose(f);
 	}
 	return err;

@@ -29,6 +29,8 @@ int lt_procnet__parse_inet(FILE *f, const char *proto, bool v6, struct lt_net_so
 int lt_procnet__parse_unix(FILE *f, struct lt_net_socks *out);
 /* All five tables of pid's namespace; a missing one (no IPv6) is skipped. */
 int lt_procnet__read(int pid, struct lt_net_socks *out);
+/* The TCP tables alone (tcp, then tcp6): tcp must be readable, tcp6 may be absent (no IPv6). */
+int lt_procnet__read_tcp(int pid, struct lt_net_socks *out);
 const struct lt_net_sock *lt_procnet__find(const struct lt_net_socks *s, __u64 ino);
 void lt_procnet__free(struct lt_net_socks *s);
 /* "1.2.3.4:80" or "[::1]:80" from network-order address bytes and a host-order port. */

@@ -15,6 +15,7 @@
 
 #include "target.h"
 #include "log.h"
+#include "procfile.h"
 
 static int lt_pidfd_open(pid_t pid)
 {
@@ -23,33 +24,21 @@ static int lt_pidfd_open(pid_t pid)
 
 void lt_target__refresh_comm(struct lt_target *t)
 {
-	char path[64];
-	FILE *f;
+	char buf[sizeof(t->comm)];
 
-	snprintf(path, sizeof(path), "/proc/%d/comm", t->pid);
-	f = fopen(path, "r");
-	if (!f)
+	/* an empty or unreadable comm keeps the one known */
+	if (lt_procfile__read(t->pid, "comm", buf, sizeof(buf)) <= 0)
 		return;
-	if (fgets(t->comm, sizeof(t->comm), f))
-		t->comm[strcspn(t->comm, "\n")] = 0;
-	fclose(f);
+	buf[strcspn(buf, "\n")] = 0;
+	memcpy(t->comm, buf, sizeof(buf));
 }
 
 char lt_target__proc_state(pid_t pid)
 {
-	char path[64], buf[512], *p;
-	ssize_t n;
-	int fd;
+	char buf[512], *p;
 
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (lt_procfile__read(pid, "stat", buf, sizeof(buf)) <= 0)
 		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = 0;
 	/* after the last ')': a comm may hold anything */
 	p = strrchr(buf, ')');
 	return p && p[1] == ' ' ? p[2] : 0;
@@ -327,20 +316,11 @@ void lt_target__close(struct lt_target *t)
 
 unsigned long long lt_target__rss(pid_t pid)
 {
-	char path[64], buf[128];
+	char buf[128];
 	unsigned long long size, resident;
-	ssize_t n;
-	int fd;
 
-	snprintf(path, sizeof(path), "/proc/%d/statm", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (lt_procfile__read(pid, "statm", buf, sizeof(buf)) <= 0)
 		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
 	if (sscanf(buf, "%llu %llu", &size, &resident) != 2)
 		return 0;
 	return resident * (unsigned long long)sysconf(_SC_PAGESIZE);

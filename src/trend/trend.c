@@ -10,7 +10,12 @@
 #include "gc_trend.h"
 
 /* Running sums of a series, shifted to its first time and mean value so that squares
- * of byte counts keep their digits. */
+ * of byte counts keep their digits. They are not lt_gc_trend__fit's sums on purpose: the
+ * change-point search weighs every split of the series, and prefix sums give each
+ * segment's residual in O(1), O(n) per series (a point a second, for every stack, at every
+ * report), where calling the fit per split would cost O(n^2). The segment found is then
+ * fitted by lt_gc_trend__fit, whose two centred passes keep more digits, so the reported
+ * slope and R^2 come from the one fit routine. */
 struct lt_sums {
 	double n, t, y, tt, ty, yy;
 };

@@ -14,6 +14,7 @@ from checks import check_leak, describe_section, leak_by_fn, sym_is, truth_total
 from harness import (LEAKTRACE, Fail, Skip, Target, attach_run, check_budget, spawn, tail,
                      tmp_path, wait_proc)
 from registry import scenario, scenarios, test
+from suite_formats import flamegraph_pl
 
 scenarios({
     "text": lambda: attach_run("heap_leaks", fmt="text", extra=["-n", "100"]),
@@ -78,9 +79,9 @@ def folded_sum(rows, fn):
     return sum(b for frames, b in rows if frames and sym_is(frames[-1], fn))
 
 
-@test
-def test_format_folded():
-    run = scenario("folded")
+def check_folded_heap(run):
+    """A folded run's heap lines sum to what the target leaked, and each leak's lines (but
+    those through an allocator wrapper) to its bytes; returns the heap rows."""
     if run.error or run.rc != 0:
         raise Fail(run.error or "exit code %s; stderr: %s" % (run.rc, tail(run.stderr)))
     rows = parse_folded(run.raw)
@@ -89,12 +90,15 @@ def test_format_folded():
     if sum(b for _, b in heap) != nbytes:
         raise Fail("heap lines sum to %d, the target leaked %d" % (sum(b for _, b in heap), nbytes))
     for leak in run.truth["leaks"]:
-        if leak["via"]:
-            continue
-        got = folded_sum(rows, leak["fn"])
-        if got != leak["bytes"]:
-            raise Fail("lines ending in %s sum to %d, expected %d" % (leak["fn"], got,
-                                                                       leak["bytes"]))
+        if not leak["via"] and folded_sum(rows, leak["fn"]) != leak["bytes"]:
+            raise Fail("lines ending in %s sum to %d, expected %d" %
+                       (leak["fn"], folded_sum(rows, leak["fn"]), leak["bytes"]))
+    return heap
+
+
+@test
+def test_format_folded():
+    heap = check_folded_heap(scenario("folded"))
     for frames, _ in heap:
         if frames[-1] == "leak_malloc" and "main" not in frames:
             raise Fail("leak_malloc line without main (root first?): %s" % ";".join(frames))
@@ -119,17 +123,17 @@ def test_format_folded_mmap():
 @test
 def test_format_folded_flamegraph():
     tool = shutil.which("flamegraph.pl") or shutil.which("inferno-flamegraph")
-    if not tool:
-        raise Skip("flamegraph.pl not installed (no Debian package)")
+    # not on PATH (no Debian package): the copy suite_formats fetches from ruby-stackprof
+    cmd = [tool] if tool else ["perl", flamegraph_pl()]
     run = scenario("folded")
     if run.error:
         raise Fail(run.error)
     src = tmp_path("heap.folded")
     with open(src, "w") as f:
         f.write(run.raw)
-    r = subprocess.run([tool, "--countname=bytes", src], capture_output=True, timeout=60)
+    r = subprocess.run(cmd + ["--countname=bytes", src], capture_output=True, timeout=60)
     if r.returncode != 0 or b"<svg" not in r.stdout or b"leak_malloc" not in r.stdout:
-        raise Fail("%s failed: rc %d, %s" % (tool, r.returncode, tail(r.stderr.decode())))
+        raise Fail("%s failed: rc %d, %s" % (cmd[-1], r.returncode, tail(r.stderr.decode())))
 
 
 @test

@@ -9,10 +9,9 @@ import stat
 import subprocess
 import tempfile
 
-from checks import truth_total
 from harness import LEAKTRACE, Fail, Skip, Target, attach_run, spawn, tail, tmp_path, wait_proc
 from registry import scenario, scenarios, test
-from suite_cli import folded_sum, parse_folded
+from suite_cli import check_folded_heap
 
 scenarios({
     "folded_interval": lambda: attach_run("heap_leaks", fmt="folded", extra=["1", "3"],
@@ -139,15 +138,4 @@ def test_output_folded_interval_latest():
     """Folded with INTERVAL COUNT: the file holds one profile, the last (the leaks are made
     before the first report, so appended profiles would sum to a multiple of the truth)."""
     run = scenario("folded_interval")
-    if run.error or run.rc != 0:
-        raise Fail(run.error or "exit code %s; stderr: %s" % (run.rc, tail(run.stderr)))
-    rows = parse_folded(run.raw)
-    heap = [(f, b) for f, b in rows if f[0] != "[mmap]"]
-    nbytes, _ = truth_total(run.truth)
-    if sum(b for _, b in heap) != nbytes:
-        raise Fail("heap lines sum to %d, the target leaked %d" % (sum(b for _, b in heap),
-                                                                   nbytes))
-    for leak in run.truth["leaks"]:
-        if not leak["via"] and folded_sum(rows, leak["fn"]) != leak["bytes"]:
-            raise Fail("lines ending in %s sum to %d, expected %d" %
-                       (leak["fn"], folded_sum(rows, leak["fn"]), leak["bytes"]))
+    check_folded_heap(run)

@@ -2,7 +2,8 @@
 /* Descriptor leaks: files leaked beside the same file opened and closed, client sockets to
  * a local server that hangs up (CLOSE_WAIT) beside a pool that closes its own, dup2 over an
  * open descriptor, close_range, descriptors from before attach, and (argv[2] = "exec") an
- * exec of itself that drops the close-on-exec ones. */
+ * exec of itself that drops the close-on-exec ones. Exact counts after one pass: the trend
+ * of descriptors over time is trend_fds.c's (a child serving, a timed run), not merged in. */
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <arpa/inet.h>
@@ -73,6 +74,8 @@ static void serve_and_hang_up(void)
 	close(c);
 }
 
+/* connect_local's body again on purpose: the test wants leak_conn as frames[0] (the
+ * function that called socket()), and a call to connect_local would put that first. */
 LT_NOINLINE static int leak_conn(void)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET,

@@ -21,60 +21,72 @@ static struct lt_sym js(const char *name, const char *file)
 	return (struct lt_sym){ .addr = 0x2000, .symbol = name, .file = file, .js = true };
 }
 
-static void test_classes(void **state)
-{
-	struct lt_sym s;
+/* sym() and js() as initializers, for the table */
+#define SYM(sym_, mod_)                                                                            \
+	{                                                                                          \
+		.addr = 0x1000, .symbol = (sym_), .module = (mod_)                                 \
+	}
+#define JS(name_, file_)                                                                           \
+	{                                                                                          \
+		.addr = 0x2000, .symbol = (name_), .file = (file_), .js = true                     \
+	}
 
+static const struct {
+	struct lt_sym s;
+	enum lt_frame_class want;
+} classes[] = {
 	/* anything native in the node executable, named or not */
-	s = sym("v8::internal::Heap::MarkCompact()", NODE);
-	assert_int_equal(lt_frame_class__of(&s), LT_FRAME_RUNTIME);
-	s = sym("uv__io_poll", NODE);
-	assert_int_equal(lt_frame_class__of(&s), LT_FRAME_RUNTIME);
-	s = sym("_start", NODE);
-	assert_int_equal(lt_frame_class__of(&s), LT_FRAME_RUNTIME);
-	s = sym(NULL, "/usr/bin/nodejs");
-	assert_int_equal(lt_frame_class__of(&s), LT_FRAME_RUNTIME);
-	s = sym("EVP_DigestUpdate", "/usr/lib/x86_64-linux-gnu/libnode.so.108");
-	assert_int_equal(lt_frame_class__of(&s), LT_FRAME_RUNTIME);
-	s = sym("uv_run", "/usr/lib/x86_64-linux-gnu/libuv.so.1");
-	assert_int_equal(lt_frame_class__of(&s), LT_FRAME_RUNTIME);
+	{ SYM("v8::internal::Heap::MarkCompact()", NODE), LT_FRAME_RUNTIME },
+	{ SYM("uv__io_poll", NODE), LT_FRAME_RUNTIME },
+	{ SYM("_start", NODE), LT_FRAME_RUNTIME },
+	{ SYM(NULL, "/usr/bin/nodejs"), LT_FRAME_RUNTIME },
+	{ SYM("EVP_DigestUpdate", "/usr/lib/x86_64-linux-gnu/libnode.so.108"), LT_FRAME_RUNTIME },
+	{ SYM("uv_run", "/usr/lib/x86_64-linux-gnu/libuv.so.1"), LT_FRAME_RUNTIME },
 	/* V8's and Node's names outside the executable (an embedder, a static build) */
-	s = sym("Builtins_JSEntryTrampoline", NULL);
-	assert_int_equal(lt_frame_class__of(&s), LT_FRAME_RUNTIME);
-	s = sym("node::Start(int, char**)", "/opt/app/server");
-	assert_int_equal(lt_frame_class__of(&s), LT_FRAME_RUNTIME);
-	s = sym("cppgc::internal::Heap::Allocate()", "/opt/app/server");
-	assert_int_equal(lt_frame_class__of(&s), LT_FRAME_RUNTIME);
+	{ SYM("Builtins_JSEntryTrampoline", NULL), LT_FRAME_RUNTIME },
+	{ SYM("node::Start(int, char**)", "/opt/app/server"), LT_FRAME_RUNTIME },
+	{ SYM("cppgc::internal::Heap::Allocate()", "/opt/app/server"), LT_FRAME_RUNTIME },
 	/* the C and C++ libraries */
-	s = sym("__libc_start_main", LIBC);
-	assert_int_equal(lt_frame_class__of(&s), LT_FRAME_SYSTEM);
-	s = sym(NULL, LIBC);
-	assert_int_equal(lt_frame_class__of(&s), LT_FRAME_SYSTEM);
-	s = sym("operator new(unsigned long)", "/usr/lib/x86_64-linux-gnu/libstdc++.so.6.0.30");
-	assert_int_equal(lt_frame_class__of(&s), LT_FRAME_SYSTEM);
-	s = sym("std::vector<int, std::allocator<int> >::push_back(int const&)", "/opt/app/app");
-	assert_int_equal(lt_frame_class__of(&s), LT_FRAME_SYSTEM);
-	s = sym("clone3", NULL);
-	assert_int_equal(lt_frame_class__of(&s), LT_FRAME_SYSTEM);
+	{ SYM("__libc_start_main", LIBC), LT_FRAME_SYSTEM },
+	{ SYM(NULL, LIBC), LT_FRAME_SYSTEM },
+	{ SYM("operator new(unsigned long)", "/usr/lib/x86_64-linux-gnu/libstdc++.so.6.0.30"),
+	  LT_FRAME_SYSTEM },
+	{ SYM("std::vector<int, std::allocator<int> >::push_back(int const&)", "/opt/app/app"),
+	  LT_FRAME_SYSTEM },
+	{ SYM("clone3", NULL), LT_FRAME_SYSTEM },
 	/* outside any module, unnamed: the uretprobe trampoline */
-	s = (struct lt_sym){ .addr = 0x7fffffffe000 };
-	assert_int_equal(lt_frame_class__of(&s), LT_FRAME_SYSTEM);
+	{ { .addr = 0x7fffffffe000 }, LT_FRAME_SYSTEM },
 	/* the user's: JS (Node's own library too: internalConnect says where a socket came
 	 * from), an addon, their program, a name that only looks like a system one */
-	s = js("handleRequest", "/srv/app/server.js");
-	assert_int_equal(lt_frame_class__of(&s), LT_FRAME_USER);
-	s = js("internalConnect", "node:net");
-	assert_int_equal(lt_frame_class__of(&s), LT_FRAME_USER);
-	s = js("v8::looks_native", NULL); /* a JS frame is JS whatever its name */
-	assert_int_equal(lt_frame_class__of(&s), LT_FRAME_USER);
-	s = sym("Compress", "/srv/app/node_modules/zlib-sync/build/Release/zlib_sync.node");
-	assert_int_equal(lt_frame_class__of(&s), LT_FRAME_USER);
-	s = sym("remember_client", "/opt/demo/plateau");
-	assert_int_equal(lt_frame_class__of(&s), LT_FRAME_USER);
-	s = sym("clone_config", "/opt/demo/plateau");
-	assert_int_equal(lt_frame_class__of(&s), LT_FRAME_USER);
-	s = sym(NULL, "/opt/demo/plateau");
-	assert_int_equal(lt_frame_class__of(&s), LT_FRAME_USER);
+	{ JS("handleRequest", "/srv/app/server.js"), LT_FRAME_USER },
+	{ JS("internalConnect", "node:net"), LT_FRAME_USER },
+	{ JS("v8::looks_native", NULL), LT_FRAME_USER }, /* a JS frame is JS whatever its name */
+	{ SYM("Compress", "/srv/app/node_modules/zlib-sync/build/Release/zlib_sync.node"),
+	  LT_FRAME_USER },
+	{ SYM("remember_client", "/opt/demo/plateau"), LT_FRAME_USER },
+	{ SYM("clone_config", "/opt/demo/plateau"), LT_FRAME_USER },
+	{ SYM(NULL, "/opt/demo/plateau"), LT_FRAME_USER },
+};
+
+static void test_classes(void **state)
+{
+	int bad = 0;
+
+	for (size_t i = 0; i < sizeof(classes) / sizeof(classes[0]); i++) {
+		const struct lt_sym *s = &classes[i].s;
+		enum lt_frame_class got = lt_frame_class__of(s);
+
+		if (got != classes[i].want) {
+			print_error("row %zu: %s in %s: class %d, want %d\n", i,
+				    s->symbol ? s->symbol : "(unnamed)",
+				    s->module ? s->module
+				    : s->file ? s->file
+					      : "(none)",
+				    got, classes[i].want);
+			bad++;
+		}
+	}
+	assert_int_equal(bad, 0);
 }
 
 static void test_runs(void **state)

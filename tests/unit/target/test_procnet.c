@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -145,12 +147,42 @@ static void test_procfd_self(void **state)
 	assert_int_equal(lt_procfd__describe(getpid(), p[0], &d), -ENOENT);
 }
 
+/* The TCP tables of this process's namespace: a listener made here is there, by inode, in
+ * LISTEN, and no UDP socket is; a process that does not exist is an error, not empty. */
+static void test_read_tcp_self(void **state)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct lt_net_socks socks = {};
+	const struct lt_net_sock *s;
+	int l = socket(AF_INET, SOCK_STREAM, 0), u = socket(AF_INET, SOCK_DGRAM, 0);
+	struct stat stl, stu;
+
+	assert_true(l >= 0 && u >= 0);
+	assert_int_equal(bind(l, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(l, 1), 0);
+	assert_int_equal(bind(u, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(fstat(l, &stl), 0);
+	assert_int_equal(fstat(u, &stu), 0);
+	assert_int_equal(lt_procnet__read_tcp(getpid(), &socks), 0);
+	s = lt_procnet__find(&socks, stl.st_ino);
+	assert_non_null(s);
+	assert_string_equal(s->proto, "tcp");
+	assert_int_equal(s->state, 10); /* TCP_LISTEN */
+	assert_null(lt_procnet__find(&socks, stu.st_ino));
+	lt_procnet__free(&socks);
+	assert_true(lt_procnet__read_tcp(-1, &socks) < 0);
+	lt_procnet__free(&socks);
+	close(l);
+	close(u);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_tcp),	  cmocka_unit_test(test_tcp6_and_unix),
-		cmocka_unit_test(test_malformed), cmocka_unit_test(test_format),
-		cmocka_unit_test(test_classify),  cmocka_unit_test(test_procfd_self),
+		cmocka_unit_test(test_tcp),	      cmocka_unit_test(test_tcp6_and_unix),
+		cmocka_unit_test(test_malformed),     cmocka_unit_test(test_format),
+		cmocka_unit_test(test_classify),      cmocka_unit_test(test_procfd_self),
+		cmocka_unit_test(test_read_tcp_self),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

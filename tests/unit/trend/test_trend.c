@@ -56,88 +56,56 @@ static double flat_noise(double s)
 	return 500000 + ((int)s % 3 - 1) * 2000;
 }
 
-static void test_cache_stable(void **state)
-{
-	double t[N], y[N];
-	struct lt_trend tr;
+/* One shape's case: the series, the evidence and what the fit must say. per_s is checked
+ * within tol unless NAN; r2 when r2_min > 0; span_s when span_max > 0. */
+struct trend_case {
+	const char *name;
+	double (*shape)(double);
+	size_t n;	     /* points given to the fit */
+	double oldest_age_s; /* the oldest block's age; < 0 unknown */
+	enum lt_verdict verdict;
+	double per_s, tol, r2_min, span_min, span_max;
+};
 
-	series(t, y, cache_fill);
-	assert_int_equal(lt_trend__fit(t, y, N, &bytes_opts, &tr), 0);
-	assert_int_equal(tr.verdict, LT_VERDICT_STABLE);
-	assert_true(fabs(tr.per_s) < 100);
+static const struct trend_case cases[] = {
 	/* the segment after the plateau began: at least the 14 flat seconds */
-	assert_true(tr.span_s >= 14 && tr.span_s <= 17);
-}
+	{ "cache_stable", cache_fill, N, -1, LT_VERDICT_STABLE, 0, 100, 0, 14, 17 },
+	{ "late_leak_growing", late_leak, N, -1, LT_VERDICT_GROWING, 4800, 50, 0.99, 13, 15 },
+	{ "steady_leak_growing", steady_leak, N, -1, LT_VERDICT_GROWING, 4800, 1 },
+	{ "shrinking", shrinking, N, -1, LT_VERDICT_SHRINKING, -30000, 1 },
+	{ "noise_stable", flat_noise, N, -1, LT_VERDICT_STABLE, NAN },
+	/* growth whose oldest block is far younger than the growth: turned over, not a leak */
+	{ "turnover_stable", steady_leak, N, 2, LT_VERDICT_STABLE, NAN },
+	{ "old_block_growing", steady_leak, N, 24, LT_VERDICT_GROWING, NAN },
+	{ "too_little_unknown", steady_leak, 4, -1, LT_VERDICT_UNKNOWN, NAN },
+};
 
-static void test_late_leak_growing(void **state)
+static void test_shape(void **state)
 {
+	const struct trend_case *c = *state;
+	struct lt_trend_opts o = { .min_rise = 1024, .oldest_age_s = c->oldest_age_s };
 	double t[N], y[N];
 	struct lt_trend tr;
 
-	series(t, y, late_leak);
-	assert_int_equal(lt_trend__fit(t, y, N, &bytes_opts, &tr), 0);
-	assert_int_equal(tr.verdict, LT_VERDICT_GROWING);
-	assert_true(fabs(tr.per_s - 4800) < 50);
-	assert_true(tr.r2 > 0.99);
-	assert_true(tr.span_s >= 13 && tr.span_s <= 15);
+	series(t, y, c->shape);
+	assert_int_equal(lt_trend__fit(t, y, c->n, &o, &tr), 0);
+	assert_int_equal(tr.verdict, c->verdict);
+	if (!isnan(c->per_s))
+		assert_true(fabs(tr.per_s - c->per_s) < c->tol);
+	if (c->r2_min > 0)
+		assert_true(tr.r2 > c->r2_min);
+	if (c->span_max > 0)
+		assert_true(tr.span_s >= c->span_min && tr.span_s <= c->span_max);
 }
 
-static void test_steady_leak_growing(void **state)
-{
-	double t[N], y[N];
-	struct lt_trend tr;
-
-	series(t, y, steady_leak);
-	assert_int_equal(lt_trend__fit(t, y, N, &bytes_opts, &tr), 0);
-	assert_int_equal(tr.verdict, LT_VERDICT_GROWING);
-	assert_true(fabs(tr.per_s - 4800) < 1);
-}
-
-static void test_shrinking(void **state)
-{
-	double t[N], y[N];
-	struct lt_trend tr;
-
-	series(t, y, shrinking);
-	assert_int_equal(lt_trend__fit(t, y, N, &bytes_opts, &tr), 0);
-	assert_int_equal(tr.verdict, LT_VERDICT_SHRINKING);
-	assert_true(fabs(tr.per_s + 30000) < 1);
-}
-
-static void test_noise_stable(void **state)
-{
-	double t[N], y[N];
-	struct lt_trend tr;
-
-	series(t, y, flat_noise);
-	assert_int_equal(lt_trend__fit(t, y, N, &bytes_opts, &tr), 0);
-	assert_int_equal(tr.verdict, LT_VERDICT_STABLE);
-}
-
-/* growth whose oldest block is far younger than the growth: turned over, not a leak */
-static void test_turnover_stable(void **state)
-{
-	struct lt_trend_opts o = { .min_rise = 1024, .oldest_age_s = 2 };
-	double t[N], y[N];
-	struct lt_trend tr;
-
-	series(t, y, steady_leak);
-	assert_int_equal(lt_trend__fit(t, y, N, &o, &tr), 0);
-	assert_int_equal(tr.verdict, LT_VERDICT_STABLE);
-	o.oldest_age_s = 24;
-	assert_int_equal(lt_trend__fit(t, y, N, &o, &tr), 0);
-	assert_int_equal(tr.verdict, LT_VERDICT_GROWING);
-}
-
-static void test_too_little_unknown(void **state)
+static void test_bad_args(void **state)
 {
 	double t[N], y[N];
 	struct lt_trend tr;
 
 	series(t, y, steady_leak);
-	assert_int_equal(lt_trend__fit(t, y, 4, &bytes_opts, &tr), 0);
-	assert_int_equal(tr.verdict, LT_VERDICT_UNKNOWN);
 	assert_int_equal(lt_trend__fit(NULL, y, N, &bytes_opts, &tr), -22);
+	assert_int_equal(lt_trend__fit(t, y, N, NULL, &tr), -22);
 }
 
 static void test_names(void **state)
@@ -150,16 +118,15 @@ static void test_names(void **state)
 
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_cache_stable),
-		cmocka_unit_test(test_late_leak_growing),
-		cmocka_unit_test(test_steady_leak_growing),
-		cmocka_unit_test(test_shrinking),
-		cmocka_unit_test(test_noise_stable),
-		cmocka_unit_test(test_turnover_stable),
-		cmocka_unit_test(test_too_little_unknown),
-		cmocka_unit_test(test_names),
-	};
+	struct CMUnitTest tests[sizeof(cases) / sizeof(cases[0]) + 2];
+	size_t n = 0;
 
+	/* one test per case, named after it */
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		tests[n++] = (struct CMUnitTest){ .name = cases[i].name,
+						  .test_func = test_shape,
+						  .initial_state = (void *)&cases[i] };
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_bad_args);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_names);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

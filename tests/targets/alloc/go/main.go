@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
-// A pure Go program (no cgo): its heap is the Go runtime's, not malloc's. Follows the
-// targets' protocol (target.h): "ready PID", work on SIGUSR1, its truth line, "done".
+// One Go program built twice, main.go with one work file (Makefile): go_heap (heap.go,
+// CGO_ENABLED=0) keeps its heap in the Go runtime, out of malloc's reach; go_cgo (cgo.go,
+// CGO_ENABLED=1) keeps blocks from C.malloc, which are traced. Follows the targets'
+// protocol (target.h): "ready PID", the work on SIGUSR1, its truth line, "done"; argv[1]
+// "exit" or "launch" exits after "done".
 package main
 
 import (
@@ -11,8 +14,6 @@ import (
 	"time"
 )
 
-var kept [][]byte
-
 func main() {
 	usr1 := make(chan os.Signal, 2)
 	signal.Notify(usr1, syscall.SIGUSR1)
@@ -22,11 +23,9 @@ func main() {
 	case <-time.After(120 * time.Second):
 		os.Exit(3)
 	}
-	for i := 0; i < 1000; i++ {
-		kept = append(kept, make([]byte, 1000))
-	}
-	fmt.Printf("{\"target\": \"go_heap\", \"leaks\": [], \"absent\": \"\", " +
-		"\"unknown_free_min\": 0, \"unknown_free_max\": -1}\n")
+	leak()
+	fmt.Printf("{\"target\": \"%s\", \"leaks\": [], \"absent\": \"\", "+
+		"\"unknown_free_min\": 0, \"unknown_free_max\": -1}\n", name)
 	fmt.Println("done")
 	if len(os.Args) > 1 && (os.Args[1] == "exit" || os.Args[1] == "launch") {
 		return // as the C targets (target.h): exit after "done"
