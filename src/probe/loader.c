@@ -95,8 +95,14 @@ static int lt_bpf_configure(struct lt_bpf *b, const struct lt_config *cfg, int p
 		enum lt_load_family f = lt_load_family__of_prog(bpf_program__name(prog));
 		bool load = lt_family_wanted(cfg, f) && !b->family_off[f];
 
+		/* With sessions the allocator's probes all run lt_alloc_session: its classic
+		 * uprobe and uretprobe programs (each with its own copy of the stack walk)
+		 * would cost their verification for nothing. A refused session program
+		 * reloads with them (lt_load_refused). */
 		if (prog == s->progs.lt_alloc_session)
 			load = load && b->session;
+		else if (f == LT_LOAD_HEAP && b->session)
+			load = false;
 		err = bpf_program__set_autoload(prog, load);
 		if (err)
 			return err;
