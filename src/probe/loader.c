@@ -274,6 +274,7 @@ struct lt_bpf *lt_bpf__load(const struct lt_config *cfg, int pid)
 	}
 	if (err)
 		goto cleanup;
+	lt_kernel__btf_release(); /* the checks are done, their answers kept */
 	b->rows = mmap(NULL, (size_t)b->rows_cap * sizeof(*b->rows), PROT_READ | PROT_WRITE,
 		       MAP_SHARED, bpf_map__fd(b->skel->maps.cfi_rows), 0);
 	b->mods = mmap(NULL, LT_MAX_CFI_MODULES * sizeof(*b->mods), PROT_READ | PROT_WRITE,
@@ -287,6 +288,7 @@ struct lt_bpf *lt_bpf__load(const struct lt_config *cfg, int pid)
 	}
 	return b;
 cleanup:
+	lt_kernel__btf_release();
 	lt_bpf__destroy(b);
 	errno = err ? -err : EINVAL;
 	return NULL;
