@@ -33,6 +33,7 @@
 #include "trend_report.h"
 #include "jsheap_family.h"
 #include "v8_detect.h"
+#include "tracer.h"
 
 /* Why the heap is off on a V8 process attached without -t: the report's and stderr's line. */
 #define LT_HEAP_DEFAULT_OFF                                                                        \
@@ -78,6 +79,7 @@ struct lt_session {
 	struct lt_series_set *series; /* the trends' samples (series.h) */
 	__u64 sampled_ns;	      /* when the last sample was taken */
 	unsigned long long rss;	      /* the target's resident set at the last sample */
+	double attach_cpu_s;	      /* our CPU until attached: lt_report_tracer */
 };
 
 /* Samples are taken this often while tracing, and before each report. */
@@ -335,6 +337,7 @@ static void lt_session_announce(struct lt_session *s)
 		len += snprintf(line + len, len < sizeof(line) ? sizeof(line) - len : 0, "%s%s",
 				len ? ", " : ": ", part);
 	}
+	s->attach_cpu_s = lt_tracer__cpu_s();
 	lt_info("attached to pid %d (%s)%s", s->target.pid, s->target.comm, line);
 	if (s->heap_default_off)
 		lt_info("heap: %s", LT_HEAP_DEFAULT_OFF);
@@ -528,6 +531,7 @@ int lt_session__report(struct lt_session *s, FILE *out, bool final)
 		lt_session_new_symbolizer(s, NULL);
 	if (s->sym)
 		lt_symbolizer__report(s->sym, &r, o.symbolize_top);
+	lt_tracer__fill(&r.tracer, s->attach_cpu_s, s->bpf->skel->obj);
 	err = lt_output__write(out, &r, cfg);
 	fflush(out);
 	lt_push__report(s->push, &r);

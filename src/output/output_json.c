@@ -400,6 +400,20 @@ static void put_suspects(FILE *f, const struct lt_report *r)
 	fputc('}', f);
 }
 
+/* The tracer's own cost; absent from reports that did not measure it. */
+static void put_tracer(FILE *f, const struct lt_report_tracer *t)
+{
+	if (!t->known)
+		return;
+	fputs(",\"tracer\":{\"attach_cpu_s\":", f);
+	put_double(f, t->attach_cpu_s);
+	fputs(",\"cpu_s\":", f);
+	put_double(f, t->cpu_s);
+	fprintf(f, ",\"rss_bytes\":%llu,\"rss_peak_bytes\":%llu,\"bpf_map_bytes\":%llu}",
+		(unsigned long long)t->rss_bytes, (unsigned long long)t->rss_peak_bytes,
+		(unsigned long long)t->bpf_map_bytes);
+}
+
 int lt_output__json(FILE *f, const struct lt_report *r)
 {
 	int i;
@@ -446,6 +460,8 @@ int lt_output__json(FILE *f, const struct lt_report *r)
 	for (i = 0; i < LT_LOSS__MAX; i++)
 		fprintf(f, "%s\"%s\":%llu", i ? "," : "", lt_loss__name(i),
 			(unsigned long long)r->lost[i]);
-	fprintf(f, "},\"version\":\"%s\"}\n", LT_VERSION);
+	fputc('}', f);
+	put_tracer(f, &r->tracer);
+	fprintf(f, ",\"version\":\"%s\"}\n", LT_VERSION);
 	return ferror(f) ? -EIO : 0;
 }

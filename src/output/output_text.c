@@ -400,6 +400,20 @@ static void write_not_traced(FILE *f, const char *name, const char *why)
 	fputc('\n', f);
 }
 
+/* The tracer's own cost, last: what running it took from the machine. */
+static void write_tracer(FILE *f, const struct lt_report_tracer *t)
+{
+	const double mib = 1024.0 * 1024.0;
+
+	if (!t->known)
+		return;
+	fprintf(f,
+		"leaktrace: %.2f s CPU attaching, %.2f s since; RSS %.0f MiB (peak %.0f); BPF "
+		"maps %.0f MiB\n",
+		finite_or_zero(t->attach_cpu_s), finite_or_zero(t->cpu_s), t->rss_bytes / mib,
+		t->rss_peak_bytes / mib, t->bpf_map_bytes / mib);
+}
+
 int lt_output__text(FILE *f, const struct lt_report *r, int top_n)
 {
 	return lt_output__text_frames(f, r, top_n, false);
@@ -491,5 +505,6 @@ int lt_output__text_frames(FILE *f, const struct lt_report *r, int top_n, bool a
 		any = true;
 	}
 	fprintf(f, "%s\n", any ? "" : " none");
+	write_tracer(f, &r->tracer);
 	return ferror(f) ? -EIO : 0;
 }

@@ -118,17 +118,34 @@ int lt_kernel__check(void)
 	return lt_ensure_tracefs();
 }
 
+/* Parsing the kernel's BTF costs about 10 ms of CPU: the feature checks share one copy
+ * until the object is loaded (libbpf parses its own for CO-RE). */
+static struct btf *lt_vmlinux_btf;
+
+const struct btf *lt_kernel__btf(void)
+{
+	if (!lt_vmlinux_btf)
+		lt_vmlinux_btf = btf__load_vmlinux_btf();
+	return lt_vmlinux_btf;
+}
+
+void lt_kernel__btf_release(void)
+{
+	btf__free(lt_vmlinux_btf);
+	lt_vmlinux_btf = NULL;
+}
+
 enum lt_session_kfunc lt_kernel__session_kfunc(void)
 {
 	static int kind = -1;
 	const struct btf_type *t;
-	struct btf *btf;
+	const struct btf *btf;
 	__s32 id;
 
 	if (kind >= 0)
 		return kind;
 	kind = LT_SESSION_KFUNC_NONE;
-	btf = btf__load_vmlinux_btf();
+	btf = lt_kernel__btf();
 	if (!btf)
 		return kind;
 	id = btf__find_by_name_kind(btf, "bpf_session_is_return", BTF_KIND_FUNC);
@@ -143,6 +160,5 @@ enum lt_session_kfunc lt_kernel__session_kfunc(void)
 			lt_debug("bpf_session_is_return has a prototype we do not know: "
 				 "no uprobe sessions");
 	}
-	btf__free(btf);
 	return kind;
 }

@@ -23,7 +23,12 @@ const char *lt_kernel__release(void);
  * missing feature and the kernel version that brought it, and returns -ENOTSUP (or the
  * error of a failed tracefs mount). */
 int lt_kernel__check(void);
-/* Reads the kernel's BTF once. */
+struct btf;
+/* The kernel's BTF, parsed once and kept until lt_kernel__btf_release (NULL if it cannot
+ * be read). */
+const struct btf *lt_kernel__btf(void);
+void lt_kernel__btf_release(void);
+/* From the kernel's BTF, once. */
 enum lt_session_kfunc lt_kernel__session_kfunc(void);
 
 #endif

@@ -95,8 +95,14 @@ static int lt_bpf_configure(struct lt_bpf *b, const struct lt_config *cfg, int p
 		enum lt_load_family f = lt_load_family__of_prog(bpf_program__name(prog));
 		bool load = lt_family_wanted(cfg, f) && !b->family_off[f];
 
+		/* With sessions the allocator's probes all run lt_alloc_session: its classic
+		 * uprobe and uretprobe programs (each with its own copy of the stack walk)
+		 * would cost their verification for nothing. A refused session program
+		 * reloads with them (lt_load_refused). */
 		if (prog == s->progs.lt_alloc_session)
 			load = load && b->session;
+		else if (f == LT_LOAD_HEAP && b->session)
+			load = false;
 		err = bpf_program__set_autoload(prog, load);
 		if (err)
 			return err;
@@ -268,6 +274,7 @@ struct lt_bpf *lt_bpf__load(const struct lt_config *cfg, int pid)
 	}
 	if (err)
 		goto cleanup;
+	lt_kernel__btf_release(); /* the checks are done, their answers kept */
 	b->rows = mmap(NULL, (size_t)b->rows_cap * sizeof(*b->rows), PROT_READ | PROT_WRITE,
 		       MAP_SHARED, bpf_map__fd(b->skel->maps.cfi_rows), 0);
 	b->mods = mmap(NULL, LT_MAX_CFI_MODULES * sizeof(*b->mods), PROT_READ | PROT_WRITE,
@@ -281,6 +288,7 @@ struct lt_bpf *lt_bpf__load(const struct lt_config *cfg, int pid)
 	}
 	return b;
 cleanup:
+	lt_kernel__btf_release();
 	lt_bpf__destroy(b);
 	errno = err ? -err : EINVAL;
 	return NULL;

@@ -9,6 +9,7 @@
 #include <bpf/libbpf.h>
 #include <linux/bpf.h>
 
+#include "kernel.h"
 #include "uprobe_multi.h"
 
 #define LT_BPF_TRACE_UPROBE_MULTI 48   /* enum bpf_attach_type, Linux 6.6 */
@@ -33,7 +34,7 @@ static int has_multi = -1, has_session = -1;
 
 static bool kernel_knows(const char *enum_name, const char *value_name, __u32 value)
 {
-	struct btf *btf = btf__load_vmlinux_btf();
+	const struct btf *btf = lt_kernel__btf();
 	bool found = false;
 	__s32 id;
 
@@ -48,7 +49,6 @@ static bool kernel_knows(const char *enum_name, const char *value_name, __u32 va
 			found = e->val == (__s32)value &&
 				!strcmp(btf__name_by_offset(btf, e->name_off), value_name);
 	}
-	btf__free(btf);
 	return found;
 }
 

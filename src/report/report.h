@@ -153,6 +153,15 @@ struct lt_report_rss {
 	double rss_per_s, js_heap_per_s, native_heap_per_s, mmap_per_s, other_per_s;
 };
 
+/* What the tracer itself costs (report/tracer.c): CPU, resident memory, BPF maps. */
+struct lt_report_tracer {
+	bool known;	     /* filled: false in reports built by tests and tools */
+	double attach_cpu_s; /* CPU of the tracer process until it was attached */
+	double cpu_s;	     /* CPU since then (the attach not included) */
+	__u64 rss_bytes, rss_peak_bytes;
+	__u64 bpf_map_bytes; /* kernel memory of the BPF maps (their memlock) */
+};
+
 struct lt_report {
 	int pid;
 	const char *comm;  /* target command name, may be NULL */
@@ -190,6 +199,7 @@ struct lt_report {
 	size_t n_suspects;
 	double looked_s; /* the span the trends cover (the "nothing grows" line) */
 	struct lt_report_rss rss;
+	struct lt_report_tracer tracer;
 };
 
 /* Stable names of loss reasons, used as JSON keys and in text. */

@@ -271,7 +271,27 @@ static int cover_text(struct row_vec *rv, Dwarf_CFI *cfi, __u64 start,
 	return row_vec__push(rv, covered, &rule_none);
 }
 
-int lt_cfi__build(const char *path, struct lt_cfi_row **rows, size_t *nrows)
+/* Rows of every stride-th FDE only, one after the other: not a table to search, a sample
+ * of the module's rules to judge it by (lt_cfi__sample). */
+static int sample_fdes(struct row_vec *rv, Dwarf_CFI *cfi, const struct lt_pc_range *fdes,
+		       size_t nfdes, size_t stride)
+{
+	int err;
+
+	for (size_t i = stride / 2; i < nfdes; i += stride) {
+		err = push_fde_rows(rv, cfi, fdes[i].lo, fdes[i].hi);
+		/* NONE between two samples: no rule runs on into the next sampled FDE */
+		err = err ?: row_vec__push(rv, fdes[i].hi, &rule_none);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* max_fdes 0: the whole table; else the rows of at most about max_fdes FDEs spread
+ * evenly over the module (all of them when it has no more). */
+static int build(const char *path, size_t max_fdes, struct lt_cfi_row **rows, size_t *nrows,
+		 size_t *nfdes_out)
 {
 	struct lt_pc_range *segs = NULL, *fdes = NULL;
 	size_t nsegs = 0, nfdes = 0;
@@ -313,8 +333,14 @@ int lt_cfi__build(const char *path, struct lt_cfi_row **rows, size_t *nrows)
 		err = -ENODATA;
 		goto cleanup;
 	}
+	if (nfdes_out)
+		*nfdes_out = nfdes;
 
-	err = cover_text(&rv, cfi, segs[0].lo, fdes, nfdes);
+	if (max_fdes)
+		err = sample_fdes(&rv, cfi, fdes, nfdes,
+				  nfdes > max_fdes ? (nfdes + max_fdes - 1) / max_fdes : 1);
+	else
+		err = cover_text(&rv, cfi, segs[0].lo, fdes, nfdes);
 	if (err)
 		goto cleanup;
 	if (rv.n > LT_CFI_MAX_ROWS) {
@@ -337,6 +363,18 @@ cleanup:
 		elf_end(elf);
 	close(fd);
 	return err;
+}
+
+int lt_cfi__build(const char *path, struct lt_cfi_row **rows, size_t *nrows)
+{
+	return build(path, 0, rows, nrows, NULL);
+}
+
+int lt_cfi__sample(const char *path, size_t max_fdes, struct lt_cfi_row **rows, size_t *nrows,
+		   size_t *nfdes)
+{
+	*nfdes = 0;
+	return build(path, max_fdes ? max_fdes : 1, rows, nrows, nfdes);
 }
 
 const struct lt_cfi_row *lt_cfi__lookup(const struct lt_cfi_row *rows, size_t nrows, __u64 pc)

@@ -16,6 +16,13 @@
  * -E2BIG addresses beyond 32 bits or more than LT_CFI_MAX_ROWS rows (skip the module). */
 int lt_cfi__build(const char *path, struct lt_cfi_row **rows, size_t *nrows);
 
+/* The rows of at most about max_fdes of the module's FDEs, spread evenly over it, one FDE
+ * after the other with a NONE row after each: a sample of its rules, far cheaper than
+ * lt_cfi__build on a big module, not a table to search. *nfdes: how many FDEs it has.
+ * Errors as lt_cfi__build's. */
+int lt_cfi__sample(const char *path, size_t max_fdes, struct lt_cfi_row **rows, size_t *nrows,
+		   size_t *nfdes);
+
 /* Row in effect at ELF vaddr pc, or NULL (same search the BPF walker does). */
 const struct lt_cfi_row *lt_cfi__lookup(const struct lt_cfi_row *rows, size_t nrows, __u64 pc);
 

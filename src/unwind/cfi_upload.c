@@ -16,11 +16,15 @@
 
 #define LT_CFI_MODULE_MAX_ROWS (1u << 19)  /* a bigger module keeps frame pointers */
 #define LT_CFI_INDEX_MODULE_MAX (1u << 14) /* libc: 128-byte slices, libstdc++: 256 */
+/* FDEs whose rules are read to judge a module before building its table: node has 76k,
+ * whose table took about 0.15 s of CPU to build and was then dropped for frame pointers */
+#define LT_CFI_SAMPLE_FDES 512
 
 /* Code built with frame pointers has a CFA = rbp + 16 rule in the body of nearly every
  * function, about a third of all rows (node: 34%); code built without has almost none
- * (libc: under 1%). */
-static bool lt_cfi_keeps_frame_pointers(const struct lt_cfi_row *rows, size_t n)
+ * (libc: under 1%). The share of the rows with a register rule that are rbp-based, in
+ * percent. */
+static unsigned lt_cfi_rbp_percent(const struct lt_cfi_row *rows, size_t n)
 {
 	size_t rsp = 0, rbp = 0;
 
@@ -28,7 +32,31 @@ static bool lt_cfi_keeps_frame_pointers(const struct lt_cfi_row *rows, size_t n)
 		rsp += rows[i].cfa_reg == LT_CFA_RSP;
 		rbp += rows[i].cfa_reg == LT_CFA_RBP;
 	}
-	return rbp * 5 > rsp + rbp;
+	return rsp + rbp ? (unsigned)(rbp * 100 / (rsp + rbp)) : 0;
+}
+
+static bool lt_cfi_keeps_frame_pointers(const struct lt_cfi_row *rows, size_t n)
+{
+	return lt_cfi_rbp_percent(rows, n) > 20;
+}
+
+/* Whether a sample of the module's FDEs already says it keeps frame pointers (then no
+ * table is built); false when it has no more FDEs than the sample (the table is cheap)
+ * or cannot be read (lt_cfi__build says why). */
+static bool lt_cfi_sampled_frame_pointers(const struct lt_module *m)
+{
+	struct lt_cfi_row *rows = NULL;
+	size_t n = 0, nfdes = 0;
+	bool fp;
+
+	if (lt_cfi__sample(m->host_path, LT_CFI_SAMPLE_FDES, &rows, &n, &nfdes))
+		return false;
+	fp = nfdes > LT_CFI_SAMPLE_FDES && lt_cfi_keeps_frame_pointers(rows, n);
+	if (nfdes > LT_CFI_SAMPLE_FDES)
+		lt_debug("%s: %u%% of the rules of %u of its %zu FDEs are rbp-based", m->path,
+			 lt_cfi_rbp_percent(rows, n), LT_CFI_SAMPLE_FDES, nfdes);
+	free(rows);
+	return fp;
 }
 
 static struct lt_cfi_module *lt_cfi_free_slot(struct lt_bpf *b)
@@ -90,6 +118,10 @@ void lt_cfi_upload__modules(struct lt_bpf *b, const struct lt_modules *fresh)
 		int err;
 
 		b->nmods++; /* examined, whether it gets a table or not */
+		if (lt_cfi_sampled_frame_pointers(m)) {
+			lt_debug("%s keeps frame pointers: no unwind table", m->path);
+			continue;
+		}
 		err = lt_cfi__build(m->host_path, &rows, &n);
 		if (err || n == 0 || n > LT_CFI_MODULE_MAX_ROWS || b->rows_used + n > b->rows_cap) {
 			lt_debug("unwind table for %s: %s, frame pointers only", m->path,

@@ -50,52 +50,81 @@ static int lt_v8_clone(const struct lt_elf_sym *sym, void *ctx)
 	return 0;
 }
 
-static int lt_v8_find(struct lt_elf *e, const char *prefix, const char *what, struct lt_v8_func *f)
-{
-	int err;
-
-	f->what = what;
-	err = lt_elf__for_each(e, prefix, lt_v8_clone, f);
-	if (err)
-		return err;
-	return f->n ? 0 : -ENOENT;
-}
-
 struct lt_v8_int {
 	struct lt_elf *e;
 	const char *name;
 	int value;
+	bool found;
 };
 
-static int lt_v8_int_sym(const struct lt_elf_sym *sym, void *ctx)
-{
-	struct lt_v8_int *want = ctx;
+/* Version::major_ and friends are initialised ints in the file's .data. */
+static const char *const lt_v8_version_parts[] = {
+	"_ZN2v88internal7Version6major_E",
+	"_ZN2v88internal7Version6minor_E",
+	"_ZN2v88internal7Version6build_E",
+	"_ZN2v88internal7Version6patch_E",
+};
 
-	if (sym->type != STT_OBJECT || sym->size != sizeof(int) || strcmp(sym->name, want->name))
-		return 0;
-	return lt_elf__read(want->e, sym->vaddr, &want->value, sizeof(int)) ? 0 : 1;
+#define LT_V8_NPARTS (sizeof(lt_v8_version_parts) / sizeof(lt_v8_version_parts[0]))
+
+/* Everything examined in one walk over V8's symbols (one walk of node's 185k symbols
+ * costs a few ms; six of them, twice per attach, were a tenth of its CPU). */
+struct lt_v8_scan {
+	struct lt_elf *e;
+	struct lt_v8_int parts[LT_V8_NPARTS];
+	struct lt_v8_func *perform_gc, *size_of_objects;
+};
+
+static bool lt_v8_starts(const char *s, const char *prefix)
+{
+	return !strncmp(s, prefix, strlen(prefix));
 }
 
-/* Version::major_ and friends are initialised ints in the file's .data. */
-static void lt_v8_version(struct lt_elf *e, char *buf, size_t len)
+static int lt_v8_int_sym(struct lt_v8_int *want, const struct lt_elf_sym *sym)
 {
-	static const char *const parts[] = {
-		"_ZN2v88internal7Version6major_E",
-		"_ZN2v88internal7Version6minor_E",
-		"_ZN2v88internal7Version6build_E",
-		"_ZN2v88internal7Version6patch_E",
+	if (want->found || sym->type != STT_OBJECT || sym->size != sizeof(int) ||
+	    strcmp(sym->name, want->name))
+		return 0;
+	want->found = !lt_elf__read(want->e, sym->vaddr, &want->value, sizeof(int));
+	return 0;
+}
+
+static int lt_v8_scan_one(const struct lt_elf_sym *sym, void *ctx)
+{
+	struct lt_v8_scan *sc = ctx;
+
+	if (lt_v8_starts(sym->name, LT_V8_PERFORM_GC_PREFIX))
+		return lt_v8_clone(sym, sc->perform_gc);
+	if (lt_v8_starts(sym->name, LT_V8_SIZE_OF_OBJECTS_PREFIX))
+		return lt_v8_clone(sym, sc->size_of_objects);
+	for (size_t i = 0; i < LT_V8_NPARTS; i++)
+		lt_v8_int_sym(&sc->parts[i], sym);
+	return 0;
+}
+
+static int lt_v8_scan(struct lt_elf *e, struct lt_v8_module *out)
+{
+	struct lt_v8_scan sc = {
+		.e = e,
+		.perform_gc = &out->perform_gc,
+		.size_of_objects = &out->size_of_objects,
 	};
-	int v[4];
+	int err;
 
-	buf[0] = '\0';
-	for (size_t i = 0; i < 4; i++) {
-		struct lt_v8_int want = { .e = e, .name = parts[i] };
-
-		if (lt_elf__for_each(e, parts[i], lt_v8_int_sym, &want) != 1)
-			return;
-		v[i] = want.value;
-	}
-	snprintf(buf, len, "%d.%d.%d.%d", v[0], v[1], v[2], v[3]);
+	for (size_t i = 0; i < LT_V8_NPARTS; i++)
+		sc.parts[i] = (struct lt_v8_int){ .e = e, .name = lt_v8_version_parts[i] };
+	out->perform_gc.what = "Heap::PerformGarbageCollection";
+	out->size_of_objects.what = "Heap::SizeOfObjects";
+	err = lt_elf__for_each(e, LT_V8_ANY_PREFIX, lt_v8_scan_one, &sc);
+	if (err)
+		return err;
+	out->version[0] = '\0';
+	for (size_t i = 0; i < LT_V8_NPARTS; i++)
+		if (!sc.parts[i].found)
+			return 0;
+	snprintf(out->version, sizeof(out->version), "%d.%d.%d.%d", sc.parts[0].value,
+		 sc.parts[1].value, sc.parts[2].value, sc.parts[3].value);
+	return 0;
 }
 
 static int lt_v8_fill_module(struct lt_v8_module *out, const struct lt_module *m)
@@ -121,19 +150,13 @@ static int lt_v8_examine(struct lt_elf *e, const struct lt_module *m, struct lt_
 	err = lt_v8_fill_module(out, m);
 	if (err)
 		return err;
-	lt_v8_version(e, out->version, sizeof(out->version));
-	err = lt_v8_find(e, LT_V8_PERFORM_GC_PREFIX, "Heap::PerformGarbageCollection",
-			 &out->perform_gc);
-	if (err == -ENOENT)
+	err = lt_v8_scan(e, out);
+	if (err)
+		return err;
+	if (!out->perform_gc.n)
 		missing = &out->perform_gc;
-	else if (err)
-		return err;
-	err = lt_v8_find(e, LT_V8_SIZE_OF_OBJECTS_PREFIX, "Heap::SizeOfObjects",
-			 &out->size_of_objects);
-	if (err == -ENOENT && !missing)
+	else if (!out->size_of_objects.n)
 		missing = &out->size_of_objects;
-	else if (err && err != -ENOENT)
-		return err;
 	if (!missing)
 		return 0;
 	snprintf(out->why, sizeof(out->why), "%s not found in V8 %s (%s)", missing->what,
