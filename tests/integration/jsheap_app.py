@@ -141,12 +141,12 @@ def check_restored(app, js=None, closed=True):
         app.stats()
 
 
-def netns_app(mode):
+def netns_app(mode, node=None):
     """js_heap_app.js MODE in a network namespace of its own (loopback up): its inspector
     port is its own whatever else runs on the machine; no /stats from outside."""
     app = App.__new__(App)
     app.p = spawn(["unshare", "--net", "sh", "-c",
-                   "ip link set lo up && exec %s %s %s" % (system_node(), APP, mode)])
+                   "ip link set lo up && exec %s %s %s" % (node or system_node(), APP, mode)])
     app.p.out.wait_for(lambda l: l == "ready", STEP_TIMEOUT, "app ready")
     app.pid, app.netns = app.p.pid, True
     time.sleep(1)

@@ -444,13 +444,13 @@ def test_jsheap_interval_reports():
 POOL_S = 8
 
 
-def pool_run(mode, families="fd,sock,gc,jsheap"):
+def pool_run(mode, families="fd,sock,gc,jsheap", node=None):
     """The app in a namespace of its own (the inspector's default port is its own), traced
     with descriptors and sockets; 16 KiB sampling: a net.Socket is about 1 KiB of JS
     objects, and the join needs six samples of them."""
     if subprocess.run(["unshare", "--net", "true"]).returncode != 0:
         raise Skip("unshare --net does not work here")
-    app = netns_app(mode)
+    app = netns_app(mode, node)
     try:
         extra = ("--js-sample-interval", "16K", "--js-gc-pause-max", "5000")
         got = trace(app.pid, *(extra if "jsheap" in families else ()), duration=POOL_S,
@@ -465,6 +465,8 @@ scenarios({
     "jsheap_pool_leak": lambda: pool_run("leak"),
     "jsheap_pool_fixed": lambda: pool_run("fixed"),
     "jsheap_pool_nojsheap": lambda: pool_run("leak", families="fd,sock,gc"),
+    "jsheap_pool_leak22": lambda: pool_run("leak", node=node_binary("22")),
+    "jsheap_pool_leak24": lambda: pool_run("leak", node=node_binary("24")),
 })
 
 
@@ -483,9 +485,8 @@ def pool_socket_suspect(run):
     return rep, sus[0]
 
 
-@test
-def test_jsheap_socket_owner_is_checkout():
-    rep, sus = pool_socket_suspect(scenario("jsheap_pool_leak"))
+def check_socket_owner(run):
+    rep, sus = pool_socket_suspect(run)
     lines = app_lines()
     owner = sus.get("owner")
     if not owner or "owner_unknown" in sus:
@@ -502,6 +503,21 @@ def test_jsheap_socket_owner_is_checkout():
             lines["Connection"], "\u2190 checkout (js_heap_app.js:%d)" % lines["checkout"])
     if not all(w in sus["what"] for w in want) or owner["per_s"] <= 0:
         raise Fail("socket suspect line %r, owner %r" % (sus["what"], owner))
+
+
+@test
+def test_jsheap_socket_owner_is_checkout_node20():
+    check_socket_owner(scenario("jsheap_pool_leak"))
+
+
+@test
+def test_jsheap_socket_owner_is_checkout_node22():
+    check_socket_owner(scenario("jsheap_pool_leak22"))
+
+
+@test
+def test_jsheap_socket_owner_is_checkout_node24():
+    check_socket_owner(scenario("jsheap_pool_leak24"))
 
 
 @test
