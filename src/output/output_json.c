@@ -7,6 +7,7 @@
 #include "output.h"
 #include "gc_trend.h"
 #include "suspects.h"
+#include "suspect_join.h"
 #include "jsheap_report.h"
 
 /* Length of the well-formed UTF-8 sequence at p (RFC 3629: no overlongs, no surrogates,
@@ -346,14 +347,16 @@ static void put_js_frames(FILE *f, const struct lt_js_site *site)
 }
 
 /* A socket suspect's "owner": {...}, or "owner_unknown" and its candidates. */
-static void put_owner(FILE *f, const struct lt_suspect_owner *o)
+static void put_owner(FILE *f, const struct lt_suspect *s)
 {
+	const struct lt_suspect_owner *o = &s->owner;
+	enum lt_owner_state state = lt_suspect_join__state(s);
 	const struct lt_js_site *site = o->sites[0];
 	char why[384];
 
-	if (o->state == LT_OWNER_NONE)
+	if (state == LT_OWNER_NONE)
 		return;
-	if (o->state == LT_OWNER_JOINED) {
+	if (state == LT_OWNER_JOINED) {
 		fputs(",\"owner\":{\"allocated\":\"net.Socket\",\"per_s\":", f);
 		put_double(f, site->trend.per_s);
 		fputs(",\"r2\":", f);
@@ -364,7 +367,7 @@ static void put_owner(FILE *f, const struct lt_suspect_owner *o)
 		return;
 	}
 	fputs(",\"owner_unknown\":", f);
-	put_string(f, lt_output__owner_unknown(o, why, sizeof(why)));
+	put_string(f, lt_output__owner_unknown(s, why, sizeof(why)));
 	fputs(",\"owner_candidates\":[", f);
 	for (size_t i = 0; i < o->nsites && i < LT_OWNER_MAX_SITES; i++) {
 		fputs(i ? ",{\"per_s\":" : "{\"per_s\":", f);
@@ -401,7 +404,7 @@ static void put_suspect(FILE *f, const struct lt_suspect *s)
 	fputs("],\"peer\":", f);
 	put_string(f, s->peer ? s->peer->peer : NULL);
 	if (s->kind == LT_SUSPECT_SOCKET)
-		put_owner(f, &s->owner);
+		put_owner(f, s);
 	if (s->hint) {
 		fputs(",\"hint\":", f);
 		put_string(f, s->hint);

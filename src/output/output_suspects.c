@@ -9,6 +9,7 @@
 #include "output.h"
 #include "jsheap_report.h"
 #include "suspects.h"
+#include "suspect_join.h"
 
 struct lt_line {
 	char *buf;
@@ -108,14 +109,15 @@ static void lt_put_owner_list(struct lt_line *l, const struct lt_suspect_owner *
 		lt_put(l, " and %zu more", o->nsites - LT_OWNER_MAX_SITES);
 }
 
-const char *lt_output__owner_unknown(const struct lt_suspect_owner *o, char *buf, size_t len)
+const char *lt_output__owner_unknown(const struct lt_suspect *s, char *buf, size_t len)
 {
+	const struct lt_suspect_owner *o = &s->owner;
 	struct lt_line l = { buf, len, 0 };
 
 	if (!len)
 		return buf;
 	buf[0] = '\0';
-	switch (o->state) {
+	switch (lt_suspect_join__state(s)) {
 	case LT_OWNER_NOT_TRACED:
 		if (o->status)
 			lt_put(&l,
@@ -154,15 +156,16 @@ const char *lt_output__owner_unknown(const struct lt_suspect_owner *o, char *buf
 
 /* "owner: net.Socket allocated from Connection (app.js:41:13) <- checkout (app.js:65),
  * +12.0 KiB/s live", or why it cannot be said. */
-static void lt_put_owner(struct lt_line *l, const struct lt_suspect_owner *o)
+static void lt_put_owner(struct lt_line *l, const struct lt_suspect *s)
 {
-	const struct lt_js_site *site = o->sites[0];
+	const struct lt_js_site *site = s->owner.sites[0];
+	enum lt_owner_state state = lt_suspect_join__state(s);
 	char buf[384];
 
-	if (o->state == LT_OWNER_NONE)
+	if (state == LT_OWNER_NONE)
 		return;
-	if (o->state != LT_OWNER_JOINED) {
-		lt_put(l, "; owner unknown: %s", lt_output__owner_unknown(o, buf, sizeof(buf)));
+	if (state != LT_OWNER_JOINED) {
+		lt_put(l, "; owner unknown: %s", lt_output__owner_unknown(s, buf, sizeof(buf)));
 		return;
 	}
 	lt_put(l, "; owner: net.Socket allocated from ");
@@ -236,7 +239,7 @@ const char *lt_output__suspect_line(const struct lt_suspect *s, char *buf, size_
 	if (s->site)
 		lt_put_site(&l, s->site);
 	if (s->kind == LT_SUSPECT_SOCKET)
-		lt_put_owner(&l, &s->owner);
+		lt_put_owner(&l, s);
 	if (s->hint)
 		lt_put(&l, "; %s", s->hint);
 	return buf;

@@ -84,3 +84,17 @@ void lt_suspect_join__owners(struct lt_report *r)
 		if (r->suspects[i].kind == LT_SUSPECT_SOCKET)
 			lt_join_one(r, npeers, &r->suspects[i].owner);
 }
+
+enum lt_owner_state lt_suspect_join__state(const struct lt_suspect *s)
+{
+	const struct lt_report_stack *st = s->stack;
+	__u32 n =
+		st && st->frames ? (st->nframes < LT_MAX_FRAMES ? st->nframes : LT_MAX_FRAMES) : 0;
+
+	if (s->kind != LT_SUSPECT_SOCKET || s->owner.state != LT_OWNER_NONE)
+		return s->owner.state;
+	for (__u32 i = 0; i < n; i++)
+		if (st->frames[i].js)
+			return LT_OWNER_NOT_TRACED; /* V8 not traced (-t without gc), but it ran */
+	return LT_OWNER_NONE;
+}

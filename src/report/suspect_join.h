@@ -9,5 +9,9 @@
 /* Set the owner of every socket suspect of r from r->js_heap's socket rows; after the
  * suspects are built. */
 void lt_suspect_join__owners(struct lt_report *r);
+/* The owner's state once the stacks are symbolized: a socket whose opening stack holds a JS
+ * frame is a V8 target's even when V8 was not traced (-t fd,sock), and gets the -t jsheap
+ * hint. What the writers print. */
+enum lt_owner_state lt_suspect_join__state(const struct lt_suspect *s);
 
 #endif

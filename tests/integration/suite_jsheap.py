@@ -465,6 +465,7 @@ scenarios({
     "jsheap_pool_leak": lambda: pool_run("leak"),
     "jsheap_pool_fixed": lambda: pool_run("fixed"),
     "jsheap_pool_nojsheap": lambda: pool_run("leak", families="fd,sock,gc"),
+    "jsheap_pool_nogc": lambda: pool_run("leak", families="fd,sock"),
     "jsheap_pool_leak22": lambda: pool_run("leak", node=node_binary("22")),
     "jsheap_pool_leak24": lambda: pool_run("leak", node=node_binary("24")),
 })
@@ -533,14 +534,24 @@ def test_jsheap_socket_owner_fixed_twin_none():
         raise Fail("an owner on the fixed twin: %s" % [s["what"] for s in named])
 
 
-@test
-def test_jsheap_socket_owner_hint_without_jsheap():
-    rep, sus = pool_socket_suspect(scenario("jsheap_pool_nojsheap"))
+def check_owner_hint(run):
+    rep, sus = pool_socket_suspect(run)
     hint = "run with -t jsheap to see which JS function opened it (cost: "
     if "owner" in sus or not (sus.get("owner_unknown") or "").startswith(hint):
         raise Fail("socket suspect without -t jsheap: %r" % sus)
     if "; owner unknown: " + hint not in sus["what"]:
         raise Fail("the suspect line lacks the hint: %r" % sus["what"])
+
+
+@test
+def test_jsheap_socket_owner_hint_without_jsheap():
+    check_owner_hint(scenario("jsheap_pool_nojsheap"))
+
+
+@test
+def test_jsheap_socket_owner_hint_without_gc():
+    """-t fd,sock: V8 is not traced, the JS frames of the opening stack say it runs."""
+    check_owner_hint(scenario("jsheap_pool_nogc"))
 
 
 @test

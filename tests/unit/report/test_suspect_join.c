@@ -135,6 +135,27 @@ static void test_not_traced_and_not_v8(void **state)
 	assert_null(strstr(line, "owner"));
 }
 
+/* -t fd,sock on Node: V8 not traced, but the opening stack, symbolized, holds JS frames */
+static void test_js_opener_without_v8_traced(void **state)
+{
+	struct lt_sym frames[2] = {
+		{ .symbol = "uv__tcp_connect" },
+		{ .symbol = "internalConnect", .file = "node:net", .js = true }
+	};
+	struct lt_report_stack st = { .nframes = 2, .frames = frames };
+	struct lt_suspect s = { LT_SUSPECT_SOCKET, growing, &st };
+	char line[1024];
+
+	assert_int_equal(lt_suspect_join__state(&s), LT_OWNER_NOT_TRACED);
+	lt_output__suspect_line(&s, line, sizeof(line));
+	assert_non_null(strstr(line, "; owner unknown: run with -t jsheap"));
+	frames[1].js = false; /* a C program's connect */
+	assert_int_equal(lt_suspect_join__state(&s), LT_OWNER_NONE);
+	s.kind = LT_SUSPECT_FD;
+	frames[1].js = true;
+	assert_int_equal(lt_suspect_join__state(&s), LT_OWNER_NONE);
+}
+
 static void test_js_heap_hint(void **state)
 {
 	struct fixture x;
@@ -164,6 +185,7 @@ int main(void)
 		cmocka_unit_test(test_several_peers),
 		cmocka_unit_test(test_unsampled),
 		cmocka_unit_test(test_not_traced_and_not_v8),
+		cmocka_unit_test(test_js_opener_without_v8_traced),
 		cmocka_unit_test(test_js_heap_hint),
 	};
 
