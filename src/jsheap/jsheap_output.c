@@ -43,8 +43,9 @@ void lt_js_heap_report__free(struct lt_js_heap_report *r)
 	lt_js_sites_free(r->sites, r->nsites);
 	lt_js_sites_free(r->functions, r->nfunctions);
 	lt_js_sites_free(r->files, r->nfiles);
-	r->sites = r->functions = r->files = NULL;
-	r->nsites = r->nfunctions = r->nfiles = 0;
+	lt_js_sites_free(r->sockets, r->nsockets);
+	r->sites = r->functions = r->files = r->sockets = NULL;
+	r->nsites = r->nfunctions = r->nfiles = r->nsockets = 0;
 }
 
 static double lt_js_finite(double v)
@@ -295,6 +296,7 @@ void lt_js_heap__write_json(FILE *f, const struct lt_js_heap_report *r)
 	json_object_object_add(o, "sites", lt_js_json_rows(r->sites, r->nsites, last));
 	json_object_object_add(o, "functions", lt_js_json_rows(r->functions, r->nfunctions, last));
 	json_object_object_add(o, "files", lt_js_json_rows(r->files, r->nfiles, last));
+	json_object_object_add(o, "socket_owners", lt_js_json_rows(r->sockets, r->nsockets, last));
 	json_object_object_add(o, "listeners_hooked", json_object_new_boolean(r->listeners_hooked));
 	json_object_object_add(o, "listeners", lt_js_json_listeners(r));
 	fprintf(f, ",\"js_heap\":%s", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));

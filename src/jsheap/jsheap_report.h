@@ -73,6 +73,10 @@ struct lt_js_heap_report {
 	size_t nfunctions;
 	struct lt_js_site *files; /* inclusive, per file (frames[0].file only) */
 	size_t nfiles;
+	/* live objects allocated below node:net's Socket constructor, per the user function
+	 * that constructed the socket (frames[0]; leaf "net.Socket"), growth first */
+	struct lt_js_site *sockets;
+	size_t nsockets;
 	char warning[256];     /* "another inspector client is connected: ..." */
 	bool listeners_hooked; /* --js-listeners: the hook was installed (and removed) */
 	struct lt_js_listener *listeners;

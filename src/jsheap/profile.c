@@ -223,6 +223,37 @@ static struct lt_js_site *lt_js_site_of(struct lt_js_profile *p, struct lt_js_no
 	return &row->site;
 }
 
+/* The row of the user function that constructed a net.Socket, when the sample's stack
+ * passes through node:net's Socket (net.connect, tls.connect, new net.Socket): the first
+ * user frame above it, with its callers (docs/jsheap.md, "the socket's owner"). */
+static struct lt_js_site *lt_js_socket_of(struct lt_js_profile *p, const struct lt_js_node *nodes,
+					  long leaf)
+{
+	struct lt_js_row *row;
+	char key[1024];
+	long i = leaf;
+	bool made;
+
+	while (i >= 0 && !(!strcmp(nodes[i].fn, "Socket") && !strcmp(nodes[i].url, "node:net")))
+		i = nodes[i].parent;
+	while (i >= 0 && !lt_js_user(&nodes[i]))
+		i = nodes[i].parent;
+	if (i < 0)
+		return NULL; /* not a socket's, or Node made it (an accepted connection) */
+	lt_js_frame_key(&nodes[i], key, sizeof(key));
+	row = lt_js_table_get(p->sockets, key, &made);
+	if (!row || !made)
+		return row ? &row->site : NULL;
+	row->site.leaf = strdup("net.Socket");
+	for (long k = i; k >= 0 && row->site.nframes < LT_JS_SITE_FRAMES; k = nodes[k].parent) {
+		if (!lt_js_user(&nodes[k]))
+			continue;
+		if (lt_js_frame_set(&row->site.frames[row->site.nframes++], &nodes[k]))
+			return NULL;
+	}
+	return row->site.leaf ? &row->site : NULL;
+}
+
 /* Every distinct user function and file on the stack from leaf up. */
 static int lt_js_inclusive(struct lt_js_profile *p, const struct lt_js_node *nodes, long leaf,
 			   size_t r, double bytes, double count, bool first_half, double pos)
@@ -269,7 +300,8 @@ int lt_js_profile__init(struct lt_js_profile *p, __u64 interval)
 	p->sites = calloc(1, sizeof(*p->sites));
 	p->functions = calloc(1, sizeof(*p->functions));
 	p->files = calloc(1, sizeof(*p->files));
-	return p->sites && p->functions && p->files ? 0 : -ENOMEM;
+	p->sockets = calloc(1, sizeof(*p->sockets));
+	return p->sites && p->functions && p->files && p->sockets ? 0 : -ENOMEM;
 }
 
 /* Survivor ages are relative to the last read: reset the previous read's. */
@@ -317,6 +349,7 @@ int lt_js_profile__add_read(struct lt_js_profile *p, struct json_object *profile
 	lt_js_reset_ages(p->sites);
 	lt_js_reset_ages(p->functions);
 	lt_js_reset_ages(p->files);
+	lt_js_reset_ages(p->sockets);
 	for (size_t i = 0; i < n && !err; i++) {
 		struct json_object *s = json_object_array_get_idx(arr, i);
 		struct lt_js_id key = { lt_js_int(s, "nodeId", -1), 0 }, *leaf;
@@ -333,6 +366,9 @@ int lt_js_profile__add_read(struct lt_js_profile *p, struct json_object *profile
 			lt_js_add(site, r, size * count, count, pos < 0.5, pos);
 		err = lt_js_inclusive(p, nodes.v, leaf->idx, r, size * count, count, pos < 0.5,
 				      pos);
+		site = err ? NULL : lt_js_socket_of(p, nodes.v, leaf->idx);
+		if (site)
+			lt_js_add(site, r, size * count, count, pos < 0.5, pos);
 		(*samples)++;
 	}
 	p->nreads++;
@@ -407,6 +443,8 @@ int lt_js_profile__finish(struct lt_js_profile *p, const double *t, struct lt_js
 		err = lt_js_take(p->functions, t, p->nreads, &r->functions, &r->nfunctions);
 	if (!err)
 		err = lt_js_take(p->files, t, p->nreads, &r->files, &r->nfiles);
+	if (!err)
+		err = lt_js_take(p->sockets, t, p->nreads, &r->sockets, &r->nsockets);
 	return err;
 }
 
@@ -428,5 +466,6 @@ void lt_js_profile__free(struct lt_js_profile *p)
 	lt_js_table_free(p->sites);
 	lt_js_table_free(p->functions);
 	lt_js_table_free(p->files);
+	lt_js_table_free(p->sockets);
 	memset(p, 0, sizeof(*p));
 }

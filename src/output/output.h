@@ -38,5 +38,7 @@ const char *lt_output__human_bytes(__s64 v, char *buf, size_t len);
 /* A leak suspect in one line ("heap +4.2 KiB/s (R² 0.99, 22 s) remember (plateau.c:29) ←
  * main"), written into buf, which is returned; the same line in text and JSON. */
 const char *lt_output__suspect_line(const struct lt_suspect *s, char *buf, size_t len);
+/* Why a socket suspect's owner is not named (its state is not LT_OWNER_JOINED), or "". */
+const char *lt_output__owner_unknown(const struct lt_suspect *s, char *buf, size_t len);
 
 #endif

@@ -7,6 +7,7 @@
 #include "output.h"
 #include "gc_trend.h"
 #include "suspects.h"
+#include "suspect_join.h"
 #include "jsheap_report.h"
 
 /* Length of the well-formed UTF-8 sequence at p (RFC 3629: no overlongs, no surrogates,
@@ -332,6 +333,52 @@ static void put_gc(FILE *f, const struct lt_gc_report *gc)
 	fputc('}', f);
 }
 
+static void put_js_frames(FILE *f, const struct lt_js_site *site)
+{
+	for (size_t i = 0; i < site->nframes; i++) {
+		const struct lt_js_frame *fr = &site->frames[i];
+
+		fputs(i ? ",{\"symbol\":" : "{\"symbol\":", f);
+		put_string(f, fr->symbol);
+		fputs(",\"file\":", f);
+		put_string(f, fr->file);
+		fprintf(f, ",\"line\":%d,\"column\":%d,\"js\":true}", fr->line, fr->column);
+	}
+}
+
+/* A socket suspect's "owner": {...}, or "owner_unknown" and its candidates. */
+static void put_owner(FILE *f, const struct lt_suspect *s)
+{
+	const struct lt_suspect_owner *o = &s->owner;
+	enum lt_owner_state state = lt_suspect_join__state(s);
+	const struct lt_js_site *site = o->sites[0];
+	char why[384];
+
+	if (state == LT_OWNER_NONE)
+		return;
+	if (state == LT_OWNER_JOINED) {
+		fputs(",\"owner\":{\"allocated\":\"net.Socket\",\"per_s\":", f);
+		put_double(f, site->trend.per_s);
+		fputs(",\"r2\":", f);
+		put_double(f, site->trend.r2);
+		fputs(",\"frames\":[", f);
+		put_js_frames(f, site);
+		fputs("]}", f);
+		return;
+	}
+	fputs(",\"owner_unknown\":", f);
+	put_string(f, lt_output__owner_unknown(s, why, sizeof(why)));
+	fputs(",\"owner_candidates\":[", f);
+	for (size_t i = 0; i < o->nsites && i < LT_OWNER_MAX_SITES; i++) {
+		fputs(i ? ",{\"per_s\":" : "{\"per_s\":", f);
+		put_double(f, o->sites[i]->trend.per_s);
+		fputs(",\"frames\":[", f);
+		put_js_frames(f, o->sites[i]);
+		fputs("]}", f);
+	}
+	fputc(']', f);
+}
+
 static void put_suspect(FILE *f, const struct lt_suspect *s)
 {
 	const struct lt_report_stack *st = s->stack;
@@ -352,17 +399,16 @@ static void put_suspect(FILE *f, const struct lt_suspect *s)
 			fputc(',', f);
 		put_frame(f, st, i);
 	}
-	for (size_t i = 0; s->site && i < s->site->nframes; i++) {
-		const struct lt_js_frame *fr = &s->site->frames[i];
-
-		fputs(i ? ",{\"symbol\":" : "{\"symbol\":", f);
-		put_string(f, fr->symbol);
-		fputs(",\"file\":", f);
-		put_string(f, fr->file);
-		fprintf(f, ",\"line\":%d,\"column\":%d,\"js\":true}", fr->line, fr->column);
-	}
+	if (s->site)
+		put_js_frames(f, s->site);
 	fputs("],\"peer\":", f);
 	put_string(f, s->peer ? s->peer->peer : NULL);
+	if (s->kind == LT_SUSPECT_SOCKET)
+		put_owner(f, s);
+	if (s->hint) {
+		fputs(",\"hint\":", f);
+		put_string(f, s->hint);
+	}
 	fputc('}', f);
 }
 

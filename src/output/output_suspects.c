@@ -9,6 +9,7 @@
 #include "output.h"
 #include "jsheap_report.h"
 #include "suspects.h"
+#include "suspect_join.h"
 
 struct lt_line {
 	char *buf;
@@ -88,6 +89,95 @@ static void lt_put_site(struct lt_line *l, const struct lt_js_site *site)
 		lt_put(l, " \u2190 %s", fr[1].symbol);
 }
 
+static void lt_put_js_frame(struct lt_line *l, const struct lt_js_frame *fr, bool column)
+{
+	lt_put(l, "%s", fr->symbol ? fr->symbol : "(anonymous)");
+	if (fr->file && *fr->file && column)
+		lt_put(l, " (%s:%d:%d)", lt_base(fr->file), fr->line, fr->column);
+	else if (fr->file && *fr->file)
+		lt_put(l, " (%s:%d)", lt_base(fr->file), fr->line);
+}
+
+/* Owner candidates: "A (a.js:1:2), B (b.js:3:4)" */
+static void lt_put_owner_list(struct lt_line *l, const struct lt_suspect_owner *o)
+{
+	for (size_t i = 0; i < o->nsites && i < LT_OWNER_MAX_SITES; i++) {
+		lt_put(l, i ? ", " : "");
+		lt_put_js_frame(l, &o->sites[i]->frames[0], true);
+	}
+	if (o->nsites > LT_OWNER_MAX_SITES)
+		lt_put(l, " and %zu more", o->nsites - LT_OWNER_MAX_SITES);
+}
+
+const char *lt_output__owner_unknown(const struct lt_suspect *s, char *buf, size_t len)
+{
+	const struct lt_suspect_owner *o = &s->owner;
+	struct lt_line l = { buf, len, 0 };
+
+	if (!len)
+		return buf;
+	buf[0] = '\0';
+	switch (lt_suspect_join__state(s)) {
+	case LT_OWNER_NOT_TRACED:
+		if (o->status)
+			lt_put(&l,
+			       "-t jsheap did not trace (%s), so which JS function opened it is "
+			       "unknown",
+			       o->status);
+		else
+			lt_put(&l, "run with -t jsheap to see which JS function opened it (cost: "
+				   "Node's inspector open on a local port while tracing, a forced "
+				   "full GC per read: docs/jsheap.md)");
+		break;
+	case LT_OWNER_UNSAMPLED:
+		lt_put(&l,
+		       "no growing net.Socket allocation was sampled (one per %llu bytes): "
+		       "which JS function opened it is unknown; a smaller "
+		       "--js-sample-interval samples more",
+		       (unsigned long long)o->interval);
+		break;
+	case LT_OWNER_SEVERAL:
+		lt_put(&l, "cannot pick: %zu JS functions allocate growing net.Socket objects: ",
+		       o->nsites);
+		lt_put_owner_list(&l, o);
+		break;
+	case LT_OWNER_PEERS:
+		lt_put(&l,
+		       "cannot join: sockets to %zu peers grow and V8's heap profile has no "
+		       "peers; growing net.Socket objects are allocated from ",
+		       o->npeers);
+		lt_put_owner_list(&l, o);
+		break;
+	default:
+		break;
+	}
+	return buf;
+}
+
+/* "owner: net.Socket allocated from Connection (app.js:41:13) <- checkout (app.js:65),
+ * +12.0 KiB/s live", or why it cannot be said. */
+static void lt_put_owner(struct lt_line *l, const struct lt_suspect *s)
+{
+	const struct lt_js_site *site = s->owner.sites[0];
+	enum lt_owner_state state = lt_suspect_join__state(s);
+	char buf[384];
+
+	if (state == LT_OWNER_NONE)
+		return;
+	if (state != LT_OWNER_JOINED) {
+		lt_put(l, "; owner unknown: %s", lt_output__owner_unknown(s, buf, sizeof(buf)));
+		return;
+	}
+	lt_put(l, "; owner: net.Socket allocated from ");
+	lt_put_js_frame(l, &site->frames[0], true);
+	for (size_t i = 1; i < site->nframes && i < 3; i++) {
+		lt_put(l, " \u2190 ");
+		lt_put_js_frame(l, &site->frames[i], false);
+	}
+	lt_put(l, ", +%s/s live",
+	       lt_output__human_bytes((__s64)(site->trend.per_s + 0.5), buf, sizeof(buf)));
+}
+
 static void lt_put_rate(struct lt_line *l, const struct lt_suspect *s)
 {
 	char buf[32];
@@ -148,5 +238,9 @@ const char *lt_output__suspect_line(const struct lt_suspect *s, char *buf, size_
 		lt_put_where(&l, s->stack, s->kind == LT_SUSPECT_SOCKET ? ", opened at " : " ");
 	if (s->site)
 		lt_put_site(&l, s->site);
+	if (s->kind == LT_SUSPECT_SOCKET)
+		lt_put_owner(&l, s);
+	if (s->hint)
+		lt_put(&l, "; %s", s->hint);
 	return buf;
 }

@@ -134,6 +134,26 @@ enum lt_suspect_kind {
 	LT_SUSPECT__MAX,
 };
 
+/* A socket suspect's owner: the JS function that allocated the sockets' net.Socket
+ * objects, joined from -t jsheap where that is sound (suspect_join.c, docs/jsheap.md). */
+enum lt_owner_state {
+	LT_OWNER_NONE = 0,   /* not a socket of a V8 target: its opening stack is the answer */
+	LT_OWNER_JOINED,     /* sites[0] allocated them */
+	LT_OWNER_SEVERAL,    /* sites[0..n) all allocate growing sockets: cannot pick */
+	LT_OWNER_PEERS,	     /* sockets to several peers grow; V8's profile has no peers */
+	LT_OWNER_UNSAMPLED,  /* -t jsheap traced, no growing net.Socket allocation sampled */
+	LT_OWNER_NOT_TRACED, /* -t jsheap not given, or it did not trace */
+};
+#define LT_OWNER_MAX_SITES 3
+struct lt_suspect_owner {
+	enum lt_owner_state state;
+	const struct lt_js_site *sites[LT_OWNER_MAX_SITES]; /* growing, fastest first */
+	size_t nsites;					    /* all growing (may exceed the array) */
+	size_t npeers;					    /* LT_OWNER_PEERS: growing TCP peers */
+	__u64 interval;	    /* -t jsheap's sampling interval, bytes */
+	const char *status; /* LT_OWNER_NOT_TRACED: why -t jsheap did not trace, or NULL */
+};
+
 struct lt_suspect {
 	enum lt_suspect_kind kind;
 	struct lt_trend trend;		   /* per_s in the kind's unit (lt_suspect__unit) */
@@ -141,6 +161,8 @@ struct lt_suspect {
 	const struct lt_report_peer *peer; /* socket: the peer whose sockets grow */
 	const struct lt_js_site *site;	   /* js_site: the growing JS allocation site */
 	double score;			   /* the ranking's (docs/trends.md) */
+	struct lt_suspect_owner owner;	   /* socket (suspect_join.c) */
+	const char *hint; /* how to see more, or NULL (js_heap without -t jsheap) */
 };
 
 #define LT_REPORT_MAX_SUSPECTS 5

@@ -7,6 +7,7 @@
 #include "suspects.h"
 #include "gc_trend.h"
 #include "jsheap_report.h"
+#include "suspect_join.h"
 
 /* A leaked descriptor is as alarming as a MiB of memory: the default limit is 1024. */
 #define LT_SUSPECT_DESCRIPTOR_BYTES (1024.0 * 1024.0)
@@ -118,6 +119,8 @@ static void lt_offer_js_heap(struct lt_report *r)
 		return;
 	c.trend = (struct lt_trend){ LT_VERDICT_GROWING, r->gc->live.slope, r->gc->live.r2,
 				     r->gc->last_t_s - r->gc->first_t_s };
+	if (!r->js_heap)
+		c.hint = lt_js_heap__suggestion; /* issue 12 item 5 */
 	lt_suspects__offer(r, &c);
 }
 
@@ -146,4 +149,5 @@ void lt_suspects__build(struct lt_report *r)
 	r->n_suspects = 0;
 	for (size_t i = 0; i < sizeof(lt_suspect_sources) / sizeof(lt_suspect_sources[0]); i++)
 		lt_suspect_sources[i](r);
+	lt_suspect_join__owners(r);
 }

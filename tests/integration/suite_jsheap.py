@@ -10,7 +10,6 @@ timer closes the port and the target keeps serving), and repeated open/close cyc
 After each run the target listens on exactly the ports it had."""
 
 import json
-import os
 import re
 import signal
 import socket
@@ -18,138 +17,11 @@ import subprocess
 import time
 import urllib.request
 
-from harness import LEAKTRACE, REPO, STEP_TIMEOUT, Fail, Skip, spawn, tail, wait_proc
+from harness import LEAKTRACE, STEP_TIMEOUT, Fail, Skip, spawn, tail, wait_proc
 from registry import scenario, scenarios, test
 from suite_v8gc import node_binary, system_node
-
-APP = os.path.join(REPO, "tests", "targets", "js_heap_app.js")
-DEADMAN_S = 30  # LT_INSPECTOR_DEADMAN_MS
-TRACE_S = 6
-
-
-def app_lines():
-    """The 1-based lines where V8 places the app's functions (where each one starts)."""
-    want = {"watchConfig": r"^function watchConfig\(", "getSession": r"^function getSession\(",
-            "checkout": r"^function checkout\(", "Connection": r"^\tconstructor\(port\)",
-            "on": r"^\tconfigBus\.on\('change'"}
-    out = {}
-    with open(APP) as f:
-        for i, line in enumerate(f, 1):
-            for name, pat in want.items():
-                if re.search(pat, line):
-                    out[name] = i
-    return out
-
-
-class App:
-    """node js_heap_app.js MODE, serving; port is its HTTP port."""
-
-    def __init__(self, mode, node=None, extra=(), prefix=(), sigusr1=False):
-        argv = list(prefix) + [node or system_node()] + list(extra) + [APP, mode]
-        if sigusr1:
-            argv.append("sigusr1")
-        self.p = spawn(argv)
-        i = self.p.out.wait_for(lambda l: l.startswith("port "), STEP_TIMEOUT, "app port")
-        self.port = int(self.p.out.lines[i].split()[1])
-        self.p.out.wait_for(lambda l: l == "ready", STEP_TIMEOUT, "app ready")
-        self.pid = self.p.pid
-        time.sleep(1)  # warm up: some requests served
-        self.listen0 = listen_ports(self.pid)
-
-    def stats(self):
-        """The app's /stats; also fails the test while a tracer's hook is left in place."""
-        if self.netns:
-            return None
-        with urllib.request.urlopen("http://127.0.0.1:%d/stats" % self.port, timeout=10) as r:
-            st = json.loads(r.read())
-        if st.get("hooked"):
-            raise Fail("EventEmitter's methods are still hooked: %s" % st)
-        return st
-
-    netns = False
-
-    def alive(self):
-        return self.p.poll() is None
-
-    def stop(self):
-        if self.p.poll() is None:
-            self.p.kill()
-            self.p.wait(5)
-
-
-def listen_ports(pid):
-    """The TCP ports pid listens on: its socket inodes in its namespace's /proc/PID/net."""
-    inos = set()
-    for fd in os.listdir("/proc/%d/fd" % pid):
-        try:
-            link = os.readlink("/proc/%d/fd/%s" % (pid, fd))
-        except OSError:
-            continue
-        m = re.match(r"socket:\[(\d+)\]", link)
-        if m:
-            inos.add(m.group(1))
-    ports = set()
-    for name in ("tcp", "tcp6"):
-        try:
-            with open("/proc/%d/net/%s" % (pid, name)) as f:
-                next(f)
-                for line in f:
-                    w = line.split()
-                    if w[3] == "0A" and w[9] in inos:
-                        ports.add(int(w[1].rsplit(":", 1)[1], 16))
-        except OSError:
-            pass
-    return ports
-
-
-def trace(pid, *extra, duration=TRACE_S, families="gc,jsheap"):
-    """leaktrace -p PID -t FAMILIES -d D -f json; (rc, final report or None, stderr)."""
-    argv = [LEAKTRACE, "-p", str(pid), "-t", families, "-d", str(duration), "-f", "json"]
-    p = spawn(argv + list(extra))
-    rc = wait_proc(p, duration + 60, "leaktrace")
-    p.out.wait_eof(5)
-    p.err.wait_eof(5)
-    reports = [json.loads(l) for l in p.out.lines if l.startswith("{")]
-    return rc, (reports[-1] if reports else None), p.err.text()
-
-
-def js_heap_of(rc, rep, err):
-    if rc != 0 or not rep:
-        raise Fail("leaktrace exited %d: %s" % (rc, tail(err)))
-    js = rep.get("js_heap")
-    if not isinstance(js, dict) or js.get("traced") is not True:
-        raise Fail("js_heap not traced: %r; %s" % (js and js.get("status"), tail(err)))
-    return js
-
-
-def in_app(row):
-    return row["frames"] and row["frames"][0]["file"].endswith("js_heap_app.js")
-
-
-def growing(rows):
-    return [r for r in rows if r["trend"]["verdict"] == "growing" and in_app(r)]
-
-
-def describe(rows):
-    return "; ".join("%s:%s %s %d B" % (r["frames"][0]["symbol"], r["frames"][0]["line"],
-                                         r["trend"]["verdict"], r["bytes"]) for r in rows[:8])
-
-
-def check_restored(app, js=None, closed=True):
-    """The target serves and listens on exactly the ports it had."""
-    if not app.alive():
-        raise Fail("the target died: %s" % tail(app.p.err.text()))
-    now = set()
-    for _ in range(40):  # the close is asynchronous in the target
-        now = listen_ports(app.pid)
-        if now == app.listen0:
-            break
-        time.sleep(0.05)
-    if closed and now != app.listen0:
-        raise Fail("the target listens on %s, it listened on %s" % (sorted(now),
-                                                                      sorted(app.listen0)))
-    if not app.netns:
-        app.stats()
+from jsheap_app import (APP, DEADMAN_S, TRACE_S, App, app_lines, check_restored, describe,
+                        growing, in_app, js_heap_of, listen_ports, netns_app, trace)
 
 
 def leak_run(node=None):
@@ -447,14 +319,7 @@ def test_jsheap_other_client_not_closed():
 def test_jsheap_other_netns():
     if subprocess.run(["unshare", "--net", "true"]).returncode != 0:
         raise Skip("unshare --net does not work here")
-    node = system_node()
-    app = App.__new__(App)
-    app.p = spawn(["unshare", "--net", "sh", "-c",
-                   "ip link set lo up && exec %s %s leak" % (node, APP)])
-    app.p.out.wait_for(lambda l: l == "ready", STEP_TIMEOUT, "app ready")
-    app.pid, app.netns = app.p.pid, True
-    time.sleep(1)
-    app.listen0 = listen_ports(app.pid)
+    app = netns_app("leak")
     try:
         js = js_heap_of(*trace(app.pid, "--js-sample-interval", "32K", duration=5))
         if not growing(js["sites"]):
@@ -572,3 +437,134 @@ def test_jsheap_interval_reports():
         check_restored(app)
     finally:
         app.stop()
+
+
+# ---- issue 12 item 4: the socket suspect names who allocated its sockets' owner ----
+
+POOL_S = 8
+
+
+def pool_run(mode, families="fd,sock,gc,jsheap", node=None):
+    """The app in a namespace of its own (the inspector's default port is its own), traced
+    with descriptors and sockets; 16 KiB sampling: a net.Socket is about 1 KiB of JS
+    objects, and the join needs six samples of them."""
+    if subprocess.run(["unshare", "--net", "true"]).returncode != 0:
+        raise Skip("unshare --net does not work here")
+    app = netns_app(mode, node)
+    try:
+        extra = ("--js-sample-interval", "16K", "--js-gc-pause-max", "5000")
+        got = trace(app.pid, *(extra if "jsheap" in families else ()), duration=POOL_S,
+                    families=families)
+        check_restored(app)
+    finally:
+        app.stop()
+    return got
+
+
+scenarios({
+    "jsheap_pool_leak": lambda: pool_run("leak"),
+    "jsheap_pool_fixed": lambda: pool_run("fixed"),
+    "jsheap_pool_nojsheap": lambda: pool_run("leak", families="fd,sock,gc"),
+    "jsheap_pool_nogc": lambda: pool_run("leak", families="fd,sock"),
+    "jsheap_pool_leak22": lambda: pool_run("leak", node=node_binary("22")),
+    "jsheap_pool_leak24": lambda: pool_run("leak", node=node_binary("24")),
+})
+
+
+def socket_suspects(rep):
+    return [s for s in rep["suspects"] if s["kind"] == "socket"]
+
+
+def pool_socket_suspect(run):
+    rc, rep, err = run
+    if rc != 0 or not rep:
+        raise Fail("leaktrace exited %d: %s" % (rc, tail(err)))
+    sus = socket_suspects(rep)
+    if len(sus) != 1:
+        raise Fail("%d socket suspects, expected 1 (the pool's peer): %s" %
+                   (len(sus), [s["what"] for s in rep["suspects"]]))
+    return rep, sus[0]
+
+
+def check_socket_owner(run):
+    rep, sus = pool_socket_suspect(run)
+    lines = app_lines()
+    owner = sus.get("owner")
+    if not owner or "owner_unknown" in sus:
+        raise Fail("no owner: %s; socket_owners %s" %
+                   (sus.get("owner_unknown"), describe(rep["js_heap"]["socket_owners"])))
+    got = [(f["symbol"], f["line"]) for f in owner["frames"]]
+    # net.connect is called in Connection's constructor, which checkout calls
+    if got[:2] != [("Connection", lines["Connection"]), ("checkout", lines["checkout"])]:
+        raise Fail("owner frames %s, expected Connection:%d <- checkout:%d" %
+                   (got, lines["Connection"], lines["checkout"]))
+    if not all(f["file"].endswith("js_heap_app.js") for f in owner["frames"][:2]):
+        raise Fail("owner files %s" % [f["file"] for f in owner["frames"]])
+    want = ("; owner: net.Socket allocated from Connection (js_heap_app.js:%d:" %
+            lines["Connection"], "\u2190 checkout (js_heap_app.js:%d)" % lines["checkout"])
+    if not all(w in sus["what"] for w in want) or owner["per_s"] <= 0:
+        raise Fail("socket suspect line %r, owner %r" % (sus["what"], owner))
+
+
+@test
+def test_jsheap_socket_owner_is_checkout_node20():
+    check_socket_owner(scenario("jsheap_pool_leak"))
+
+
+@test
+def test_jsheap_socket_owner_is_checkout_node22():
+    check_socket_owner(scenario("jsheap_pool_leak22"))
+
+
+@test
+def test_jsheap_socket_owner_is_checkout_node24():
+    check_socket_owner(scenario("jsheap_pool_leak24"))
+
+
+@test
+def test_jsheap_socket_owner_fixed_twin_none():
+    rc, rep, err = scenario("jsheap_pool_fixed")
+    if rc != 0 or not rep:
+        raise Fail("leaktrace exited %d: %s" % (rc, tail(err)))
+    if socket_suspects(rep):
+        raise Fail("the fixed pool has a socket suspect: %s" %
+                   [s["what"] for s in socket_suspects(rep)])
+    named = [s for s in rep["suspects"] if "owner" in s or "owner_unknown" in s]
+    if named or "owner" in " ".join(s["what"] for s in rep["suspects"]):
+        raise Fail("an owner on the fixed twin: %s" % [s["what"] for s in named])
+
+
+def check_owner_hint(run):
+    rep, sus = pool_socket_suspect(run)
+    hint = "run with -t jsheap to see which JS function opened it (cost: "
+    if "owner" in sus or not (sus.get("owner_unknown") or "").startswith(hint):
+        raise Fail("socket suspect without -t jsheap: %r" % sus)
+    if "; owner unknown: " + hint not in sus["what"]:
+        raise Fail("the suspect line lacks the hint: %r" % sus["what"])
+
+
+@test
+def test_jsheap_socket_owner_hint_without_jsheap():
+    check_owner_hint(scenario("jsheap_pool_nojsheap"))
+
+
+@test
+def test_jsheap_socket_owner_hint_without_gc():
+    """-t fd,sock: V8 is not traced, the JS frames of the opening stack say it runs."""
+    check_owner_hint(scenario("jsheap_pool_nogc"))
+
+
+@test
+def test_jsheap_suggested_when_js_heap_grows():
+    """Item 5: a growing JS heap traced without -t jsheap: its suspect says how to see
+    the sites, with the cost, and the js_heap member carries the same suggestion."""
+    rep = scenario("js_emitter_leak").final()
+    sus = [s for s in rep["suspects"] if s["kind"] == "js_heap"]
+    if (rep.get("gc") or {}).get("verdict") != "growing" or not sus:
+        raise Fail("no growing JS heap suspect: gc %s, suspects %s" %
+                   ((rep.get("gc") or {}).get("verdict"), [s["what"] for s in rep["suspects"]]))
+    hint = sus[0].get("hint") or ""
+    if "-t jsheap" not in hint or "forces a full GC" not in hint or hint not in sus[0]["what"]:
+        raise Fail("js_heap suspect %r" % sus[0])
+    if (rep.get("js_heap") or {}).get("suggestion") != hint:
+        raise Fail("js_heap member %r" % rep.get("js_heap"))

@@ -109,6 +109,67 @@ static void test_sites(void **state)
 	json_object_put(o);
 }
 
+/* (root) -> checkout pool.js:12 -> Connection pool.js:30 -> connect node:net ->
+ *            Socket node:net -> Duplex node:internal/streams/duplex (2 samples)
+ *         -> onconnection node:net -> Socket node:net (1 sample: an accepted socket) */
+static const char profile_sockets[] = "{\"head\":{" FRAME(
+	"(root)", "",
+	-1) ",\"id\":1,\"children\":["
+	    "{" FRAME(
+		    "checkout", "file:///srv/pool.js",
+		    11) ",\"id\":2,\"children\":["
+			"{" FRAME(
+				"Connection", "file:///srv/pool.js",
+				29) ",\"id\":3,\"children\":["
+				    "{" FRAME(
+					    "connect", "node:net",
+					    200) ",\"id\":4,\"children\":["
+						 "{" FRAME(
+							 "Socket", "node:net",
+							 300) ",\"id\":5,\"children\":["
+							      "{" FRAME(
+								      "Duplex",
+								      "node:internal/streams/duplex",
+								      50) ",\"id\":6,\"children\":[]}]}]}]}]},"
+									  "{" FRAME(
+										  "onconnection",
+										  "node:net",
+										  2000) ",\"id\":7,\"children\":["
+											"{" FRAME(
+												"Socket",
+												"node:net",
+												300) ",\"id\":8,\"children\":[]}]}]},"
+												     "\"samples\":[{\"size\":512,\"nodeId\":6,\"ordinal\":1},"
+												     "{\"size\":512,\"nodeId\":5,\"ordinal\":50},{\"size\":512,\"nodeId\":8,\"ordinal\":60},"
+												     "{\"size\":4096,\"nodeId\":3,\"ordinal\":70}]}";
+
+/* The socket rows: samples below node:net's Socket, by the first user frame above it with
+ * its user callers; Node's own sockets (accepted ones) and other allocations have none. */
+static void test_socket_owners(void **state)
+{
+	struct lt_js_heap_report r = {};
+	struct lt_js_profile p;
+	struct json_object *o = parse(profile_sockets);
+	double t[] = { 10 };
+	size_t n;
+
+	assert_int_equal(lt_js_profile__init(&p, 1024), 0);
+	assert_int_equal(lt_js_profile__add_read(&p, o, &n), 0);
+	assert_int_equal(n, 4);
+	assert_int_equal(lt_js_profile__finish(&p, t, &r), 0);
+	assert_int_equal(r.nsockets, 1);
+	assert_int_equal(r.sockets[0].samples[0], 2); /* not Connection's own, not accepted */
+	assert_string_equal(r.sockets[0].leaf, "net.Socket");
+	assert_int_equal(r.sockets[0].nframes, 2);
+	assert_string_equal(r.sockets[0].frames[0].symbol, "Connection");
+	assert_int_equal(r.sockets[0].frames[0].line, 30);
+	assert_string_equal(r.sockets[0].frames[1].symbol, "checkout");
+	lt_js_heap_report__free(&r);
+	assert_null(r.sockets);
+	lt_js_profile__free(&p);
+	json_object_put(o);
+}
+
 static struct lt_js_site row(double b1, double b2, size_t n1, size_t n2, double first_half)
 {
 	struct lt_js_site s = {};
@@ -209,9 +270,9 @@ static void test_target_id(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_sites),	     cmocka_unit_test(test_trend),
-		cmocka_unit_test(test_bad_profiles), cmocka_unit_test(test_deep_profile),
-		cmocka_unit_test(test_target_id),
+		cmocka_unit_test(test_sites),	     cmocka_unit_test(test_socket_owners),
+		cmocka_unit_test(test_trend),	     cmocka_unit_test(test_bad_profiles),
+		cmocka_unit_test(test_deep_profile), cmocka_unit_test(test_target_id),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
