@@ -129,11 +129,11 @@ trace -p "$server_pid" -d "$seconds" || die "leaktrace exited with status $?"
 # inspector for the trace and forces a full GC per read: opt-in, never a default.
 if $sudo "$leaktrace" -t jsheap --help >/dev/null 2>&1; then
 	# The defaults' kinds plus the JS allocation sites and the listener hook: one report that
-	# names the three leaks (64K: finer than the default 512K, for a service this small).
+	# names the three leaks (16K: finer than the default 512K: this small service opens about 15 connections a second, a few KiB of JS objects).
 	say "running: ${sudo:+$sudo }$leaktrace -p $server_pid -t gc,fd,sock,jsheap" \
-		"--js-listeners --js-sample-interval 64K -d $seconds"
+		"--js-listeners --js-sample-interval 16K -d $seconds"
 	echo
-	trace -p "$server_pid" -t gc,fd,sock,jsheap --js-listeners --js-sample-interval 64K \
+	trace -p "$server_pid" -t gc,fd,sock,jsheap --js-listeners --js-sample-interval 16K \
 		-d "$seconds" ||
 		die "leaktrace -t jsheap exited with status $?"
 fi

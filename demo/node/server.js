@@ -58,10 +58,11 @@ class Pool {
 			this.busy.add(idle);
 			return Promise.resolve(idle);
 		}
-		return new Promise((resolve, reject) => {
-			const sock = net.connect(this.port, '127.0.0.1', () => {
+		const { port, busy } = this;
+		return new Promise(function openConnection(resolve, reject) {
+			const sock = net.connect(port, '127.0.0.1', () => {
 				const c = new Connection(sock);
-				this.busy.add(c);
+				busy.add(c);
 				resolve(c);
 			});
 			sock.once('error', reject);

@@ -390,7 +390,10 @@ static void put_suspect(FILE *f, const struct lt_suspect *s)
 	fputs(",\"per_s\":", f);
 	put_double(f, s->trend.per_s);
 	fprintf(f, ",\"unit\":\"%s\",\"r2\":", lt_suspect__unit(s->kind));
-	put_double(f, s->trend.r2);
+	if (isfinite(s->trend.r2))
+		put_double(f, s->trend.r2);
+	else
+		fputs("null", f); /* js_listener: two counts, no fit */
 	fputs(",\"span_s\":", f);
 	put_double(f, s->trend.span_s);
 	fputs(",\"frames\":[", f);
@@ -405,6 +408,16 @@ static void put_suspect(FILE *f, const struct lt_suspect *s)
 	put_string(f, s->peer ? s->peer->peer : NULL);
 	if (s->kind == LT_SUSPECT_SOCKET)
 		put_owner(f, s);
+	if (s->listener) {
+		fputs(",\"listener\":{\"emitter\":", f);
+		put_string(f, s->listener->emitter);
+		fputs(",\"event\":", f);
+		put_string(f, s->listener->event);
+		fprintf(f, ",\"before\":%ld,\"after\":%ld,\"site\":", s->listener->before,
+			s->listener->after);
+		put_string(f, s->listener->site);
+		fputc('}', f);
+	}
 	if (s->hint) {
 		fputs(",\"hint\":", f);
 		put_string(f, s->hint);

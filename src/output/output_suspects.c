@@ -182,7 +182,8 @@ static void lt_put_rate(struct lt_line *l, const struct lt_suspect *s)
 {
 	char buf[32];
 
-	if (s->kind == LT_SUSPECT_FD || s->kind == LT_SUSPECT_SOCKET)
+	if (s->kind == LT_SUSPECT_FD || s->kind == LT_SUSPECT_SOCKET ||
+	    s->kind == LT_SUSPECT_JS_LISTENER)
 		lt_put(l, "%+.1f/s", isfinite(s->trend.per_s) ? s->trend.per_s : 0);
 	else
 		lt_put(l, "+%s/s",
@@ -228,6 +229,17 @@ const char *lt_output__suspect_line(const struct lt_suspect *s, char *buf, size_
 		lt_put_rate(&l, s);
 		lt_put(&l, " live");
 		break;
+	case LT_SUSPECT_JS_LISTENER:
+		/* "listeners 'config-change' on EventEmitter#3 +305.0/s (7539 -> 13661 in 20 s),
+		 * added from watchConfig (app.js:99:12) <- ..." */
+		lt_put(&l, "listeners '%s' on %s ", s->listener->event ? s->listener->event : "?",
+		       s->listener->emitter ? s->listener->emitter : "?");
+		lt_put_rate(&l, s);
+		lt_put(&l, " (%ld \u2192 %ld in %.0f s)", s->listener->before, s->listener->after,
+		       s->trend.span_s);
+		if (s->listener->site)
+			lt_put(&l, ", added from %s", s->listener->site);
+		return buf;
 	default:
 		lt_put(&l, "%s ", lt_suspect__kind_name(s->kind));
 		lt_put_rate(&l, s);

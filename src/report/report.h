@@ -131,6 +131,7 @@ enum lt_suspect_kind {
 	LT_SUSPECT_SOCKET,
 	LT_SUSPECT_JS_HEAP,
 	LT_SUSPECT_JS_SITE,
+	LT_SUSPECT_JS_LISTENER,
 	LT_SUSPECT__MAX,
 };
 
@@ -156,12 +157,13 @@ struct lt_suspect_owner {
 
 struct lt_suspect {
 	enum lt_suspect_kind kind;
-	struct lt_trend trend;		   /* per_s in the kind's unit (lt_suspect__unit) */
-	struct lt_report_stack *stack;	   /* heap, mmap, fd: the growing stack; else NULL */
-	const struct lt_report_peer *peer; /* socket: the peer whose sockets grow */
-	const struct lt_js_site *site;	   /* js_site: the growing JS allocation site */
-	double score;			   /* the ranking's (docs/trends.md) */
-	struct lt_suspect_owner owner;	   /* socket (suspect_join.c) */
+	struct lt_trend trend;		       /* per_s in the kind's unit (lt_suspect__unit) */
+	struct lt_report_stack *stack;	       /* heap, mmap, fd: the growing stack; else NULL */
+	const struct lt_report_peer *peer;     /* socket: the peer whose sockets grow */
+	const struct lt_js_site *site;	       /* js_site: the growing JS allocation site */
+	const struct lt_js_listener *listener; /* js_listener: the emitter and event */
+	double score;			       /* the ranking's (docs/trends.md) */
+	struct lt_suspect_owner owner;	       /* socket (suspect_join.c) */
 	const char *hint; /* how to see more, or NULL (js_heap without -t jsheap) */
 };
 

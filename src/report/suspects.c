@@ -2,6 +2,7 @@
 /* Leak suspects: each source offers the growing things of one section; the list keeps the
  * most suspect. A descriptor counts as much as LT_SUSPECT_DESCRIPTOR_BYTES of memory, and
  * a weak fit less than a good one (docs/trends.md). */
+#include <math.h>
 #include <string.h>
 
 #include "suspects.h"
@@ -11,13 +12,22 @@
 
 /* A leaked descriptor is as alarming as a MiB of memory: the default limit is 1024. */
 #define LT_SUSPECT_DESCRIPTOR_BYTES (1024.0 * 1024.0)
+/* A leaked listener holds at least its closure and the context it captured: a KiB. */
+#define LT_SUSPECT_LISTENER_BYTES 1024.0
+/* Listeners added and kept over the window before an emitter is a suspect: Node itself
+ * warns at 10 (EventEmitter.defaultMaxListeners). */
+#define LT_SUSPECT_LISTENER_MIN_NET 10
 
 const char *lt_suspect__kind_name(enum lt_suspect_kind k)
 {
 	static const char *const names[LT_SUSPECT__MAX] = {
-		[LT_SUSPECT_HEAP] = "heap",	  [LT_SUSPECT_MMAP] = "mmap",
-		[LT_SUSPECT_FD] = "fd",		  [LT_SUSPECT_SOCKET] = "socket",
-		[LT_SUSPECT_JS_HEAP] = "js_heap", [LT_SUSPECT_JS_SITE] = "js_site",
+		[LT_SUSPECT_HEAP] = "heap",
+		[LT_SUSPECT_MMAP] = "mmap",
+		[LT_SUSPECT_FD] = "fd",
+		[LT_SUSPECT_SOCKET] = "socket",
+		[LT_SUSPECT_JS_HEAP] = "js_heap",
+		[LT_SUSPECT_JS_SITE] = "js_site",
+		[LT_SUSPECT_JS_LISTENER] = "js_listener",
 	};
 
 	return k < LT_SUSPECT__MAX ? names[k] : "unknown";
@@ -29,6 +39,8 @@ const char *lt_suspect__unit(enum lt_suspect_kind k)
 		return "descriptors";
 	if (k == LT_SUSPECT_SOCKET)
 		return "sockets";
+	if (k == LT_SUSPECT_JS_LISTENER)
+		return "listeners";
 	return "bytes";
 }
 
@@ -39,9 +51,14 @@ void lt_suspects__offer(struct lt_report *r, const struct lt_suspect *c)
 
 	if (v.trend.verdict != LT_VERDICT_GROWING)
 		return;
-	v.score = v.trend.per_s * (v.trend.r2 > 0 ? v.trend.r2 : 0);
+	/* listeners have two counts, not a fit: r2 is NAN and weighs 1 */
+	v.score = v.trend.per_s * (v.kind == LT_SUSPECT_JS_LISTENER ? 1.0
+				   : v.trend.r2 > 0		    ? v.trend.r2
+								    : 0);
 	if (v.kind == LT_SUSPECT_FD || v.kind == LT_SUSPECT_SOCKET)
 		v.score *= LT_SUSPECT_DESCRIPTOR_BYTES;
+	else if (v.kind == LT_SUSPECT_JS_LISTENER)
+		v.score *= LT_SUSPECT_LISTENER_BYTES;
 	for (i = r->n_suspects; i > 0 && r->suspects[i - 1].score < v.score; i--)
 		if (i < LT_REPORT_MAX_SUSPECTS)
 			r->suspects[i] = r->suspects[i - 1];
@@ -138,10 +155,29 @@ static void lt_offer_js_sites(struct lt_report *r)
 	}
 }
 
+/* --js-listeners: an emitter whose listeners for one event kept growing over the hook's
+ * window (jsheap/listeners.c). Two counts, not a series: no fit, so r2 is NAN (JSON null)
+ * and the line gives the counts instead; the ranking takes the growth as it is. */
+static void lt_offer_js_listeners(struct lt_report *r)
+{
+	if (!r->js_heap || !r->js_heap->traced)
+		return;
+	for (size_t i = 0; i < r->js_heap->nlisteners; i++) {
+		const struct lt_js_listener *e = &r->js_heap->listeners[i];
+		struct lt_suspect c = { LT_SUSPECT_JS_LISTENER, .listener = e };
+
+		if (e->after - e->before < LT_SUSPECT_LISTENER_MIN_NET || !(e->per_s > 0))
+			continue;
+		c.trend = (struct lt_trend){ LT_VERDICT_GROWING, e->per_s, NAN,
+					     (double)(e->after - e->before) / e->per_s };
+		lt_suspects__offer(r, &c);
+	}
+}
+
 /* In this order: sockets before descriptors, which skip the stacks sockets name. */
 static void (*const lt_suspect_sources[])(struct lt_report *r) = {
-	lt_offer_heap, lt_offer_mmap,	 lt_offer_sockets,
-	lt_offer_fds,  lt_offer_js_heap, lt_offer_js_sites,
+	lt_offer_heap,	  lt_offer_mmap,     lt_offer_sockets,	    lt_offer_fds,
+	lt_offer_js_heap, lt_offer_js_sites, lt_offer_js_listeners,
 };
 
 void lt_suspects__build(struct lt_report *r)

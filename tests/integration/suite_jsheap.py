@@ -406,6 +406,12 @@ def test_jsheap_listeners_leak():
     others = [x for x in js["listeners"] if x["event"] != "change"]
     if others:
         raise Fail("listeners of per-request emitters reported: %s" % others)
+    # the growing emitter is a leak suspect too, with its counts and .on() site
+    sus = [s for s in rep["suspects"] if s["kind"] == "js_listener"]
+    if len(sus) != 1 or sus[0]["listener"]["event"] != "change" or \
+            sus[0]["listener"]["site"] != l["site"] or sus[0]["unit"] != "listeners" or \
+            sus[0]["r2"] is not None or "added from watchConfig" not in sus[0]["what"]:
+        raise Fail("js_listener suspects %s" % sus)
 
 
 @test
@@ -414,6 +420,9 @@ def test_jsheap_listeners_fixed():
     js = js_heap_of(rc, rep, err)
     if not js.get("listeners_hooked") or js["listeners"]:
         raise Fail("hooked %s, listeners %s" % (js.get("listeners_hooked"), js["listeners"]))
+    sus = [s for s in rep["suspects"] if s["kind"] == "js_listener"]
+    if sus:
+        raise Fail("js_listener suspects in the fixed app: %s" % sus)
 
 
 @test

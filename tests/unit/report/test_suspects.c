@@ -10,6 +10,8 @@
 
 #include "suspects.h"
 #include "gc_trend.h"
+#include "jsheap_report.h"
+#include "output.h"
 
 static const struct lt_trend growing = { LT_VERDICT_GROWING, 1000, 1, 10 };
 
@@ -36,6 +38,37 @@ static void test_ranked_and_bounded(void **state)
 		if (i)
 			assert_true(r.suspects[i - 1].score >= r.suspects[i].score);
 	}
+}
+
+/* --js-listeners: an emitter that kept 10 or more of its adds is a suspect, weighed at a
+ * KiB per listener a second against bytes, with its counts and .on() site in the line. */
+static void test_js_listeners(void **state)
+{
+	struct lt_js_listener ls[2] = {
+		{ "EventEmitter#3", "config-change", "watchConfig (app.js:99:12)", 100, 400, 300,
+		  30, 30.0 },
+		{ "EventEmitter#4", "data", NULL, 5, 14, 9, 1, 0.9 }, /* +9: under Node's 10 */
+	};
+	struct lt_js_heap_report js = { .traced = true, .listeners = ls, .nlisteners = 2 };
+	struct lt_report_stack heap = { .trend = growing }; /* 1000 B/s */
+	struct lt_report r = { .js_heap = &js };
+	char line[512];
+
+	r.heap = (struct lt_report_section){ .stacks = &heap, .n = 1 };
+	lt_suspects__build(&r);
+	assert_int_equal(r.n_suspects, 2);
+	assert_int_equal(r.suspects[0].kind, LT_SUSPECT_JS_LISTENER); /* 30/s x 1 KiB */
+	assert_ptr_equal(r.suspects[0].listener, &ls[0]);
+	assert_int_equal(r.suspects[1].kind, LT_SUSPECT_HEAP);
+	assert_string_equal(lt_suspect__kind_name(LT_SUSPECT_JS_LISTENER), "js_listener");
+	assert_string_equal(lt_suspect__unit(LT_SUSPECT_JS_LISTENER), "listeners");
+	lt_output__suspect_line(&r.suspects[0], line, sizeof(line));
+	assert_string_equal(line,
+			    "listeners 'config-change' on EventEmitter#3 +30.0/s "
+			    "(100 \u2192 400 in 10 s), added from watchConfig (app.js:99:12)");
+	js.traced = false; /* no listeners without the sampler's window */
+	lt_suspects__build(&r);
+	assert_int_equal(r.n_suspects, 1);
 }
 
 static void test_sockets_descriptors_js(void **state)
@@ -93,6 +126,7 @@ int main(void)
 		cmocka_unit_test(test_ranked_and_bounded),
 		cmocka_unit_test(test_sockets_descriptors_js),
 		cmocka_unit_test(test_nothing_grows),
+		cmocka_unit_test(test_js_listeners),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
