@@ -135,7 +135,7 @@ static void lt_offer_js_heap(struct lt_report *r)
 	if (!r->gc || !r->gc->traced || r->gc->verdict != LT_GC_VERDICT_GROWING)
 		return;
 	c.trend = (struct lt_trend){ LT_VERDICT_GROWING, r->gc->live.slope, r->gc->live.r2,
-				     r->gc->last_t_s - r->gc->first_t_s };
+				     r->gc->span_s };
 	if (!r->js_heap)
 		c.hint = lt_js_heap__suggestion; /* issue 12 item 5 */
 	lt_suspects__offer(r, &c);

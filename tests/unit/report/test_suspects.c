@@ -90,8 +90,9 @@ static void test_sockets_descriptors_js(void **state)
 	r.socks = (struct lt_report_socks){ .by_peer = &peer, .n = 1 };
 	gc.live.slope = 5e6;
 	gc.live.r2 = 0.9;
-	gc.first_t_s = 2;
-	gc.last_t_s = 20;
+	gc.first_t_s = 2; /* the mark-compacts' times: the verdict's span is the envelope's */
+	gc.last_t_s = 2;
+	gc.span_s = 18;
 	r.gc = &gc;
 	lt_suspects__build(&r);
 	/* JS heap 4.5 MB/s, then sockets (2/s) and descriptors (1/s) worth a MiB each, then
