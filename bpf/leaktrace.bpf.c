@@ -30,6 +30,7 @@ struct lt_events_map events SEC(".maps");
 struct lt_v8_config_map v8_config SEC(".maps");
 struct lt_js_names_map js_names SEC(".maps");
 struct lt_js_frame_cache_map js_frame_cache SEC(".maps");
+struct lt_js_slots_map js_slots SEC(".maps");
 struct lt_js_scratch_map js_scratch SEC(".maps");
 
 const volatile __u32 target_tgid = 0;
@@ -127,7 +128,9 @@ single:
 /* v8frames.bpf.h */
 __noinline __u64 lt_v8_name_frame(__u64 fn, __u64 context)
 {
+	struct lt_js_slot *slot = NULL;
 	struct lt_js_cache_key key;
+	struct lt_js_slots *slots;
 	struct lt_v8_config *c;
 	struct lt_js_name *n;
 	__u64 str, sname, tag, *hit, nosi, script;
@@ -144,9 +147,16 @@ __noinline __u64 lt_v8_name_frame(__u64 fn, __u64 context)
 	if (!lt_v8_is_obj(key.fn) || !lt_v8_is_obj(context) ||
 	    !lt_v8_get(&key.sfi, sizeof(key.sfi), key.fn - 1 + c->off_fn_shared))
 		return 0;
+	slots = bpf_map_lookup_elem(&js_slots, &zero);
+	slot = slots ? &slots->s[lt_js_slot_of(key.fn) & (LT_JS_SLOTS - 1)] : NULL;
+	if (slot && slot->fn == key.fn && slot->sfi == key.sfi &&
+	    slot->chk == lt_js_slot_chk(key.fn, key.sfi, slot->tag))
+		return slot->tag;
 	hit = bpf_map_lookup_elem(&js_frame_cache, &key);
-	if (hit)
-		return *hit;
+	if (hit) {
+		tag = *hit;
+		goto named;
+	}
 	len = lt_v8_type(c, key.fn);
 	if (len < c->type_fn_lo || len > c->type_fn_hi)
 		return 0;
@@ -192,6 +202,14 @@ __noinline __u64 lt_v8_name_frame(__u64 fn, __u64 context)
 		}
 	}
 	bpf_map_update_elem(&js_frame_cache, &key, &tag, BPF_ANY);
+named:
+	if (slot) {
+		slot->chk = 0;
+		slot->fn = key.fn;
+		slot->sfi = key.sfi;
+		slot->tag = tag;
+		slot->chk = lt_js_slot_chk(key.fn, key.sfi, tag);
+	}
 	return tag;
 unnamed:
 	lt_count_loss(LT_LOSS_JS_FRAME_UNNAMED);

@@ -137,7 +137,7 @@ extern struct lt_cfi_index_map cfi_index SEC(".maps");
 /* A copy of part of the user stack being walked (bpf/unwind.bpf.h): one bulk read serves
  * the loads of several frames. owner is the thread whose walk filled it: uprobe programs
  * can be preempted, and another thread's walk on the same CPU may refill it meanwhile. */
-#define LT_STACK_WINDOW 1024
+#define LT_STACK_WINDOW 4096
 struct lt_stack_window {
 	__u64 owner;
 	__u8 bytes[LT_STACK_WINDOW];
@@ -189,6 +189,37 @@ struct lt_js_frame_cache_map {
 	__type(value, __u64);
 };
 extern struct lt_js_frame_cache_map js_frame_cache SEC(".maps");
+
+/* Per CPU, in front of js_frame_cache: a direct-mapped cache of the functions named last,
+ * looked up without hashing or locking. A hit is checked as the shared cache's key is: the
+ * function's SharedFunctionInfo, read again, must be the one cached (after a GC moved the
+ * function, another object at its address has another one, or is no function at all). chk
+ * ties the three words together: a program that preempted another on this CPU mid-write
+ * leaves a slot whose chk does not match, read as a miss. */
+#define LT_JS_SLOTS 1024
+struct lt_js_slot {
+	__u64 fn, sfi, tag, chk;
+};
+struct lt_js_slots {
+	struct lt_js_slot s[LT_JS_SLOTS];
+};
+struct lt_js_slots_map {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct lt_js_slots);
+};
+extern struct lt_js_slots_map js_slots SEC(".maps");
+
+static __always_inline __u64 lt_js_slot_chk(__u64 fn, __u64 sfi, __u64 tag)
+{
+	return ((fn ^ (sfi * 0x9e3779b97f4a7c15ULL)) + tag) * 0xff51afd7ed558ccdULL | 1;
+}
+
+static __always_inline __u32 lt_js_slot_of(__u64 fn)
+{
+	return ((fn >> 3) * 0x9e3779b97f4a7c15ULL) >> 54; /* 10 bits: LT_JS_SLOTS */
+}
 
 struct lt_js_scratch_map {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
