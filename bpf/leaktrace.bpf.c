@@ -24,6 +24,7 @@ struct lt_stack_known_map stack_known SEC(".maps");
 struct lt_cfi_rows_map cfi_rows SEC(".maps");
 struct lt_cfi_modules_map cfi_modules SEC(".maps");
 struct lt_cfi_span_map cfi_span SEC(".maps");
+struct lt_cfi_slots_map cfi_slots SEC(".maps");
 struct lt_cfi_index_map cfi_index SEC(".maps");
 struct lt_stack_window_map stack_window SEC(".maps");
 struct lt_events_map events SEC(".maps");
@@ -45,13 +46,27 @@ const volatile __u32 alloc_bucket_mask = 0;
 /* unwind.bpf.h */
 __noinline __u32 lt_cfi_row_of(__u64 pc, __u32 *hint)
 {
+	struct lt_cfi_slot *e = NULL;
+	struct lt_cfi_slots *slots;
 	struct lt_cfi_module *m;
 	struct lt_cfi_slice *s;
 	struct lt_cfi_row *r;
-	__u32 i, lo, n, k, h = 0;
+	__u32 i, lo, n, k, h = 0, zero = 0;
 
 	if (!hint)
 		return 0;
+	slots = bpf_map_lookup_elem(&cfi_slots, &zero);
+	e = slots ? &slots->s[((pc * 0x9e3779b97f4a7c15ULL) >> 55) & (LT_CFI_SLOTS - 1)] : NULL;
+	if (e && e->pc == pc) {
+		k = e->mod;
+		m = bpf_map_lookup_elem(&cfi_modules, &k);
+		if (m && m->start == e->start && m->end == e->end && m->first == e->first &&
+		    m->count == e->count && pc >= m->start && pc < m->end &&
+		    e->chk == lt_cfi_slot_chk(e)) {
+			*hint = e->mod;
+			return e->row + 1;
+		}
+	}
 	h = *hint;
 	m = lt_cfi_module_of(pc, &h);
 	*hint = h;
@@ -89,6 +104,17 @@ __noinline __u32 lt_cfi_row_of(__u64 pc, __u32 *hint)
 	r = bpf_map_lookup_elem(&cfi_rows, &lo);
 	if (!r || r->pc > rel)
 		return 0;
+	if (e) {
+		e->chk = 0;
+		e->pc = pc;
+		e->start = m->start;
+		e->end = m->end;
+		e->first = m->first;
+		e->count = m->count;
+		e->row = lo;
+		e->mod = h;
+		e->chk = lt_cfi_slot_chk(e);
+	}
 	return lo + 1;
 }
 

@@ -134,6 +134,39 @@ struct lt_cfi_index_map {
 };
 extern struct lt_cfi_index_map cfi_index SEC(".maps");
 
+/* Per CPU, the CFI row found last for a pc (a direct-mapped cache in front of the search
+ * of lt_cfi_row_of): the return addresses of hot stacks repeat. A hit holds only while the
+ * module slot it was found in still describes the same table: same start, end, first row
+ * and row count (userspace appends rows and publishes a module's entry after them; a
+ * forgotten table's slot is cleared first). chk ties the words together against a program
+ * that preempted a write on this CPU. */
+#define LT_CFI_SLOTS 512 /* 24 KiB: a per-CPU value is at most 32 KiB */
+struct lt_cfi_slot {
+	__u64 pc, start, end;
+	__u32 first, count;
+	__u32 row, mod; /* index in cfi_rows, slot in cfi_modules */
+	__u64 chk;
+};
+struct lt_cfi_slots {
+	struct lt_cfi_slot s[LT_CFI_SLOTS];
+};
+struct lt_cfi_slots_map {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct lt_cfi_slots);
+};
+extern struct lt_cfi_slots_map cfi_slots SEC(".maps");
+
+static __always_inline __u64 lt_cfi_slot_chk(const struct lt_cfi_slot *e)
+{
+	__u64 h = e->pc * 0x9e3779b97f4a7c15ULL;
+
+	h = (h ^ e->start ^ (e->end << 7)) * 0xff51afd7ed558ccdULL;
+	h = (h ^ e->first ^ ((__u64)e->count << 32)) * 0xc4ceb9fe1a85ec53ULL;
+	return (h ^ e->row ^ ((__u64)e->mod << 32)) | 1;
+}
+
 /* A copy of part of the user stack being walked (bpf/unwind.bpf.h): one bulk read serves
  * the loads of several frames. owner is the thread whose walk filled it: uprobe programs
  * can be preempted, and another thread's walk on the same CPU may refill it meanwhile. */
