@@ -32,6 +32,7 @@ struct lt_v8_config_map v8_config SEC(".maps");
 struct lt_js_names_map js_names SEC(".maps");
 struct lt_js_frame_cache_map js_frame_cache SEC(".maps");
 struct lt_js_slots_map js_slots SEC(".maps");
+struct lt_gc_epoch_map gc_epoch SEC(".maps");
 struct lt_js_scratch_map js_scratch SEC(".maps");
 
 const volatile __u32 target_tgid = 0;
@@ -159,7 +160,8 @@ __noinline __u64 lt_v8_name_frame(__u64 fn, __u64 context)
 	struct lt_js_slots *slots;
 	struct lt_v8_config *c;
 	struct lt_js_name *n;
-	__u64 str, sname, tag, *hit, nosi, script;
+	struct lt_js_cached cached, *hit;
+	__u64 str, sname, tag, nosi, script, epoch;
 	__u32 zero = 0;
 	int len;
 	long err;
@@ -170,17 +172,32 @@ __noinline __u64 lt_v8_name_frame(__u64 fn, __u64 context)
 	/* Typed frames (stubs, entry, exit) keep a Smi frame-type marker where a JS frame
 	 * keeps its context. */
 	key.fn = fn;
-	if (!lt_v8_is_obj(key.fn) || !lt_v8_is_obj(context) ||
-	    !lt_v8_get(&key.sfi, sizeof(key.sfi), key.fn - 1 + c->off_fn_shared))
+	if (!lt_v8_is_obj(key.fn) || !lt_v8_is_obj(context))
 		return 0;
 	slots = bpf_map_lookup_elem(&js_slots, &zero);
 	slot = slots ? &slots->s[lt_js_slot_of(key.fn) & (LT_JS_SLOTS - 1)] : NULL;
-	if (slot && slot->fn == key.fn && slot->sfi == key.sfi &&
-	    slot->chk == lt_js_slot_chk(key.fn, key.sfi, slot->tag))
+	/* With the GC probes (epoch > 0): no collection since an entry was filled, the same
+	 * function, trusted without a read; the epoch is read again after the slot, so a
+	 * collection begun meanwhile is seen. While one runs (-1), no entry is trusted. */
+	epoch = lt_gc_epoch_now();
+	if (epoch == (__u64)-1)
+		slot = NULL;
+	if (slot && epoch && slot->fn == key.fn && slot->epoch == epoch) {
+		tag = slot->tag;
+		if (slot->chk == lt_js_slot_chk(key.fn, slot->sfi, tag, epoch) &&
+		    lt_gc_epoch_now() == epoch)
+			return tag;
+	}
+	if (!lt_v8_get(&key.sfi, sizeof(key.sfi), key.fn - 1 + c->off_fn_shared))
+		return 0;
+	/* Without them (epoch 0), an entry is checked by the SharedFunctionInfo read again;
+	 * not proof (see js_frame_cache). */
+	if (slot && !epoch && slot->fn == key.fn && slot->sfi == key.sfi && !slot->epoch &&
+	    slot->chk == lt_js_slot_chk(key.fn, key.sfi, slot->tag, 0))
 		return slot->tag;
-	hit = bpf_map_lookup_elem(&js_frame_cache, &key);
-	if (hit) {
-		tag = *hit;
+	hit = epoch == (__u64)-1 ? NULL : bpf_map_lookup_elem(&js_frame_cache, &key);
+	if (hit && hit->epoch == epoch && lt_gc_epoch_now() == epoch) {
+		tag = hit->tag;
 		goto named;
 	}
 	len = lt_v8_type(c, key.fn);
@@ -227,14 +244,21 @@ __noinline __u64 lt_v8_name_frame(__u64 fn, __u64 context)
 			return 0;
 		}
 	}
-	bpf_map_update_elem(&js_frame_cache, &key, &tag, BPF_ANY);
+	/* filled only if no collection began since the first look: the name is of the
+	 * function that was at fn all along */
+	if (epoch == (__u64)-1 || lt_gc_epoch_now() != epoch)
+		return tag;
+	cached.tag = tag;
+	cached.epoch = epoch;
+	bpf_map_update_elem(&js_frame_cache, &key, &cached, BPF_ANY);
 named:
 	if (slot) {
 		slot->chk = 0;
 		slot->fn = key.fn;
 		slot->sfi = key.sfi;
 		slot->tag = tag;
-		slot->chk = lt_js_slot_chk(key.fn, key.sfi, tag);
+		slot->epoch = epoch;
+		slot->chk = lt_js_slot_chk(key.fn, key.sfi, tag, epoch);
 	}
 	return tag;
 unnamed:
