@@ -208,10 +208,11 @@ struct lt_js_names_map {
 };
 extern struct lt_js_names_map js_names SEC(".maps");
 
-/* (JSFunction, SharedFunctionInfo) addresses -> tagged name: a function seen before costs
- * two reads. The name belongs to the SharedFunctionInfo (closures share it); what would
- * make an entry wrong is the GC moving both objects and placing another function and
- * another SharedFunctionInfo at exactly those two addresses. */
+/* (JSFunction, SharedFunctionInfo) addresses -> tagged name and the GC epoch it was named
+ * in (lt_gc_epoch_now). With the GC probes an entry is trusted only in its epoch; without
+ * them (epoch 0) the pair is compared, which a GC can defeat by placing another function
+ * and another SharedFunctionInfo at exactly those two addresses (it does, for functions
+ * made at run time in a loop: docs/node.md). */
 struct lt_js_cache_key {
 	__u64 fn, sfi;
 };
@@ -228,11 +229,10 @@ struct lt_js_frame_cache_map {
 extern struct lt_js_frame_cache_map js_frame_cache SEC(".maps");
 
 /* Per CPU, in front of js_frame_cache: a direct-mapped cache of the functions named last,
- * looked up without hashing or locking. A hit is checked as the shared cache's key is: the
- * function's SharedFunctionInfo, read again, must be the one cached (after a GC moved the
- * function, another object at its address has another one, or is no function at all). chk
- * ties the three words together: a program that preempted another on this CPU mid-write
- * leaves a slot whose chk does not match, read as a miss. */
+ * looked up without hashing or locking, trusted as js_frame_cache's entries are (by epoch,
+ * or by the SharedFunctionInfo read again when epoch is 0). chk ties the fields together:
+ * a program that preempted another on this CPU mid-write leaves a slot whose chk does not
+ * match, read as a miss. */
 #define LT_JS_SLOTS 512 /* 20 KiB: a per-CPU value is at most 32 KiB */
 struct lt_js_slot {
 	__u64 fn, sfi, tag, epoch, chk;
