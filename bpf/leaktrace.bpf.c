@@ -24,12 +24,15 @@ struct lt_stack_known_map stack_known SEC(".maps");
 struct lt_cfi_rows_map cfi_rows SEC(".maps");
 struct lt_cfi_modules_map cfi_modules SEC(".maps");
 struct lt_cfi_span_map cfi_span SEC(".maps");
+struct lt_cfi_slots_map cfi_slots SEC(".maps");
 struct lt_cfi_index_map cfi_index SEC(".maps");
 struct lt_stack_window_map stack_window SEC(".maps");
 struct lt_events_map events SEC(".maps");
 struct lt_v8_config_map v8_config SEC(".maps");
 struct lt_js_names_map js_names SEC(".maps");
 struct lt_js_frame_cache_map js_frame_cache SEC(".maps");
+struct lt_js_slots_map js_slots SEC(".maps");
+struct lt_gc_epoch_map gc_epoch SEC(".maps");
 struct lt_js_scratch_map js_scratch SEC(".maps");
 
 const volatile __u32 target_tgid = 0;
@@ -44,13 +47,27 @@ const volatile __u32 alloc_bucket_mask = 0;
 /* unwind.bpf.h */
 __noinline __u32 lt_cfi_row_of(__u64 pc, __u32 *hint)
 {
+	struct lt_cfi_slot *e = NULL;
+	struct lt_cfi_slots *slots;
 	struct lt_cfi_module *m;
 	struct lt_cfi_slice *s;
 	struct lt_cfi_row *r;
-	__u32 i, lo, n, k, h = 0;
+	__u32 i, lo, n, k, h = 0, zero = 0;
 
 	if (!hint)
 		return 0;
+	slots = bpf_map_lookup_elem(&cfi_slots, &zero);
+	e = slots ? &slots->s[((pc * 0x9e3779b97f4a7c15ULL) >> 55) & (LT_CFI_SLOTS - 1)] : NULL;
+	if (e && e->pc == pc) {
+		k = e->mod;
+		m = bpf_map_lookup_elem(&cfi_modules, &k);
+		if (m && m->start == e->start && m->end == e->end && m->first == e->first &&
+		    m->count == e->count && pc >= m->start && pc < m->end &&
+		    e->chk == lt_cfi_slot_chk(e)) {
+			*hint = e->mod;
+			return e->row + 1;
+		}
+	}
 	h = *hint;
 	m = lt_cfi_module_of(pc, &h);
 	*hint = h;
@@ -88,6 +105,17 @@ __noinline __u32 lt_cfi_row_of(__u64 pc, __u32 *hint)
 	r = bpf_map_lookup_elem(&cfi_rows, &lo);
 	if (!r || r->pc > rel)
 		return 0;
+	if (e) {
+		e->chk = 0;
+		e->pc = pc;
+		e->start = m->start;
+		e->end = m->end;
+		e->first = m->first;
+		e->count = m->count;
+		e->row = lo;
+		e->mod = h;
+		e->chk = lt_cfi_slot_chk(e);
+	}
 	return lo + 1;
 }
 
@@ -127,10 +155,13 @@ single:
 /* v8frames.bpf.h */
 __noinline __u64 lt_v8_name_frame(__u64 fn, __u64 context)
 {
+	struct lt_js_slot *slot = NULL;
 	struct lt_js_cache_key key;
+	struct lt_js_slots *slots;
 	struct lt_v8_config *c;
 	struct lt_js_name *n;
-	__u64 str, sname, tag, *hit, nosi, script;
+	struct lt_js_cached cached, *hit;
+	__u64 str, sname, tag, nosi, script, epoch;
 	__u32 zero = 0;
 	int len;
 	long err;
@@ -141,12 +172,34 @@ __noinline __u64 lt_v8_name_frame(__u64 fn, __u64 context)
 	/* Typed frames (stubs, entry, exit) keep a Smi frame-type marker where a JS frame
 	 * keeps its context. */
 	key.fn = fn;
-	if (!lt_v8_is_obj(key.fn) || !lt_v8_is_obj(context) ||
-	    !lt_v8_get(&key.sfi, sizeof(key.sfi), key.fn - 1 + c->off_fn_shared))
+	if (!lt_v8_is_obj(key.fn) || !lt_v8_is_obj(context))
 		return 0;
-	hit = bpf_map_lookup_elem(&js_frame_cache, &key);
-	if (hit)
-		return *hit;
+	slots = bpf_map_lookup_elem(&js_slots, &zero);
+	slot = slots ? &slots->s[lt_js_slot_of(key.fn) & (LT_JS_SLOTS - 1)] : NULL;
+	/* With the GC probes (epoch > 0): no collection since an entry was filled, the same
+	 * function, trusted without a read; the epoch is read again after the slot, so a
+	 * collection begun meanwhile is seen. While one runs (-1), no entry is trusted. */
+	epoch = lt_gc_epoch_now();
+	if (epoch == (__u64)-1)
+		slot = NULL;
+	if (slot && epoch && slot->fn == key.fn && slot->epoch == epoch) {
+		tag = slot->tag;
+		if (slot->chk == lt_js_slot_chk(key.fn, slot->sfi, tag, epoch) &&
+		    lt_gc_epoch_now() == epoch)
+			return tag;
+	}
+	if (!lt_v8_get(&key.sfi, sizeof(key.sfi), key.fn - 1 + c->off_fn_shared))
+		return 0;
+	/* Without them (epoch 0), an entry is checked by the SharedFunctionInfo read again;
+	 * not proof (see js_frame_cache). */
+	if (slot && !epoch && slot->fn == key.fn && slot->sfi == key.sfi && !slot->epoch &&
+	    slot->chk == lt_js_slot_chk(key.fn, key.sfi, slot->tag, 0))
+		return slot->tag;
+	hit = epoch == (__u64)-1 ? NULL : bpf_map_lookup_elem(&js_frame_cache, &key);
+	if (hit && hit->epoch == epoch && lt_gc_epoch_now() == epoch) {
+		tag = hit->tag;
+		goto named;
+	}
 	len = lt_v8_type(c, key.fn);
 	if (len < c->type_fn_lo || len > c->type_fn_hi)
 		return 0;
@@ -191,7 +244,22 @@ __noinline __u64 lt_v8_name_frame(__u64 fn, __u64 context)
 			return 0;
 		}
 	}
-	bpf_map_update_elem(&js_frame_cache, &key, &tag, BPF_ANY);
+	/* filled only if no collection began since the first look: the name is of the
+	 * function that was at fn all along */
+	if (epoch == (__u64)-1 || lt_gc_epoch_now() != epoch)
+		return tag;
+	cached.tag = tag;
+	cached.epoch = epoch;
+	bpf_map_update_elem(&js_frame_cache, &key, &cached, BPF_ANY);
+named:
+	if (slot) {
+		slot->chk = 0;
+		slot->fn = key.fn;
+		slot->sfi = key.sfi;
+		slot->tag = tag;
+		slot->epoch = epoch;
+		slot->chk = lt_js_slot_chk(key.fn, key.sfi, tag, epoch);
+	}
 	return tag;
 unnamed:
 	lt_count_loss(LT_LOSS_JS_FRAME_UNNAMED);

@@ -134,10 +134,43 @@ struct lt_cfi_index_map {
 };
 extern struct lt_cfi_index_map cfi_index SEC(".maps");
 
+/* Per CPU, the CFI row found last for a pc (a direct-mapped cache in front of the search
+ * of lt_cfi_row_of): the return addresses of hot stacks repeat. A hit holds only while the
+ * module slot it was found in still describes the same table: same start, end, first row
+ * and row count (userspace appends rows and publishes a module's entry after them; a
+ * forgotten table's slot is cleared first). chk ties the words together against a program
+ * that preempted a write on this CPU. */
+#define LT_CFI_SLOTS 512 /* 24 KiB: a per-CPU value is at most 32 KiB */
+struct lt_cfi_slot {
+	__u64 pc, start, end;
+	__u32 first, count;
+	__u32 row, mod; /* index in cfi_rows, slot in cfi_modules */
+	__u64 chk;
+};
+struct lt_cfi_slots {
+	struct lt_cfi_slot s[LT_CFI_SLOTS];
+};
+struct lt_cfi_slots_map {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct lt_cfi_slots);
+};
+extern struct lt_cfi_slots_map cfi_slots SEC(".maps");
+
+static __always_inline __u64 lt_cfi_slot_chk(const struct lt_cfi_slot *e)
+{
+	__u64 h = e->pc * 0x9e3779b97f4a7c15ULL;
+
+	h = (h ^ e->start ^ (e->end << 7)) * 0xff51afd7ed558ccdULL;
+	h = (h ^ e->first ^ ((__u64)e->count << 32)) * 0xc4ceb9fe1a85ec53ULL;
+	return (h ^ e->row ^ ((__u64)e->mod << 32)) | 1;
+}
+
 /* A copy of part of the user stack being walked (bpf/unwind.bpf.h): one bulk read serves
  * the loads of several frames. owner is the thread whose walk filled it: uprobe programs
  * can be preempted, and another thread's walk on the same CPU may refill it meanwhile. */
-#define LT_STACK_WINDOW 1024
+#define LT_STACK_WINDOW 4096
 struct lt_stack_window {
 	__u64 owner;
 	__u8 bytes[LT_STACK_WINDOW];
@@ -175,20 +208,104 @@ struct lt_js_names_map {
 };
 extern struct lt_js_names_map js_names SEC(".maps");
 
-/* (JSFunction, SharedFunctionInfo) addresses -> tagged name: a function seen before costs
- * two reads. The name belongs to the SharedFunctionInfo (closures share it); what would
- * make an entry wrong is the GC moving both objects and placing another function and
- * another SharedFunctionInfo at exactly those two addresses. */
+/* (JSFunction, SharedFunctionInfo) addresses -> tagged name and the GC epoch it was named
+ * in (lt_gc_epoch_now). With the GC probes an entry is trusted only in its epoch; without
+ * them (epoch 0) the pair is compared, which a GC can defeat by placing another function
+ * and another SharedFunctionInfo at exactly those two addresses (it does, for functions
+ * made at run time in a loop: docs/node.md). */
 struct lt_js_cache_key {
 	__u64 fn, sfi;
+};
+struct lt_js_cached {
+	__u64 tag;
+	__u64 epoch; /* lt_gc_epoch_now() when it was named: trusted only in that epoch */
 };
 struct lt_js_frame_cache_map {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 4096);
 	__type(key, struct lt_js_cache_key);
-	__type(value, __u64);
+	__type(value, struct lt_js_cached);
 };
 extern struct lt_js_frame_cache_map js_frame_cache SEC(".maps");
+
+/* Per CPU, in front of js_frame_cache: a direct-mapped cache of the functions named last,
+ * looked up without hashing or locking, trusted as js_frame_cache's entries are (by epoch,
+ * or by the SharedFunctionInfo read again when epoch is 0). chk ties the fields together:
+ * a program that preempted another on this CPU mid-write leaves a slot whose chk does not
+ * match, read as a miss. */
+#define LT_JS_SLOTS 512 /* 20 KiB: a per-CPU value is at most 32 KiB */
+struct lt_js_slot {
+	__u64 fn, sfi, tag, epoch, chk;
+};
+struct lt_js_slots {
+	struct lt_js_slot s[LT_JS_SLOTS];
+};
+struct lt_js_slots_map {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct lt_js_slots);
+};
+extern struct lt_js_slots_map js_slots SEC(".maps");
+
+static __always_inline __u64 lt_js_slot_chk(__u64 fn, __u64 sfi, __u64 tag, __u64 epoch)
+{
+	__u64 h = ((fn ^ (sfi * 0x9e3779b97f4a7c15ULL)) + tag) * 0xff51afd7ed558ccdULL;
+
+	return (h ^ epoch) * 0xc4ceb9fe1a85ec53ULL | 1;
+}
+
+static __always_inline __u32 lt_js_slot_of(__u64 fn)
+{
+	return ((fn >> 3) * 0x9e3779b97f4a7c15ULL) >> 55; /* 9 bits: LT_JS_SLOTS */
+}
+
+/* V8 collections of the target begun and ended (v8gc.bpf.c, on Heap::PerformGarbageCollection
+ * entry and return, every isolate): V8 moves objects only inside a collection, and frees
+ * memory for reuse only after one. While no collection runs, a JS function at an address
+ * found named since the last one began is the same function: a per-CPU slot filled in this
+ * epoch needs no read to be trusted. 0 begun: the GC probes are not attached (or no
+ * collection was seen yet), the slots are checked by reading. A return that was never
+ * seen leaves ended behind for good: back to reading, never a wrong name. */
+struct lt_gc_epoch {
+	__u64 begun, ended;
+};
+struct lt_gc_epoch_map {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct lt_gc_epoch);
+};
+extern struct lt_gc_epoch_map gc_epoch SEC(".maps");
+
+/* A collection begins (entry probe) or ends (return probe). */
+static __always_inline void lt_gc_epoch_mark(bool begin)
+{
+	struct lt_gc_epoch *e;
+	__u32 zero = 0;
+
+	e = bpf_map_lookup_elem(&gc_epoch, &zero);
+	if (e)
+		__sync_fetch_and_add(begin ? &e->begun : &e->ended, 1);
+}
+
+/* The epoch the JS name caches are in: 0 when the GC probes have seen no collection (not
+ * attached, or none yet: entries are checked by reading), -1 while a collection runs (no
+ * entry is trusted), else the number of collections begun. */
+static __always_inline __u64 lt_gc_epoch_now(void)
+{
+	struct lt_gc_epoch *e;
+	__u32 zero = 0;
+	__u64 b;
+
+	e = bpf_map_lookup_elem(&gc_epoch, &zero);
+	if (!e)
+		return -1;
+	b = *(volatile __u64 *)&e->begun;
+	if (!b)
+		return 0;
+	return *(volatile __u64 *)&e->ended == b ? b : (__u64)-1;
+}
 
 struct lt_js_scratch_map {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

@@ -28,7 +28,8 @@ struct lt_unwind_state {
 	__u32 nr;
 	bool done;
 	bool error;
-	bool v8; /* the target has V8 frames to name: looked up once per stack */
+	bool v8;   /* the target has V8 frames to name: looked up once per stack */
+	__u32 why; /* enum lt_loss: the kind of frame the walk could not step out of */
 };
 
 /* The module with a table whose range holds pc, or NULL. Consecutive frames are mostly in
@@ -123,14 +124,11 @@ static __always_inline bool lt_load(struct lt_unwind_state *st, __u64 *dst, __u6
 }
 
 /* What stands for a frame in V8 code (see lt_v8_name_frame), or 0 for its pc. */
-static __always_inline __u64 lt_js_frame(struct lt_unwind_state *st)
+static __always_inline __u64 lt_js_frame(struct lt_unwind_state *st, const struct lt_v8_config *c)
 {
-	struct lt_v8_config *c;
 	__u64 fn, context;
-	__u32 zero = 0;
 
-	c = bpf_map_lookup_elem(&v8_config, &zero);
-	if (!c || !c->enabled || !st->bp || !lt_v8_in_code(c, st->pc))
+	if (!st->bp)
 		return 0;
 	/* [fp-16] function, [fp-8] context: below the saved bp and return address that the
 	 * walk loads next, so loaded first, and the window they bring holds those too. */
@@ -140,25 +138,46 @@ static __always_inline __u64 lt_js_frame(struct lt_unwind_state *st)
 	return lt_v8_name_frame(fn, context);
 }
 
+/* The walk stopped at a frame it could not step out of: counted by the frame's kind. */
+static __always_inline int lt_unwind_fail(struct lt_unwind_state *st, enum lt_loss why)
+{
+	st->error = true;
+	st->why = why;
+	st->done = true;
+	return 1;
+}
+
 /* One frame: record pc, then compute the caller's pc, sp and bp. */
 static int lt_unwind_step(__u32 idx, struct lt_unwind_state *st)
 {
-	struct lt_cfi_row *row;
+	struct lt_cfi_row *row = NULL;
+	struct lt_v8_config *c = NULL;
 	__u64 cfa, ra, bp, ip;
+	__u32 zero = 0;
+	bool in_v8 = false;
 
 	if (st->pc == 0 || st->done)
 		return 1;
 	if (st->nr >= LT_MAX_FRAMES)
 		return 1;
+	if (st->v8) {
+		c = bpf_map_lookup_elem(&v8_config, &zero);
+		in_v8 = c && lt_v8_in_code(c, st->pc);
+	}
 	/* A JS frame is stored as its function's name: interpreted frames all share one pc
 	 * (the interpreter's), and JIT code moves. The walk itself goes on from the pc. */
-	ip = st->v8 ? lt_js_frame(st) ?: st->pc : st->pc;
+	ip = st->pc;
+	if (in_v8 && c)
+		ip = lt_js_frame(st, c) ?: st->pc;
 	st->out->ips[st->nr & (LT_MAX_FRAMES - 1)] = ip;
 	st->nr++;
 	st->hash = (st->hash ^ ip) * 0x100000001b3ULL;
 	st->hash ^= st->hash >> 29;
 
-	row = lt_cfi_find(st->pc, &st->mod);
+	/* V8 code (JIT code, the embedded builtins) has no CFI rows and always keeps a frame
+	 * pointer: no table search for it. */
+	if (!in_v8)
+		row = lt_cfi_find(st->pc, &st->mod);
 	if (row && row->cfa_reg == LT_CFA_END) {
 		st->done = true;
 		return 1;
@@ -174,11 +193,11 @@ static int lt_unwind_step(__u32 idx, struct lt_unwind_state *st)
 		 * that a window moved by the first load holds the second. */
 		bp = st->bp;
 		if (row->rbp_off8 < 0 && !lt_load(st, &bp, cfa + 8 * (__s64)row->rbp_off8))
-			goto fail;
+			return lt_unwind_fail(st, LT_LOSS_STACK_UNWIND_CFI_READ);
 		if (!lt_load(st, &ra, cfa - 8))
-			goto fail;
+			return lt_unwind_fail(st, LT_LOSS_STACK_UNWIND_CFI_READ);
 		if (row->rbp_off8 > 0 && !lt_load(st, &bp, cfa + 8 * (__s64)row->rbp_off8))
-			goto fail;
+			return lt_unwind_fail(st, LT_LOSS_STACK_UNWIND_CFI_READ);
 		st->bp = bp;
 		st->sp = cfa;
 		st->pc = ra;
@@ -190,20 +209,16 @@ static int lt_unwind_step(__u32 idx, struct lt_unwind_state *st)
 		st->done = true;
 		return 1;
 	}
-	if ((st->bp & 7) || st->bp < st->sp)
-		goto fail;
 	/* The saved bp may be anything when the caller keeps no frame pointer (libc calling
-	 * main): only a frame-pointer step from it checks it, through bp >= sp above. */
-	if (!lt_load(st, &bp, st->bp) || !lt_load(st, &ra, st->bp + 8))
-		goto fail;
+	 * main): only a frame-pointer step from it checks it, through bp >= sp here. */
+	if ((st->bp & 7) || st->bp < st->sp || !lt_load(st, &bp, st->bp) ||
+	    !lt_load(st, &ra, st->bp + 8))
+		return lt_unwind_fail(st, in_v8 ? LT_LOSS_STACK_UNWIND_V8_FP
+						: LT_LOSS_STACK_UNWIND_NATIVE_FP);
 	st->sp = st->bp + 16;
 	st->bp = bp;
 	st->pc = ra;
 	return 0;
-fail:
-	st->error = true;
-	st->done = true;
-	return 1;
 }
 
 /* A syscall made through a libc wrapper stops in a frameless leaf (CFA = rsp + 8 all
@@ -255,7 +270,7 @@ static __always_inline __u64 lt_capture_stack(__u64 pc, __u64 sp, __u64 bp, bool
 	}
 	if (st.error) {
 		st.out->flags |= LT_STACK_UNWIND_ERR;
-		lt_count_loss(LT_LOSS_STACK_UNWIND);
+		lt_count_loss(st.why);
 	}
 	id = st.hash ^ st.out->flags;
 	if (!id)

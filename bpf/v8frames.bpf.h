@@ -75,6 +75,9 @@ static __always_inline int lt_v8_string(const struct lt_v8_config *c, __u64 str,
 			bytes = max;
 		}
 		n = bytes;
+		/* Kept, and next to the read: 6.1's verifier loses the bound of a value
+		 * spilled before its check (seen with the check folded into the clamp). */
+		barrier_var(n);
 		if (n > max)
 			return -1;
 		if (n && !lt_v8_get(dst, n, str - 1 + c->off_seq_chars + skip))

@@ -41,6 +41,7 @@ int uprobe_v8_perform_gc(struct pt_regs *ctx)
 
 	if (!lt_is_target())
 		return 0;
+	lt_gc_epoch_mark(true);
 	/* V8 never nests collections in one thread: an entry still here lost its return */
 	if (bpf_map_lookup_elem(&gc_inflight, &tid))
 		lt_count_loss(LT_LOSS_GC_RET_MISSED);
@@ -85,6 +86,9 @@ int uretprobe_v8_perform_gc(struct pt_regs *ctx)
 	g = bpf_map_lookup_elem(&gc_inflight, &tid);
 	if (!g)
 		return 0; /* the GC began before we attached */
+	/* only the end of a collection whose beginning was counted: ended never passes
+	 * begun, so it equals begun only when no collection runs */
+	lt_gc_epoch_mark(false);
 	e = bpf_ringbuf_reserve(&gc_events, sizeof(*e), 0);
 	if (e) {
 		e->start_ns = g->start_ns;

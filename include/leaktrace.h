@@ -8,7 +8,7 @@
 #include <linux/types.h>
 #endif
 
-#define LT_MAX_FRAMES 64       /* frames kept per stack */
+#define LT_MAX_FRAMES 128      /* frames kept per stack (a power of two): 127 and a mark */
 #define LT_MAX_NEST 4	       /* allocator calls tracked nested in one thread */
 #define LT_MAX_CFI_MODULES 32  /* modules with an unwind table */
 #define LT_CFI_SEARCH_STEPS 22 /* binary search steps: 2^22 rows at most */
@@ -17,13 +17,19 @@
 enum lt_loss {
 	LT_LOSS_ALLOC_MAP_FULL = 0, /* allocation not recorded: allocs map full */
 	LT_LOSS_STACK_MAP_FULL, /* stack not stored: stacks map full (alloc kept as unknown stack) */
-	LT_LOSS_STACK_UNWIND,	/* unwinding stopped before the outermost frame */
-	LT_LOSS_STACK_TRUNCATED,  /* stack deeper than LT_MAX_FRAMES */
-	LT_LOSS_RET_MISSED,	  /* a return probe never fired (longjmp, uretprobe limit) */
-	LT_LOSS_UNKNOWN_FREE,	  /* free of a block allocated before attach (never seen) */
-	LT_LOSS_NEST_TOO_DEEP,	  /* allocator calls nested deeper than LT_MAX_NEST */
-	LT_LOSS_TOTALS_MAP_FULL,  /* per-stack totals map full */
-	LT_LOSS_RINGBUF_FULL,	  /* event dropped: ring buffer full */
+	/* Unwinding stopped before the outermost frame, by the kind of frame it stopped at: */
+	LT_LOSS_STACK_UNWIND_CFI_READ,	/* a frame with a CFI row: its saved rbp or return
+					 * address was not readable */
+	LT_LOSS_STACK_UNWIND_NATIVE_FP, /* native code without a CFI row: its frame pointer was
+					 * misaligned, below sp, or its words unreadable */
+	LT_LOSS_STACK_UNWIND_V8_FP,	/* V8 code (JS, builtins, stubs): the same for its frame
+					 * pointer */
+	LT_LOSS_STACK_TRUNCATED,	/* stack deeper than LT_MAX_FRAMES */
+	LT_LOSS_RET_MISSED,		/* a return probe never fired (longjmp, uretprobe limit) */
+	LT_LOSS_UNKNOWN_FREE,		/* free of a block allocated before attach (never seen) */
+	LT_LOSS_NEST_TOO_DEEP,		/* allocator calls nested deeper than LT_MAX_NEST */
+	LT_LOSS_TOTALS_MAP_FULL,	/* per-stack totals map full */
+	LT_LOSS_RINGBUF_FULL,		/* event dropped: ring buffer full */
 	LT_LOSS_THREAD_MAP_FULL,  /* per-thread state not kept: no memory, or fd_pending full */
 	LT_LOSS_FD_CLOSE_MISSED,  /* a descriptor vanished without a close event (userspace) */
 	LT_LOSS_SOCK_MAP_FULL,	  /* a TCP socket's state not followed: fd_socks map full */

@@ -8,7 +8,9 @@
 static const char *const loss_names[LT_LOSS__MAX] = {
 	[LT_LOSS_ALLOC_MAP_FULL] = "alloc_map_full",
 	[LT_LOSS_STACK_MAP_FULL] = "stack_map_full",
-	[LT_LOSS_STACK_UNWIND] = "stack_unwind_failed",
+	[LT_LOSS_STACK_UNWIND_CFI_READ] = "stack_unwind_cfi_read",
+	[LT_LOSS_STACK_UNWIND_NATIVE_FP] = "stack_unwind_native_fp",
+	[LT_LOSS_STACK_UNWIND_V8_FP] = "stack_unwind_v8_fp",
 	[LT_LOSS_STACK_TRUNCATED] = "stack_truncated",
 	[LT_LOSS_RET_MISSED] = "return_probe_missed",
 	[LT_LOSS_UNKNOWN_FREE] = "unknown_free",

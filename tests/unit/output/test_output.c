@@ -31,7 +31,7 @@ static const char fixture_text_top2[] =
 	"#2  1000 B in 2 allocations (stable), age unknown\n"
 	"    0x401000\n"
 	"    0x401100\n"
-	"    [truncated at 64 frames: outer frames not recorded]\n"
+	"    [truncated at 128 frames: outer frames not recorded]\n"
 	"... 1 more stack, 10 B\n"
 	"\n"
 	"mmap: top 2 of 2 stacks by bytes, leaf frame first\n"

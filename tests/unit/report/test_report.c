@@ -16,13 +16,17 @@
 static void test_loss_names(void **state)
 {
 	static const char *const want[] = {
-		"alloc_map_full",   "stack_map_full",	   "stack_unwind_failed",
-		"stack_truncated",  "return_probe_missed", "unknown_free",
-		"nesting_too_deep", "totals_map_full",	   "ringbuf_full",
-		"thread_map_full",  "fd_close_missed",	   "sock_map_full",
-		"js_frame_unnamed", "js_name_map_full",	   "gc_event_lost",
-		"gc_return_missed", "fd_pair_unread",	   "thread_exit_free",
-		"child_untraced",   "push_failed",
+		"alloc_map_full",	 "stack_map_full",
+		"stack_unwind_cfi_read", "stack_unwind_native_fp",
+		"stack_unwind_v8_fp",	 "stack_truncated",
+		"return_probe_missed",	 "unknown_free",
+		"nesting_too_deep",	 "totals_map_full",
+		"ringbuf_full",		 "thread_map_full",
+		"fd_close_missed",	 "sock_map_full",
+		"js_frame_unnamed",	 "js_name_map_full",
+		"gc_event_lost",	 "gc_return_missed",
+		"fd_pair_unread",	 "thread_exit_free",
+		"child_untraced",	 "push_failed",
 	};
 	int i, j;
 
