@@ -33,18 +33,25 @@ static const char *lt_rate_words(__u64 bytes, char *buf, size_t size)
 bool lt_heap_auto__narrow(struct lt_heap_auto *a, const struct lt_config *cfg, int pid,
 			  struct lt_config *asked)
 {
-	char rate[32];
-
 	memset(a, 0, sizeof(*a));
 	if (!cfg->trace_default || cfg->argv || !cfg->trace_heap || !lt_v8__in_process(pid))
 		return false;
 	*asked = *cfg;
 	asked->trace_heap = false;
+	lt_heap_auto__arm(a, cfg);
+	return true;
+}
+
+void lt_heap_auto__arm(struct lt_heap_auto *a, const struct lt_config *cfg)
+{
+	char rate[32];
+
+	memset(a, 0, sizeof(*a));
 	a->default_off = true;
 	if (cfg->no_auto_heap) {
 		snprintf(a->reason, sizeof(a->reason), "%s; %s", LT_HEAP_DEFAULT_OFF,
 			 LT_HEAP_EXACT);
-		return true;
+		return;
 	}
 	a->state = LT_HEAP_AUTO_ARMED;
 	a->sample_bytes = cfg->sample_bytes ? cfg->sample_bytes : LT_HEAP_AUTO_SAMPLE_BYTES;
@@ -53,7 +60,6 @@ bool lt_heap_auto__narrow(struct lt_heap_auto *a, const struct lt_config *cfg, i
 		 "by over %.0f MiB/min (--no-auto-heap: never); %s",
 		 LT_HEAP_DEFAULT_OFF, lt_rate_words(a->sample_bytes, rate, sizeof(rate)),
 		 LT_HEAP_AUTO_MIN_SPAN_S, LT_HEAP_AUTO_MIN_BYTES_PER_MIN / LT_MIB, LT_HEAP_EXACT);
-	return true;
 }
 
 void lt_heap_auto__load_config(const struct lt_heap_auto *a, struct lt_config *load)

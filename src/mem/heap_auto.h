@@ -43,6 +43,9 @@ struct lt_heap_auto {
  * leaktrace starts, -t. */
 bool lt_heap_auto__narrow(struct lt_heap_auto *a, const struct lt_config *cfg, int pid,
 			  struct lt_config *asked);
+/* What narrow does to a once the heap is off by default: armed (at cfg's --sample rate or
+ * LT_HEAP_AUTO_SAMPLE_BYTES), or not with --no-auto-heap. */
+void lt_heap_auto__arm(struct lt_heap_auto *a, const struct lt_config *cfg);
 /* The config the BPF object loads with while armed: the heap's programs loaded (verified,
  * not attached) and sampling at the switch's rate. */
 void lt_heap_auto__load_config(const struct lt_heap_auto *a, struct lt_config *load);
