@@ -244,8 +244,6 @@ static int lt_session_start_families(struct lt_session *s)
 	s->bpf = lt_bpf__load(&load, s->target.pid);
 	if (!s->bpf)
 		return -errno;
-	if (!lt_bpf__family_loaded(s->bpf, LT_LOAD_HEAP))
-		lt_heap_auto__failed(&s->autoheap, "the kernel refused its programs");
 	s->run = *s->cfg;
 	for (size_t i = 0; i < LT_NFAMILIES; i++)
 		if (!lt_bpf__family_loaded(s->bpf, lt_families[i]->load) && lt_families[i]->refused)
@@ -422,7 +420,7 @@ static void lt_session_auto_heap(struct lt_session *s)
 
 	s->run.trace_heap = true;
 	s->run.sample_bytes = s->autoheap.sample_bytes;
-	err = lt_heap_family.start(&s->env, &s->state[0]);
+	err = lt_heap__start_late(&s->env, &s->state[0]);
 	err = err ?: lt_session_refresh(s);
 	err = err ?: lt_heap_family.check(s->state[0]);
 	if (err) {

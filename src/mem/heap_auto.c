@@ -66,7 +66,6 @@ void lt_heap_auto__load_config(const struct lt_heap_auto *a, struct lt_config *l
 {
 	if (a->state != LT_HEAP_AUTO_ARMED)
 		return;
-	load->trace_heap = true;
 	load->sample_bytes = a->sample_bytes;
 }
 

@@ -46,8 +46,8 @@ bool lt_heap_auto__narrow(struct lt_heap_auto *a, const struct lt_config *cfg, i
 /* What narrow does to a once the heap is off by default: armed (at cfg's --sample rate or
  * LT_HEAP_AUTO_SAMPLE_BYTES), or not with --no-auto-heap. */
 void lt_heap_auto__arm(struct lt_heap_auto *a, const struct lt_config *cfg);
-/* The config the BPF object loads with while armed: the heap's programs loaded (verified,
- * not attached) and sampling at the switch's rate. */
+/* The config the BPF object loads with while armed: its frozen globals sample at the
+ * switch's rate, for the heap's programs that load late on its maps (heap.h). */
 void lt_heap_auto__load_config(const struct lt_heap_auto *a, struct lt_config *load);
 /* Whether the switch turns the heap on now, from RSS and the JS heap's series in set:
  * true once (then a is LT_HEAP_AUTO_ON and a->reason says when, why, at which rate). */
