@@ -423,15 +423,19 @@ static void lt_session_auto_heap(struct lt_session *s)
 	err = lt_heap__start_late(&s->env, &s->state[0]);
 	err = err ?: lt_session_refresh(s);
 	err = err ?: lt_heap_family.check(s->state[0]);
-	if (err) {
-		lt_heap_auto__failed(&s->autoheap, strerror(-err));
-		if (s->state[0])
-			lt_heap_family.stop(s->state[0]), lt_heap_family.free(s->state[0]);
-		s->state[0] = NULL;
-		s->run.trace_heap = false;
-		s->run.sample_bytes = s->asked.sample_bytes;
+	if (!err) {
+		lt_info("heap: %s", s->autoheap.reason);
+		return;
 	}
-	lt_info("heap: %s", s->autoheap.reason);
+	lt_heap_auto__failed(&s->autoheap, strerror(-err));
+	lt_warn("heap: %s", s->autoheap.reason);
+	if (s->state[0]) {
+		lt_heap_family.stop(s->state[0]);
+		lt_heap_family.free(s->state[0]);
+	}
+	s->state[0] = NULL;
+	s->run.trace_heap = false;
+	s->run.sample_bytes = s->asked.sample_bytes;
 }
 
 int lt_session__poll(struct lt_session *s, int timeout_ms)

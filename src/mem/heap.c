@@ -16,6 +16,7 @@
 #include "allocators.h"
 #include "go_heap.h"
 #include "uprobes.h"
+#include "bpf_log.h"
 #include "snapshot.h"
 #include "log.h"
 #include "series.h"
@@ -229,8 +230,12 @@ int lt_heap__start_late(const struct lt_family_env *env, void **state)
 	/* its programs are verified now, not at every attach (docs/node.md) */
 	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0);
 	e.bpf = lt_bpf__load_late(env->bpf, LT_LOAD_HEAP);
-	if (!e.bpf)
-		return -errno;
+	if (!e.bpf) {
+		err = -errno;
+		lt_warn("the heap's BPF programs did not load: %s",
+			lt_bpf_log__complaint() ? lt_bpf_log__complaint() : strerror(-err));
+		return err;
+	}
 	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t1);
 	lt_debug("heap programs loaded late in %.3f s of CPU",
 		 (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
