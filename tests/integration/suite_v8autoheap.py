@@ -5,9 +5,11 @@ after about 20 s of growth and the report names their stack; a growing JS heap d
 --no-auto-heap never does. The targets run 35 s of work (ticks of 200 ms), leaktrace -p with
 no -t."""
 
+import copy
 import re
 import signal
 
+import harness
 from checks import check_detached, frame_syms, sym_is
 from harness import Fail, attach_run, tail
 from registry import scenario, scenarios, test
@@ -21,11 +23,17 @@ ON = re.compile(r"native heap sampled 1 per 512 KiB since t=([\d.]+) s, switched
                 r"[-+][\d.]+ MiB/min\); its figures count only allocations since then; -t heap")
 
 
+def truth_and_late_ids(run, lines, what):
+    """The truth, then the BPF objects leaktrace holds at the end of the work: those of the
+    object it loaded when the heap switched on too (run.held has the ones at attach)."""
+    read_js_truth(run, lines, what, WORK_TIMEOUT)
+    run.held_late = harness.bpf_ids_of(harness._procs[-1].pid)  # leaktrace, spawned last
+
+
 def auto_run(target, extra=()):
     argv = js_argv(system_node(), target, "leak", "wait", ("--expose-gc",)) + ["ticks=%d" % TICKS]
     return attach_run(target, extra=list(extra), argv=argv, go_sig=signal.SIGUSR2, again=False,
-                      truth=lambda run, lines, what: read_js_truth(run, lines, what,
-                                                                   WORK_TIMEOUT))
+                      truth=truth_and_late_ids)
 
 
 scenarios({
@@ -51,7 +59,8 @@ def check_stayed_off(run):
         raise Fail("the heap is on: not_loaded %r, heap traced %s, %d stacks, sample_bytes %s" %
                    (family, rep["heap"]["traced"], len(rep["heap"]["stacks"]),
                     rep["sample_bytes"]))
-    if "switched on because" in run.stderr:
+    if "switched on because" in run.stderr or \
+            len(run.held_late["prog_id"]) != len(run.held["prog_id"]):
         raise Fail("stderr says it switched on: %s" % tail(run.stderr))
     if not run.target_alive_after:
         raise Fail("the target did not survive the trace")
@@ -92,7 +101,15 @@ def test_autoheap_native_growth_switches_on_sampled_and_names_the_stack():
                    [s["what"] for s in rep["suspects"]])
     if not run.target_alive_after:
         raise Fail("the target did not survive the trace")
-    check_detached(run)
+    # the heap's programs came with the switch, in an object of their own: gone at exit too
+    if len(run.held_late["prog_id"]) <= len(run.held["prog_id"]) or \
+            len(run.held_late["link_id"]) <= len(run.held["link_id"]):
+        raise Fail("no programs or links added by the switch: %d -> %d programs, %d -> %d links" %
+                   (len(run.held["prog_id"]), len(run.held_late["prog_id"]),
+                    len(run.held["link_id"]), len(run.held_late["link_id"])))
+    late = copy.copy(run)
+    late.held = run.held_late
+    check_detached(late)
 
 
 @test
