@@ -40,6 +40,7 @@ enum {
 	OPT_JS_SAMPLE_INTERVAL,
 	OPT_JS_GC_PAUSE_MAX,
 	OPT_JS_LISTENERS,
+	OPT_NO_AUTO_HEAP,
 };
 
 /* What an option stores, and in which type, at its field of struct lt_config. */
@@ -280,6 +281,10 @@ static const struct lt_opt opts[] = {
 	{ "classic-probes", OPT_CLASSIC_PROBES, NULL,
 	  "one uprobe and uretprobe per function even where the kernel has uprobe sessions",
 	  LT_OPT_FLAG, LT_CFG(classic_probes) },
+	{ "no-auto-heap", OPT_NO_AUTO_HEAP, NULL,
+	  "without -t in a process with V8: never switch the native heap on (sampled) when "
+	  "RSS grows outside the JS heap",
+	  LT_OPT_FLAG, LT_CFG(no_auto_heap) },
 	{ "no-js-names", OPT_NO_JS_NAMES, NULL,
 	  "do not name V8 JS frames from the process (Node.js); a perf map is still read",
 	  LT_OPT_FLAG, LT_CFG(no_js_names) },

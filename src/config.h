@@ -51,6 +51,7 @@ struct lt_config {
 	int js_gc_pause_max_ms;	     /* --js-gc-pause-max: longest forced GC a read may cost */
 	bool js_listeners;	     /* --js-listeners: hook EventEmitter adds (with -t jsheap) */
 	bool trace_default; /* no -t: the default set, which a V8 target narrows (session.c) */
+	bool no_auto_heap;  /* --no-auto-heap: that narrowed default never turns the heap on */
 };
 
 /* Fill cfg from the command line. Returns 0 to run, 1 when --help or --version was

@@ -26,19 +26,14 @@
 #include "tracepoints.h"
 #include "fd_family.h"
 #include "heap.h"
+#include "heap_auto.h"
 #include "mmap_family.h"
 #include "v8_family.h"
 #include "series.h"
 #include "suspects.h"
 #include "trend_report.h"
 #include "jsheap_family.h"
-#include "v8_detect.h"
 #include "tracer.h"
-
-/* Why the heap is off on a V8 process attached without -t: the report's and stderr's line. */
-#define LT_HEAP_DEFAULT_OFF                                                                        \
-	"off by default in a process with V8 (a trap per malloc and free costs most of a "         \
-	"busy server's throughput); -t heap,mmap,fd,sock,gc traces it too"
 
 /* The probe families, in the order they start, refresh and report. */
 static const struct lt_family *const lt_families[] = {
@@ -57,10 +52,10 @@ static const struct lt_tracepoint lt_core_tps[] = {
 };
 
 struct lt_session {
-	const struct lt_config *cfg; /* &run */
-	struct lt_config run;	     /* the user's, less the families the kernel refused */
-	struct lt_config asked;	     /* the user's, with the default narrowed for V8 */
-	bool heap_default_off;	     /* the default left the heap off: said in the report */
+	const struct lt_config *cfg;  /* &run */
+	struct lt_config run;	      /* the user's, less the families the kernel refused */
+	struct lt_config asked;	      /* the user's, with the default narrowed for V8 */
+	struct lt_heap_auto autoheap; /* the default left the heap off in V8 (heap_auto.h) */
 	struct lt_target target;
 	struct lt_bpf *bpf;
 	struct lt_symbolizer *sym;
@@ -240,27 +235,15 @@ cleanup:
 	return err;
 }
 
-/* No -t, attached to a process that carries V8 (a Node.js service, busy most likely): the
- * GC trend, descriptors and sockets by default, not the heap (docs/overhead.md). A
- * program leaktrace starts keeps every family. */
-static void lt_session_narrow_default(struct lt_session *s)
-{
-	if (!s->cfg->trace_default || s->cfg->argv || !s->cfg->trace_heap ||
-	    !lt_v8__in_process(s->target.pid))
-		return;
-	s->asked = *s->cfg;
-	s->asked.trace_heap = false;
-	s->cfg = &s->asked;
-	s->heap_default_off = true;
-}
-
 /* Load the BPF object, keep in s->run only the families whose programs loaded, and start
  * them in table order. */
 static int lt_session_start_families(struct lt_session *s)
 {
+	struct lt_config load = *s->cfg;
 	int err;
 
-	s->bpf = lt_bpf__load(s->cfg, s->target.pid);
+	lt_heap_auto__load_config(&s->autoheap, &load);
+	s->bpf = lt_bpf__load(&load, s->target.pid);
 	if (!s->bpf)
 		return -errno;
 	s->run = *s->cfg;
@@ -339,8 +322,8 @@ static void lt_session_announce(struct lt_session *s)
 	}
 	s->attach_cpu_s = lt_tracer__cpu_s();
 	lt_info("attached to pid %d (%s)%s", s->target.pid, s->target.comm, line);
-	if (s->heap_default_off)
-		lt_info("heap: %s", LT_HEAP_DEFAULT_OFF);
+	if (s->autoheap.default_off)
+		lt_info("heap: %s", s->autoheap.reason);
 	lt_for_each_family(s, i, announce) lt_families[i]->announce(s->state[i]);
 }
 
@@ -363,7 +346,8 @@ struct lt_session *lt_session__start(const struct lt_config *cfg)
 		err = lt_target__open_pid(&s->target, cfg->pid);
 		if (err)
 			goto fail;
-		lt_session_narrow_default(s);
+		if (lt_heap_auto__narrow(&s->autoheap, cfg, s->target.pid, &s->asked))
+			s->cfg = &s->asked;
 	}
 	s->series = lt_series_set__new();
 	if (!s->series) {
@@ -431,6 +415,32 @@ static int lt_session_sample(struct lt_session *s, __u64 now_ns)
 	return err;
 }
 
+/* RSS grows outside the JS heap: the heap family (the table's first) starts late, sampled,
+ * and attaches to every allocator module mapped now. */
+static void lt_session_auto_heap(struct lt_session *s)
+{
+	int err;
+
+	s->run.trace_heap = true;
+	s->run.sample_bytes = s->autoheap.sample_bytes;
+	err = lt_heap__start_late(&s->env, &s->state[0]);
+	err = err ?: lt_session_refresh(s);
+	err = err ?: lt_heap_family.check(s->state[0]);
+	if (!err) {
+		lt_info("heap: %s", s->autoheap.reason);
+		return;
+	}
+	lt_heap_auto__failed(&s->autoheap, strerror(-err));
+	lt_warn("heap: %s", s->autoheap.reason);
+	if (s->state[0]) {
+		lt_heap_family.stop(s->state[0]);
+		lt_heap_family.free(s->state[0]);
+	}
+	s->state[0] = NULL;
+	s->run.trace_heap = false;
+	s->run.sample_bytes = s->asked.sample_bytes;
+}
+
 int lt_session__poll(struct lt_session *s, int timeout_ms)
 {
 	int err = ring_buffer__poll(s->rb, timeout_ms);
@@ -438,9 +448,12 @@ int lt_session__poll(struct lt_session *s, int timeout_ms)
 
 	if (err < 0 && err != -EINTR)
 		return err;
-	if (!lt_target__exited(&s->target) && now - s->sampled_ns >= LT_SAMPLE_INTERVAL_NS)
-		return lt_session_sample(s, now);
-	return 0;
+	if (lt_target__exited(&s->target) || now - s->sampled_ns < LT_SAMPLE_INTERVAL_NS)
+		return 0;
+	err = lt_session_sample(s, now);
+	if (!err && lt_heap_auto__due(&s->autoheap, s->series))
+		lt_session_auto_heap(s);
+	return err;
 }
 
 bool lt_session__target_exited(struct lt_session *s)
@@ -504,9 +517,9 @@ int lt_session__report(struct lt_session *s, FILE *out, bool final)
 			r.not_loaded[r.n_not_loaded++].reason = why;
 		}
 	}
-	if (s->heap_default_off && r.n_not_loaded < LT_REPORT_MAX_NOT_LOADED) {
-		r.not_loaded[r.n_not_loaded].family = "heap";
-		r.not_loaded[r.n_not_loaded++].reason = LT_HEAP_DEFAULT_OFF;
+	if (s->autoheap.default_off && r.n_not_loaded < LT_REPORT_MAX_NOT_LOADED) {
+		r.not_loaded[r.n_not_loaded].family = lt_heap_auto__family(&s->autoheap);
+		r.not_loaded[r.n_not_loaded++].reason = s->autoheap.reason;
 	}
 	err = lt_bpf__read_losses(s->bpf, r.lost);
 	if (err) {

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 /* a BPF user: the Makefile links unit tests with no object that includes the skeleton */
 #include "leaktrace.skel.h"
@@ -15,6 +16,7 @@
 #include "allocators.h"
 #include "go_heap.h"
 #include "uprobes.h"
+#include "bpf_log.h"
 #include "snapshot.h"
 #include "log.h"
 #include "series.h"
@@ -25,6 +27,9 @@ struct lt_heap {
 	struct lt_allocator_rows rows;
 	bool go;     /* a module holds a Go runtime (said once) */
 	bool mapped; /* the target maps a module with allocator probes */
+	/* started late (lt_heap__start_late): its own object, and env with it */
+	struct lt_bpf *late;
+	struct lt_family_env late_env;
 };
 
 /* LT_HEAP_C_ONLY=1: probe the C family alone, as before the C++ and allocator-specific
@@ -208,8 +213,42 @@ static void lt_heap_free(void *state)
 {
 	struct lt_heap *h = state;
 
+	if (!h)
+		return;
 	lt_uprobes__free(h->probes);
+	lt_bpf__destroy(h->late);
 	free(h);
+}
+
+int lt_heap__start_late(const struct lt_family_env *env, void **state)
+{
+	struct lt_family_env e = *env;
+	struct timespec t0, t1;
+	struct lt_heap *h;
+	int err;
+
+	/* its programs are verified now, not at every attach (docs/node.md) */
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0);
+	e.bpf = lt_bpf__load_late(env->bpf, LT_LOAD_HEAP);
+	if (!e.bpf) {
+		err = -errno;
+		lt_warn("the heap's BPF programs did not load: %s",
+			lt_bpf_log__complaint() ? lt_bpf_log__complaint() : strerror(-err));
+		return err;
+	}
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t1);
+	lt_debug("heap programs loaded late in %.3f s of CPU",
+		 (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9);
+	err = lt_heap_start(&e, state);
+	if (err) {
+		lt_bpf__destroy(e.bpf);
+		return err;
+	}
+	h = *state;
+	h->late = e.bpf;
+	h->late_env = e;
+	h->env = &h->late_env;
+	return 0;
 }
 
 const struct lt_family lt_heap_family = {

@@ -7,4 +7,8 @@
 
 extern const struct lt_family lt_heap_family;
 
+/* The family's start for a session already tracing without it (heap_auto.h): its programs
+ * load then, in an object of their own on the session's maps (loader.h). */
+int lt_heap__start_late(const struct lt_family_env *env, void **state);
+
 #endif

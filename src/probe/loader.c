@@ -294,6 +294,58 @@ cleanup:
 	return NULL;
 }
 
+struct lt_bpf *lt_bpf__load_late(const struct lt_bpf *base, enum lt_load_family f)
+{
+	struct lt_bpf *b = calloc(1, sizeof(*b));
+	struct bpf_program *prog;
+	struct bpf_map *map;
+	int err = 0;
+
+	if (!b)
+		return NULL;
+	b->session = base->session;
+	b->fd_multi = base->fd_multi;
+	b->skel = lt_skel_open(lt_kernel__session_kfunc());
+	if (!b->skel) {
+		err = -errno;
+		goto cleanup;
+	}
+	/* every map is base's: the programs loaded now share its tables and its frozen
+	 * globals (the sampling rate among them) */
+	bpf_object__for_each_map(map, b->skel->obj)
+	{
+		const struct bpf_map *m =
+			bpf_object__find_map_by_name(base->skel->obj, bpf_map__name(map));
+
+		err = m ? bpf_map__reuse_fd(map, bpf_map__fd(m)) : -ENOENT;
+		if (err)
+			goto cleanup;
+	}
+	bpf_object__for_each_program(prog, b->skel->obj)
+	{
+		bool load = lt_load_family__of_prog(bpf_program__name(prog)) == f;
+
+		if (prog == b->skel->progs.lt_alloc_session)
+			load = load && b->session;
+		err = bpf_program__set_autoload(prog, load);
+		if (err)
+			goto cleanup;
+	}
+	if (b->session && f == LT_LOAD_HEAP)
+		err = lt_uprobe_multi__set_type(b->skel->progs.lt_alloc_session, true);
+	if (!err) {
+		lt_bpf_log__start();
+		err = leaktrace_bpf__load(b->skel);
+		lt_bpf_log__stop();
+	}
+	if (!err)
+		return b;
+cleanup:
+	lt_bpf__destroy(b);
+	errno = err ? -err : EINVAL;
+	return NULL;
+}
+
 int lt_bpf__set_v8_frames(struct lt_bpf *b, const struct lt_v8_config *cfg,
 			  const struct lt_v8_range *ranges, __u32 n)
 {

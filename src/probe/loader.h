@@ -39,6 +39,10 @@ struct lt_bpf {
  * stderr, see lt_bpf__family_off_reason) while the others load. */
 struct lt_bpf *lt_bpf__load(const struct lt_config *cfg, int pid);
 bool lt_bpf__family_loaded(const struct lt_bpf *b, enum lt_load_family f);
+/* A second object for a family that starts late (the heap of a V8 target, heap_auto.h):
+ * family f's programs alone, on base's maps; NULL with errno set when it cannot load
+ * (lt_bpf_log__complaint says why for a refused program). Destroy it before or after base. */
+struct lt_bpf *lt_bpf__load_late(const struct lt_bpf *base, enum lt_load_family f);
 /* Why a traced family is not loaded; NULL when it is (or was not asked for). */
 const char *lt_bpf__family_off_reason(const struct lt_bpf *b, enum lt_load_family f);
 /* Let the stack walker name V8 JS frames: object layout and the n ranges of V8 code

@@ -27,7 +27,8 @@ enum lt_series_total {
 	LT_TOTAL_HEAP,
 	LT_TOTAL_MMAP,
 	LT_TOTAL_FDS,
-	LT_TOTAL_RSS, /* bytes resident, /proc/PID/statm */
+	LT_TOTAL_RSS,	  /* bytes resident, /proc/PID/statm */
+	LT_TOTAL_JS_HEAP, /* V8's heap after each isolate's latest GC (v8gc.h), with gc traced */
 };
 
 struct lt_series_set;

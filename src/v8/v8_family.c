@@ -16,6 +16,7 @@
 #include "elf_symbols.h"
 #include "symbolize.h"
 #include "log.h"
+#include "series.h"
 
 struct lt_v8_family {
 	const struct lt_family_env *env;
@@ -215,6 +216,17 @@ static void lt_v8_report_done(void *state)
 	lt_gc_report__free(&((struct lt_v8_family *)state)->report);
 }
 
+/* The JS heap's total, beside RSS: what RSS grows by outside it (heap_auto.c). */
+static int lt_v8_sample(void *state, struct lt_series_set *set)
+{
+	struct lt_v8_family *f = state;
+
+	if (!lt_v8gc__tracing(f->gc))
+		return 0;
+	return lt_series_set__add(set, LT_SERIES_TOTAL, LT_TOTAL_JS_HEAP,
+				  (double)lt_v8gc__heap_size(f->gc));
+}
+
 static void lt_v8_stop(void *state)
 {
 	lt_v8gc__detach(((struct lt_v8_family *)state)->gc);
@@ -235,4 +247,5 @@ const struct lt_family lt_v8_family = {
 	.report_done = lt_v8_report_done,
 	.stop = lt_v8_stop,
 	.free = lt_v8_free,
+	.sample = lt_v8_sample,
 };

@@ -32,7 +32,27 @@ struct lt_v8gc {
 	char why[sizeof(((struct lt_v8_module *)0)->why)];
 	struct lt_uprobes *probes;
 	struct lt_gc_log *log;
+	/* each isolate's (thread's) heap size after its latest GC: the JS heap's series */
+	struct {
+		__u32 tid;
+		__u64 bytes;
+	} after[LT_V8GC_ISOLATES];
+	size_t nafter;
 };
+
+static void lt_v8gc_note_size(struct lt_v8gc *g, __u32 tid, __u64 bytes)
+{
+	size_t i;
+
+	for (i = 0; i < g->nafter && g->after[i].tid != tid; i++)
+		;
+	if (i == LT_V8GC_ISOLATES)
+		return; /* more isolates than slots: the first ones stand for the heap */
+	g->after[i].tid = tid;
+	g->after[i].bytes = bytes;
+	if (i == g->nafter)
+		g->nafter++;
+}
 
 /* A GC is rare enough that reading a file per GC costs nothing. It is read when the event
  * is handled, within a poll interval (100 ms) of the GC. */
@@ -59,6 +79,8 @@ static int lt_v8gc_event(void *ctx, void *data, size_t size)
 	c.live_before = c.has_before ? e->live_before : 0;
 	c.live_after = c.has_after ? e->live_after : 0;
 	c.rss = lt_v8gc_rss(g);
+	if (c.has_after)
+		lt_v8gc_note_size(g, c.tid, c.live_after);
 	if (lt_gc_log__add(g->log, &c))
 		lt_warn("out of memory: a garbage collection was not logged");
 	return 0;
@@ -171,6 +193,15 @@ const struct lt_v8_module *lt_v8gc__module(const struct lt_v8gc *g)
 const char *lt_v8gc__off_reason(const struct lt_v8gc *g)
 {
 	return g->tracing ? NULL : g->why;
+}
+
+__u64 lt_v8gc__heap_size(const struct lt_v8gc *g)
+{
+	__u64 sum = 0;
+
+	for (size_t i = 0; g && i < g->nafter; i++)
+		sum += g->after[i].bytes;
+	return sum;
 }
 
 int lt_v8gc__report(struct lt_v8gc *g, struct lt_gc_report *out)

@@ -16,6 +16,8 @@ struct ring_buffer;
 
 /* Collections listed in a report (the newest ones); older ones still count in the totals. */
 #define LT_V8GC_LIST_MAX 4096
+/* Isolates (Node's main thread and its workers) whose heap sizes are summed. */
+#define LT_V8GC_ISOLATES 64
 
 /* Events arrive through rb (the session's ring buffer manager, polled by the run loop).
  * Collection times are given relative to *origin_ns (CLOCK_MONOTONIC), read when each
@@ -31,6 +33,10 @@ bool lt_v8gc__tracing(const struct lt_v8gc *g);
 const struct lt_v8_module *lt_v8gc__module(const struct lt_v8gc *g);
 /* Why GC tracing is off ("no V8 symbols in this process", ...), NULL when it is on. */
 const char *lt_v8gc__off_reason(const struct lt_v8gc *g);
+/* The JS heap now: the sum over isolates of the size after each one's latest GC (an
+ * upper bound of the live heap, garbage of the old generation included, as RSS includes
+ * it); 0 before any GC. */
+__u64 lt_v8gc__heap_size(const struct lt_v8gc *g);
 /* The summary for a report; valid until the next call or free. Free with
  * lt_gc_report__free. */
 int lt_v8gc__report(struct lt_v8gc *g, struct lt_gc_report *out);

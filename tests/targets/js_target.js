@@ -6,7 +6,8 @@
 // exits after "done"; hold waits like wait but leaves the work's resources open.
 // opts.forcedGc false: no forced collection, V8 collects when it decides to (a service
 // under load); --expose-gc is then not needed. opts.tickMs: the tick (default 200 ms).
-// A third argument "load" does the same for any target, for LOAD_TICKS ticks.
+// A third argument "load" does the same for any target, for LOAD_TICKS ticks; "ticks=N" keeps
+// the target's own GC choice and runs N ticks.
 'use strict';
 
 const DEFAULT_TICK_MS = 200;
@@ -18,7 +19,8 @@ function run(name, tick, opts) {
 	const variant = process.argv[2] || 'leak';
 	const mode = process.argv[3] || 'wait';
 	const load = process.argv[4] === 'load';
-	const ticks = load ? LOAD_TICKS : opts.ticks || 12;
+	const ticksArg = /^ticks=(\d+)$/.exec(process.argv[4] || '');
+	const ticks = load ? LOAD_TICKS : ticksArg ? Number(ticksArg[1]) : opts.ticks || 12;
 	const tickMs = opts.tickMs || DEFAULT_TICK_MS;
 	const forcedGc = opts.forcedGc !== false && !load;
 	if (variant !== 'leak' && variant !== 'fixed') {
