@@ -509,18 +509,11 @@ int lt_session__report(struct lt_session *s, FILE *out, bool final)
 		if (err)
 			goto cleanup;
 	}
-	for (int f = LT_LOAD_CORE + 1; f < LT_LOAD__MAX; f++) {
-		const char *why = lt_bpf__family_off_reason(s->bpf, f);
-
-		if (why && r.n_not_loaded < LT_REPORT_MAX_NOT_LOADED) {
-			r.not_loaded[r.n_not_loaded].family = lt_load_family__name(f);
-			r.not_loaded[r.n_not_loaded++].reason = why;
-		}
-	}
-	if (s->autoheap.default_off && r.n_not_loaded < LT_REPORT_MAX_NOT_LOADED) {
-		r.not_loaded[r.n_not_loaded].family = lt_heap_auto__family(&s->autoheap);
-		r.not_loaded[r.n_not_loaded++].reason = s->autoheap.reason;
-	}
+	for (int f = LT_LOAD_CORE + 1; f < LT_LOAD__MAX; f++)
+		lt_report__not_loaded(&r, lt_load_family__name(f),
+				      lt_bpf__family_off_reason(s->bpf, f));
+	if (s->autoheap.default_off)
+		lt_report__not_loaded(&r, lt_heap_auto__family(&s->autoheap), s->autoheap.reason);
 	err = lt_bpf__read_losses(s->bpf, r.lost);
 	if (err) {
 		lt_err("cannot read the loss counters: %s", strerror(-err));

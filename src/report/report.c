@@ -69,3 +69,11 @@ double lt_report__rate(const struct lt_report *r, __s64 bytes)
 		return 0;
 	return bytes / r->duration_s;
 }
+
+void lt_report__not_loaded(struct lt_report *r, const char *family, const char *why)
+{
+	if (!why || r->n_not_loaded >= LT_REPORT_MAX_NOT_LOADED)
+		return;
+	r->not_loaded[r->n_not_loaded].family = family;
+	r->not_loaded[r->n_not_loaded++].reason = why;
+}

@@ -241,6 +241,9 @@ void lt_sample__weight(__u64 size, __u64 rate, __s64 *bytes, double *count);
 void lt_report_fds__free(struct lt_report_fds *f);
 void lt_report_socks__free(struct lt_report_socks *s);
 
+/* Say in r that family is not traced, and why; nothing when why is NULL (it is traced) or
+ * the list is full (LT_REPORT_MAX_NOT_LOADED). */
+void lt_report__not_loaded(struct lt_report *r, const char *family, const char *why);
 /* Growth in bytes per second of what is still outstanding (0 under a second traced). */
 double lt_report__rate(const struct lt_report *r, __s64 bytes);
 
