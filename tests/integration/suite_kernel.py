@@ -53,10 +53,10 @@ def cut(names):
 @test
 def test_load_only_traced_families():
     names = held_prog_names("fd")
-    loaded = names & cut(HEAP_PROGS)
+    loaded = cut(names) & cut(HEAP_PROGS)
     if loaded:
         raise Fail("-t fd loaded heap programs: %s" % sorted(loaded))
-    if not names & cut(FD_PROGS):
+    if not cut(names) & cut(FD_PROGS):
         raise Fail("-t fd loaded no descriptor program: %s" % sorted(names))
 
 
@@ -64,7 +64,7 @@ def test_load_only_traced_families():
 def test_load_default_families():
     names = held_prog_names(None)
     for want, what in ((HEAP_PROGS, "heap"), (FD_PROGS, "descriptor")):
-        if not names & cut(want):
+        if not cut(names) & cut(want):
             raise Fail("the default run loaded no %s program: %s" % (what, sorted(names)))
 
 
