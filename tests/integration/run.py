@@ -5,7 +5,7 @@ what each target says it leaked. Needs root. Python standard library only.
 
 The tests live in the suite files beside this one (suite_*.py), which register them on
 import. Prints "PASS name", "FAIL name: why" or "SKIP name: why" per test and ends with
-"N passed, N failed[, N skipped]". Arguments are substrings selecting tests by name.
+"N passed, N failed[, N skipped]". Arguments are substrings selecting tests by name (^name: a prefix).
 Environment: LEAKTRACE (binary), LT_TARGETS (folder of targets), LT_VERBOSE=1,
 LT_SKIP_SUITES (suite names without "suite_", comma- or space-separated: their tests are skipped,
 saying so; the kernel matrix leaves out suites that test no kernel interface).
@@ -23,9 +23,14 @@ from harness import LEAKTRACE, Fail, Skip, check_budget, cleanup, kill_all
 from registry import TESTS
 
 
+def picks(arg, name):
+    """A substring of the name, or with a leading ^ a prefix of it (^heap_: not jsheap_)."""
+    return name.startswith(arg[1:]) if arg.startswith("^") else arg in name
+
+
 def main(argv):
     os.environ.pop("LD_PRELOAD", None)
-    selected = [(n, f) for n, f in TESTS if not argv[1:] or any(a in n for a in argv[1:])]
+    selected = [(n, f) for n, f in TESTS if not argv[1:] or any(picks(a, n) for a in argv[1:])]
     passed = failed = skipped = 0
     if os.geteuid() != 0:
         for name, _ in selected:
