@@ -11,10 +11,13 @@
 #   LT_SUITE_BUDGET   the suite's time budget inside a guest (default 1500 s: emulation is
 #                     about 8 times slower than native; natively the suite keeps 600 s)
 #   LT_SKIP_SUITES    suites not run in a guest, comma-separated (default
-#                     formats,jsheap,faults,output: the consumers of the output formats, the
-#                     inspector protocol, the 20 attach cycles and the -o file test
+#                     formats,jsheap,faults,output,v8gc: the consumers of the output formats,
+#                     the inspector protocol, the 20 attach cycles and the -o file test
 #                     userspace or take too long under emulation; every BPF program they
-#                     use is loaded by the other suites). "" runs everything.
+#                     use is loaded by the other suites). v8gc's tests (four Node versions)
+#                     were left out by accident until run.py judged a test by the file that
+#                     defines it (suite_jsheap imports suite_v8gc); they are left out still
+#                     until they are timed in a guest. "" runs everything.
 #
 # Per kernel: the release seen inside, the suite's summary line and the wall time; the full
 # log goes to build/kernels/NAME.log (NAME: the package, '/' as '_'). A table ends the run.
@@ -35,7 +38,7 @@ run_kernel() {
 	# The release goes first in the log; the suite's words are passed through unchanged.
 	# shellcheck disable=SC2016 # expanded in the guest
 	tools/vm-kernel.sh -t "${LT_KERNEL_TIMEOUT:-1800}" -e LT_SUITE_BUDGET="${LT_SUITE_BUDGET:-1500}" \
-		-e LT_SKIP_SUITES="${LT_SKIP_SUITES-formats,jsheap,faults,output}" \
+		-e LT_SKIP_SUITES="${LT_SKIP_SUITES-formats,jsheap,faults,output,v8gc}" \
 		"${vmopts[@]}" "$k" -- \
 		sh -c 'echo "kernel: $(uname -r)"; exec tests/integration/run.sh "$@"' run.sh "${@:3}" \
 		> "$log" 2>&1
