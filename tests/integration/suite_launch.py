@@ -35,6 +35,25 @@ def cycles_after(lines, start):
                           "dlopen_loop cycles", start)
 
 
+def where_stuck(pid):
+    """What the kernel says of a process that stopped making progress: its state, what it
+    waits in, its pending and blocked signals, its kernel stack."""
+    out = ["state %s" % proc_state(pid)]
+    for name in ("wchan", "stack"):
+        try:
+            with open("/proc/%d/%s" % (pid, name)) as f:
+                out.append("%s: %s" % (name, f.read().strip().replace("\n", " | ")))
+        except OSError as e:
+            out.append("%s: %s" % (name, e.strerror))
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            out += [l.strip() for l in f if l.split(":")[0] in
+                    ("PPid", "TracerPid", "SigPnd", "ShdPnd", "SigBlk", "SigIgn")]
+    except OSError:
+        pass
+    return "; ".join(out)
+
+
 def never_stopped(end, extra=()):
     """leaktrace [extra] -- dlopen_loop, ended by end(leaktrace); then the command must run
     on: never in state T while watched, and its cycle count going up."""
@@ -60,7 +79,11 @@ def never_stopped(end, extra=()):
         if states[-1] == "T" or states.count("T") > 2:
             raise Fail("dlopen_loop left stopped after leaktrace exited (rc %s): states %s; "
                        "stderr: %s" % (rc, "".join(states), tail(tr.err.text())))
-        cycles_after(tr.out, len(tr.out.lines))
+        try:
+            cycles_after(tr.out, len(tr.out.lines))
+        except Fail as e:
+            raise Fail("%s once leaktrace had exited (rc %s, states %s): %s; stderr: %s" %
+                       (e, rc, "".join(states), where_stuck(pid), tail(tr.err.text()))) from None
         return rc
     finally:
         if pid:
