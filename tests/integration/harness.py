@@ -129,6 +129,16 @@ def kill_all():
                 pass
 
 
+def end_pair(tr, tgt=None):
+    """The end of every test that runs leaktrace (tr) on a target (tgt), however it went:
+    leaktrace killed if it still runs, the target stopped (either may be None)."""
+    if tr is not None and tr.poll() is None:
+        tr.kill()
+        tr.wait(5)
+    if tgt is not None:
+        tgt.stop()
+
+
 def tail(text, n=5):
     lines = [l for l in text.splitlines() if l.strip()]
     return " | ".join(lines[-n:]) if lines else "(nothing)"
@@ -321,11 +331,7 @@ def attach_run(target, fmt="json", extra=(), stop_sig=signal.SIGINT, mode="wait"
             run.stderr = tr.err.text()
             run.error += "; leaktrace stderr: " + tail(run.stderr)
     finally:
-        if tr is not None and tr.poll() is None:
-            tr.kill()
-            tr.wait(5)
-        if tgt is not None:
-            tgt.stop()
+        end_pair(tr, tgt)
     run.elapsed = time.monotonic() - t0
     log("%s %s: %.1f s, rc %s" % (target, fmt, run.elapsed, run.rc))
     return run
@@ -362,8 +368,6 @@ def launch_run(target, fmt="json", extra=(), argv=None, go_sig=signal.SIGUSR1,
         if tr is not None:
             run.error += "; leaktrace stderr: " + tail(tr.err.text())
     finally:
-        if tr is not None and tr.poll() is None:
-            tr.kill()
-            tr.wait(5)
+        end_pair(tr)
     run.elapsed = time.monotonic() - t0
     return run

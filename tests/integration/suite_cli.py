@@ -11,8 +11,8 @@ import subprocess
 import time
 
 from checks import check_leak, describe_section, leak_by_fn, sym_is, truth_total
-from harness import (LEAKTRACE, Fail, Skip, Target, attach_run, check_budget, spawn, tail,
-                     tmp_path, wait_proc)
+from harness import (LEAKTRACE, Fail, Skip, Target, attach_run, check_budget, end_pair, spawn,
+                     tail, tmp_path, wait_proc)
 from registry import scenario, scenarios, test
 from suite_formats import flamegraph_pl
 
@@ -399,6 +399,4 @@ def test_capabilities_trace_without_root():
         for leak in truth["leaks"]:
             check_leak(reports[-1], leak)
     finally:
-        if tr is not None and tr.poll() is None:
-            tr.kill()
-        tgt.stop()
+        end_pair(tr, tgt)

@@ -11,7 +11,7 @@ import signal
 import time
 
 from harness import (ATTACH_TIMEOUT, LEAKTRACE, STEP_TIMEOUT, Fail, Skip, Target, bpf_ids_of,
-                     bpftool_ids, spawn, tail, wait_proc)
+                     bpftool_ids, end_pair, spawn, tail, wait_proc)
 from registry import scenario, scenarios, test
 
 RELEASE_WAIT = 5.0  # s: the kernel frees BPF objects and uprobes after the last fd closes
@@ -189,9 +189,7 @@ def kill_run(when):
             check_target_unharmed(tgt, baseline, watch, "killed at " + point, last=False)
         check_target_unharmed(tgt, baseline, Watch(tr), "at the end")
     finally:
-        if tr is not None and tr.poll() is None:
-            tr.kill()
-        tgt.stop()
+        end_pair(tr, tgt)
 
 
 @test

@@ -8,7 +8,7 @@ import signal
 import subprocess
 
 from harness import (ATTACH_TIMEOUT, EXIT_TIMEOUT, LEAKTRACE, Fail, Skip, Target, bpf_ids_of,
-                     spawn, tail, tmp_path, wait_proc)
+                     end_pair, spawn, tail, tmp_path, wait_proc)
 from registry import test
 
 HEAP_PROGS = {"uprobe_malloc", "uretprobe_malloc", "uprobe_free", "lt_alloc_session"}
@@ -35,10 +35,7 @@ def held_prog_names(tflag):
         with open(tmp_path("load.json")) as f:
             rep = json.loads(f.read().strip().splitlines()[-1])
     finally:
-        if tr is not None and tr.poll() is None:
-            tr.kill()
-        if tgt is not None:
-            tgt.stop()
+        end_pair(tr, tgt)
     if not names:
         raise Skip("cannot read program names with bpftool")
     if rep.get("not_loaded") != []:

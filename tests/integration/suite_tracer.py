@@ -13,7 +13,7 @@ import signal
 import subprocess
 
 from harness import (ATTACH_TIMEOUT, EXIT_TIMEOUT, LEAKTRACE, REPO, STEP_TIMEOUT, Fail, Skip,
-                     Target, attach_run, bpf_ids_of, log, spawn, tail, wait_proc)
+                     Target, attach_run, bpf_ids_of, end_pair, log, spawn, tail, wait_proc)
 from registry import scenario, scenarios, test
 
 NODE = os.environ.get("LT_NODE") or shutil.which("node") or "/usr/bin/node"
@@ -65,11 +65,7 @@ def held_programs(target, extra):
             raise Fail("leaktrace exit code %s: %s" % (rc, tail(tr.err.text())))
         return names, tr.err.text()
     finally:
-        if tr is not None and tr.poll() is None:
-            tr.kill()
-            tr.wait(5)
-        if tgt is not None:
-            tgt.stop()
+        end_pair(tr, tgt)
 
 
 def prog_names(ids):

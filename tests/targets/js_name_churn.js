@@ -4,8 +4,10 @@
 // other function uses; between rounds the functions are dropped and collected (scavenges
 // move young objects, and the next round's functions take the addresses the last round's
 // had), so a name cached by address must never be served for another function. Run with
-// --expose-gc. Same protocol as the C targets.
+// --expose-gc. The C targets' protocol (js_signal_protocol.js).
 'use strict';
+
+const { serve } = require('./js_signal_protocol.js');
 
 const ROUNDS = 20;
 const FNS = 20;
@@ -27,25 +29,14 @@ function round(r) {
   fns = null;
 }
 
-let phase = 0;
-process.on('SIGUSR1', () => {
-  phase++;
-  if (phase !== 1) {
-    console.log('alive');
-    return;
+serve((done) => {
+  const leaks = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    round(r);
+    global.gc({ type: 'minor' });
+    global.gc();
+    for (let k = 0; k < FNS; k++)
+      leaks.push({ fn: 'churn_' + r + '_' + k, size: BASE + r * FNS + k, count: CALLS });
   }
-  setTimeout(() => {
-    const leaks = [];
-    for (let r = 0; r < ROUNDS; r++) {
-      round(r);
-      global.gc({ type: 'minor' });
-      global.gc();
-      for (let k = 0; k < FNS; k++)
-        leaks.push({ fn: 'churn_' + r + '_' + k, size: BASE + r * FNS + k, count: CALLS });
-    }
-    console.log(JSON.stringify({ target: 'js_name_churn', pid: process.pid, leaks }));
-    console.log('done');
-  }, 0);
+  done({ target: 'js_name_churn', pid: process.pid, leaks });
 });
-setInterval(() => {}, 1000);
-console.log('ready ' + process.pid);
