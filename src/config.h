@@ -54,6 +54,15 @@ struct lt_config {
 	bool no_auto_heap;  /* --no-auto-heap: that narrowed default never turns the heap on */
 };
 
+/* Whether the V8 GC probes run: for GC tracing (-t gc), and also whenever walked stacks get
+ * their JS frames named, since only the collection epoch they count makes a cached name
+ * sound (docs/node.md); -t heap alone then attaches them without a GC report. */
+static inline bool lt_config__gc_probes(const struct lt_config *c)
+{
+	return c->trace_gc || (!c->no_js_names &&
+			       (c->trace_heap || c->trace_mmap || c->trace_fd || c->trace_sock));
+}
+
 /* Fill cfg from the command line. Returns 0 to run, 1 when --help or --version was
  * printed (exit 0), or a negative errno after printing a one-line error to stderr. */
 int lt_config__parse(int argc, char **argv, struct lt_config *cfg);

@@ -32,7 +32,7 @@ static bool lt_family_wanted(const struct lt_config *cfg, enum lt_load_family f)
 	case LT_LOAD_FD:
 		return cfg->trace_fd || cfg->trace_sock;
 	case LT_LOAD_GC:
-		return cfg->trace_gc;
+		return lt_config__gc_probes(cfg);
 	case LT_LOAD_JSHEAP:
 		return cfg->trace_jsheap;
 	default:

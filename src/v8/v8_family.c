@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The V8 family. It runs in every session: GC tracing with -t gc (v8gc.c), and JS frame
  * naming unless --no-js-names (V8's object layout and code ranges pushed to the walker,
- * names read back through js_names.c). Its report section is the GC summary. */
+ * names read back through js_names.c; the GC probes attached for it too, without -t gc,
+ * since their collection epoch is what lets the walker trust a cached name). Its report
+ * section is the GC summary. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,7 +66,7 @@ static int lt_v8_start(const struct lt_family_env *env, void **state)
 		err = -ENOMEM;
 		goto fail;
 	}
-	if (env->cfg->trace_gc) {
+	if (lt_config__gc_probes(env->cfg) && lt_bpf__family_loaded(env->bpf, LT_LOAD_GC)) {
 		f->gc = lt_v8gc__new(env->bpf, env->rb, env->target->pid, env->start_ns);
 		if (!f->gc) {
 			err = -errno;
@@ -177,15 +179,21 @@ static const char *lt_v8_idle(void *state)
 {
 	struct lt_v8_family *f = state;
 
+	/* the probes that only keep JS names sound trace nothing a report shows */
+	if (!f->env->cfg->trace_gc)
+		return "";
 	if (lt_v8gc__tracing(f->gc))
 		return NULL;
-	return f->gc ? lt_v8gc__off_reason(f->gc) : "";
+	return lt_v8gc__off_reason(f->gc);
 }
 
 static void lt_v8_announce(void *state)
 {
-	if (lt_v8gc__tracing(((struct lt_v8_family *)state)->gc))
-		lt_info("V8 GC probes attached");
+	struct lt_v8_family *f = state;
+
+	if (lt_v8gc__tracing(f->gc))
+		lt_info("V8 GC probes attached%s",
+			f->env->cfg->trace_gc ? "" : " (for sound JS frame names; no GC report)");
 }
 
 static void lt_v8_symbolizer(void *state, struct lt_symbolizer *sym)
@@ -202,7 +210,7 @@ static int lt_v8_report(void *state, const struct lt_snapshot_opts *o, struct lt
 	lt_gc_report__free(&f->report);
 	memset(&f->report, 0, sizeof(f->report));
 	f->report.off_reason = why ? why : "not selected (-t without gc)";
-	if (f->gc) {
+	if (f->gc && f->env->cfg->trace_gc) {
 		err = lt_v8gc__report(f->gc, &f->report);
 		if (err)
 			lt_err("cannot summarize garbage collections: %s", strerror(-err));
@@ -221,7 +229,7 @@ static int lt_v8_sample(void *state, struct lt_series_set *set)
 {
 	struct lt_v8_family *f = state;
 
-	if (!lt_v8gc__tracing(f->gc))
+	if (!f->env->cfg->trace_gc || !lt_v8gc__tracing(f->gc))
 		return 0;
 	return lt_series_set__add(set, LT_SERIES_TOTAL, LT_TOTAL_JS_HEAP,
 				  (double)lt_v8gc__heap_size(f->gc));

@@ -5,11 +5,12 @@ than a window (code run by makecontext at the top of a guarded stack) come out w
 frame pointers and by CFI. Deep stacks come out complete: a C leak 120 frames deep (by frame
 pointers and by CFI) and a native allocation under 95 JS frames in Node, neither truncated."""
 
+import json
 import os
 import shutil
 
 from checks import check_absent, check_leak, describe, leak_by_fn, sym_is, absent_names
-from harness import REPO, Fail, Skip, attach_run
+from harness import REPO, Fail, Skip, attach_run, tail
 from registry import scenario, scenarios, test
 
 NODE = os.environ.get("LT_NODE") or shutil.which("node") or "/usr/bin/node"
@@ -32,10 +33,11 @@ def node_churn(types):
 
 
 scenarios({
-    # with the GC probes a name cached since the last collection is trusted without a read
-    # (-t heap alone, without them, names by a cache checked by one read, which this target
-    # defeats: docs/node.md)
+    # with the GC probes a name cached since the last collection is trusted without a read;
+    # -t heap alone attaches them too, for the names only (a cache checked by one read
+    # instead, which this target defeats: docs/node.md)
     "walk_churn_gc": lambda: node_churn("heap,gc"),
+    "walk_churn_heap": lambda: node_churn("heap"),
     "walk_fp": lambda: attach_run("big_frames"),
     "walk_nofp": lambda: attach_run("big_frames_nofp"),
     "walk_deep_fp": lambda: attach_run("deep_stack"),
@@ -188,3 +190,17 @@ def names_across_gcs(name):
 @test
 def test_walk_js_names_across_gcs_epoch():
     names_across_gcs("walk_churn_gc")
+
+
+@test
+def test_walk_js_names_across_gcs_heap_only():
+    """-t heap without gc: the GC probes are attached for the names' sake, said on stderr,
+    and the report has no GC section for them."""
+    names_across_gcs("walk_churn_heap")
+    run, rep = final("walk_churn_heap")
+    if "for sound JS frame names" not in run.stderr:
+        raise Fail("no word of the GC probes attached for the names: %s" % tail(run.stderr))
+    gc = rep.get("gc") or {}
+    if gc.get("traced") or gc.get("collections"):
+        raise Fail("-t heap reported garbage collections: %s" %
+                   json.dumps(gc, sort_keys=True)[:300])
