@@ -382,7 +382,7 @@ static void put_owner(FILE *f, const struct lt_suspect *s)
 static void put_suspect(FILE *f, const struct lt_suspect *s)
 {
 	const struct lt_report_stack *st = s->stack;
-	char line[512];
+	char line[1024];
 	__u32 n = st ? (st->nframes < LT_MAX_FRAMES ? st->nframes : LT_MAX_FRAMES) : 0;
 
 	fprintf(f, "{\"kind\":\"%s\",\"what\":", lt_suspect__kind_name(s->kind));

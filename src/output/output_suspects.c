@@ -16,6 +16,27 @@ struct lt_line {
 	size_t len, at;
 };
 
+#define LT_LINE_CUT "\u2026" /* what ends a line cut at the buffer's end */
+
+/* A line too long for its buffer ends in an ellipsis on a character boundary (the names
+ * in it are the target's: UTF-8 cut mid-character would be an invalid JSON string), and
+ * nothing more is added to it. */
+static void lt_line_cut(struct lt_line *l)
+{
+	size_t mark = sizeof(LT_LINE_CUT) - 1, end;
+
+	if (l->len <= mark) {
+		l->buf[0] = '\0';
+		l->at = l->len;
+		return;
+	}
+	end = l->len - 1 - mark;
+	while (end > 0 && ((unsigned char)l->buf[end] & 0xc0) == 0x80)
+		end--;
+	memcpy(l->buf + end, LT_LINE_CUT, mark + 1);
+	l->at = l->len;
+}
+
 static void lt_put(struct lt_line *l, const char *fmt, ...)
 {
 	va_list ap;
@@ -26,8 +47,12 @@ static void lt_put(struct lt_line *l, const char *fmt, ...)
 	va_start(ap, fmt);
 	n = vsnprintf(l->buf + l->at, l->len - l->at, fmt, ap);
 	va_end(ap);
-	if (n > 0)
-		l->at += (size_t)n < l->len - l->at ? (size_t)n : l->len - l->at - 1;
+	if (n < 0)
+		return;
+	if ((size_t)n >= l->len - l->at)
+		lt_line_cut(l);
+	else
+		l->at += (size_t)n;
 }
 
 static const char *lt_base(const char *path)

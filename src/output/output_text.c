@@ -145,7 +145,7 @@ static void write_trend(FILE *f, const struct lt_trend *t, bool bytes)
 /* The answer first: what grows, or how long we looked and found nothing. */
 static void write_suspects(FILE *f, const struct lt_report *r)
 {
-	char line[512];
+	char line[1024];
 
 	if (!r->n_suspects) {
 		if (r->looked_s < LT_TREND_MIN_SPAN_S)

@@ -71,6 +71,39 @@ static void test_js_listeners(void **state)
 	assert_int_equal(r.n_suspects, 1);
 }
 
+/* A suspect line longer than its buffer (a site string of the target's, in UTF-8) ends in
+ * an ellipsis on a character boundary, within the buffer. */
+static void test_line_cut_on_character(void **state)
+{
+	char site[600], line[64];
+	struct lt_js_listener ls = { "EventEmitter#1", "e", site, 0, 400, 400, 40, 40.0 };
+	struct lt_js_heap_report js = { .traced = true, .listeners = &ls, .nlisteners = 1 };
+	struct lt_report r = { .js_heap = &js };
+	size_t n;
+
+	(void)state;
+	for (size_t i = 0; i + 2 < sizeof(site); i += 2)
+		memcpy(site + i, "\xc3\xa9", 2); /* é */
+	site[sizeof(site) - 2] = '\0';
+	lt_suspects__build(&r);
+	assert_int_equal(r.n_suspects, 1);
+	lt_output__suspect_line(&r.suspects[0], line, sizeof(line));
+	n = strlen(line);
+	assert_true(n < sizeof(line));
+	assert_true(n >= sizeof(line) - 1 - 4); /* filled, less a character and the mark */
+	assert_string_equal(line + n - 3, "\u2026");
+	for (size_t i = 0; i < n;) { /* whole UTF-8 characters only */
+		unsigned char c = (unsigned char)line[i];
+		size_t k = c < 0x80 ? 0 : c >= 0xf0 ? 3 : c >= 0xe0 ? 2 : 1;
+
+		assert_true(c < 0x80 || c >= 0xc0);
+		assert_true(i + k < n);
+		for (size_t j = 1; j <= k; j++)
+			assert_int_equal((unsigned char)line[i + j] & 0xc0, 0x80);
+		i += k + 1;
+	}
+}
+
 static void test_sockets_descriptors_js(void **state)
 {
 	struct lt_report_stack heap = { .trend = growing }, fds[2] = {};
@@ -128,6 +161,7 @@ int main(void)
 		cmocka_unit_test(test_sockets_descriptors_js),
 		cmocka_unit_test(test_nothing_grows),
 		cmocka_unit_test(test_js_listeners),
+		cmocka_unit_test(test_line_cut_on_character),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
