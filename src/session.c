@@ -512,8 +512,7 @@ int lt_session__report(struct lt_session *s, FILE *out, bool final)
 	for (int f = LT_LOAD_CORE + 1; f < LT_LOAD__MAX; f++)
 		lt_report__not_loaded(&r, lt_load_family__name(f),
 				      lt_bpf__family_off_reason(s->bpf, f));
-	if (s->autoheap.default_off)
-		lt_report__not_loaded(&r, lt_heap_auto__family(&s->autoheap), s->autoheap.reason);
+	lt_heap_auto__report(&s->autoheap, &r);
 	err = lt_bpf__read_losses(s->bpf, r.lost);
 	if (err) {
 		lt_err("cannot read the loss counters: %s", strerror(-err));

@@ -129,14 +129,29 @@ bool lt_heap_auto__due(struct lt_heap_auto *a, const struct lt_series_set *set)
 
 void lt_heap_auto__failed(struct lt_heap_auto *a, const char *why)
 {
-	if (a->state == LT_HEAP_AUTO_NONE)
+	if (a->state != LT_HEAP_AUTO_ARMED)
 		return;
-	a->state = LT_HEAP_AUTO_NONE;
+	a->state = LT_HEAP_AUTO_FAILED;
 	snprintf(a->reason, sizeof(a->reason), "%s; switching it on failed: %s; %s",
 		 LT_HEAP_DEFAULT_OFF, why, LT_HEAP_EXACT);
 }
 
-const char *lt_heap_auto__family(const struct lt_heap_auto *a)
+void lt_heap_auto__report(const struct lt_heap_auto *a, struct lt_report *r)
 {
-	return a->state == LT_HEAP_AUTO_ON ? "heap exact" : "heap";
+	static const char *const states[] = {
+		[LT_HEAP_AUTO_NONE] = "never",
+		[LT_HEAP_AUTO_ARMED] = "armed",
+		[LT_HEAP_AUTO_ON] = "on",
+		[LT_HEAP_AUTO_FAILED] = "failed",
+	};
+
+	if (!a->default_off)
+		return;
+	lt_report__not_loaded(r, a->state == LT_HEAP_AUTO_ON ? "heap exact" : "heap", a->reason);
+	r->heap_auto.state = states[a->state];
+	r->heap_auto.sample_bytes = a->state == LT_HEAP_AUTO_NONE ? 0 : a->sample_bytes;
+	r->heap_auto.on_s = a->on_s;
+	r->heap_auto.outside_per_s = a->outside_per_s;
+	r->heap_auto.js_per_s = a->js_per_s;
+	r->heap_auto.span_s = a->span_s;
 }

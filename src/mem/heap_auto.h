@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <linux/types.h>
 #include "config.h"
+#include "report.h"
 #include "series.h"
 
 /* The rate it samples at without --sample: the cost of --sample 512K (docs/overhead.md). */
@@ -25,6 +26,7 @@ enum lt_heap_auto_state {
 	LT_HEAP_AUTO_NONE = 0, /* the heap is traced from the start, or --no-auto-heap */
 	LT_HEAP_AUTO_ARMED,    /* off by default, watching RSS */
 	LT_HEAP_AUTO_ON,       /* switched on, sampled */
+	LT_HEAP_AUTO_FAILED,   /* due, but switching on failed: off for good */
 };
 
 struct lt_heap_auto {
@@ -55,8 +57,8 @@ bool lt_heap_auto__due(struct lt_heap_auto *a, const struct lt_series_set *set);
 /* Armed, but it cannot switch on (why: a few words): the heap stays off, a->reason says
  * why. No effect when not armed or on. */
 void lt_heap_auto__failed(struct lt_heap_auto *a, const char *why);
-/* The family of the report's not_loaded entry (with a->reason) while default_off: "heap"
- * while the heap is off, "heap exact" once it is on, sampled. */
-const char *lt_heap_auto__family(const struct lt_heap_auto *a);
+/* While default_off, r's not_loaded entry (family "heap" while the heap is off, "heap
+ * exact" once it is on, sampled; a->reason) and r->heap_auto; nothing otherwise. */
+void lt_heap_auto__report(const struct lt_heap_auto *a, struct lt_report *r);
 
 #endif

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 #include "output.h"
 #include "gc_trend.h"
 #include "suspects.h"
@@ -459,6 +460,26 @@ static void put_suspects(FILE *f, const struct lt_report *r)
 	fputc('}', f);
 }
 
+/* The native heap a V8 target's default left off; absent when it was not. */
+static void put_heap_auto(FILE *f, const struct lt_report *r)
+{
+	if (!r->heap_auto.state)
+		return;
+	fprintf(f, ",\"heap_auto\":{\"state\":\"%s\",\"sample_bytes\":%llu", r->heap_auto.state,
+		(unsigned long long)r->heap_auto.sample_bytes);
+	if (!strcmp(r->heap_auto.state, "on")) {
+		fputs(",\"on_s\":", f);
+		put_double(f, r->heap_auto.on_s);
+		fputs(",\"outside_js_heap_per_s\":", f);
+		put_double(f, r->heap_auto.outside_per_s);
+		fputs(",\"js_heap_per_s\":", f);
+		put_double(f, r->heap_auto.js_per_s);
+		fputs(",\"span_s\":", f);
+		put_double(f, r->heap_auto.span_s);
+	}
+	fputc('}', f);
+}
+
 /* The tracer's own cost; absent from reports that did not measure it. */
 static void put_tracer(FILE *f, const struct lt_report_tracer *t)
 {
@@ -515,6 +536,7 @@ int lt_output__json(FILE *f, const struct lt_report *r)
 		fputc('}', f);
 	}
 	fputc(']', f);
+	put_heap_auto(f, r);
 	fputs(",\"lost\":{", f);
 	for (i = 0; i < LT_LOSS__MAX; i++)
 		fprintf(f, "%s\"%s\":%llu", i ? "," : "", lt_loss__name(i),

@@ -212,6 +212,15 @@ struct lt_report {
 	 * reach: heap_off_reason says why, or NULL); false, the default: traced */
 	bool heap_not_traced, mmap_not_traced;
 	const char *heap_off_reason;
+	/* The native heap a V8 target's default left off (mem/heap_auto.c): state "armed"
+	 * (switches itself on, sampled, on growth outside the JS heap), "on" (since on_s, for
+	 * the growth given), "never" (--no-auto-heap) or "failed"; NULL when the heap was
+	 * not left off. */
+	struct {
+		const char *state;
+		__u64 sample_bytes;
+		double on_s, outside_per_s, js_per_s, span_s;
+	} heap_auto;
 	/* The target exec'd while traced (a launched command's own first exec not counted):
 	 * what the old image held is forgotten; the report is the new image's. */
 	unsigned n_execs;

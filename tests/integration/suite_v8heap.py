@@ -80,6 +80,13 @@ def test_autoheap_native_growth_switches_on_sampled_and_names_the_stack():
     # 4 Buffers of 64 KiB every 200 ms: 75 MiB/min, written so that they are resident
     if not (20 <= span <= on_s <= 32 and 40 <= rate <= 110):
         raise Fail("switched on at t=%.1f s after %.0f s at %.1f MiB/min" % (on_s, span, rate))
+    # the same, for a program to read: the words' figures, rounded as the words are
+    auto = rep.get("heap_auto") or {}
+    if auto.get("state") != "on" or auto.get("sample_bytes") != 512 * 1024 or \
+            abs(auto.get("on_s", -1) - on_s) > 0.051 or abs(auto.get("span_s", -1) - span) > 0.51 or \
+            abs(auto.get("outside_js_heap_per_s", -1) * 60 / (1 << 20) - rate) > 0.051:
+        raise Fail("heap_auto %r against the reason's t=%.1f s, %.0f s, %.1f MiB/min" %
+                   (auto, on_s, span, rate))
     if not re.search(r"^leaktrace: heap: native heap sampled 1 per 512 KiB since t=", run.stderr,
                      re.M):
         raise Fail("stderr does not say it switched on: %s" % tail(run.stderr))
@@ -117,6 +124,8 @@ def test_autoheap_native_growth_switches_on_sampled_and_names_the_stack():
 def test_autoheap_js_heap_growth_stays_off():
     run = scenario("auto_js_heap")
     rep, reason = check_stayed_off(run)
+    if rep.get("heap_auto") != {"state": "armed", "sample_bytes": 512 * 1024}:
+        raise Fail("heap_auto %r, expected armed at 512 KiB" % rep.get("heap_auto"))
     # the run did grow RSS, through the JS heap
     if rep["gc"]["verdict"] != "growing" or rep["rss_breakdown"]["rss_per_s"] < 512 * 1024:
         raise Fail("JS heap %s, RSS +%.0f B/s: the JS heap did not grow" %
@@ -130,6 +139,8 @@ def test_autoheap_js_heap_growth_stays_off():
 def test_autoheap_never_with_no_auto_heap():
     run = scenario("auto_never")
     rep, reason = check_stayed_off(run)
+    if rep.get("heap_auto") != {"state": "never", "sample_bytes": 0}:
+        raise Fail("heap_auto %r, expected never" % rep.get("heap_auto"))
     if "switched on" in reason or "-t heap" not in reason:
         raise Fail("not_loaded reason %r" % reason)
     # the same growth that switches it on without the option

@@ -57,6 +57,7 @@ static void armed(struct lt_heap_auto *a, __u64 sample_bytes)
 static void test_native_growth_switches_on_after_20s(void **state)
 {
 	struct shape sh = { 40 * MIB, 1.25 * MIB, 3 * MIB, 0 };
+	struct lt_report r = {};
 	struct lt_heap_auto a;
 	double on_s = -1;
 
@@ -69,7 +70,14 @@ static void test_native_growth_switches_on_after_20s(void **state)
 	assert_true(a.outside_per_s > 1.1 * MIB && a.outside_per_s < 1.4 * MIB);
 	assert_non_null(strstr(a.reason, "sampled 1 per 512 KiB since t="));
 	assert_non_null(strstr(a.reason, "RSS outside the JS heap grew +75."));
-	assert_string_equal(lt_heap_auto__family(&a), "heap exact");
+	lt_heap_auto__report(&a, &r);
+	assert_int_equal(r.n_not_loaded, 1);
+	assert_string_equal(r.not_loaded[0].family, "heap exact");
+	assert_ptr_equal(r.not_loaded[0].reason, a.reason);
+	assert_string_equal(r.heap_auto.state, "on");
+	assert_int_equal(r.heap_auto.sample_bytes, LT_HEAP_AUTO_SAMPLE_BYTES);
+	assert_true(r.heap_auto.on_s == on_s);
+	assert_true(r.heap_auto.outside_per_s == a.outside_per_s && r.heap_auto.span_s >= 20);
 	/* once: never due again */
 	assert_false(run(&a, &sh, 30, &on_s));
 }
@@ -78,6 +86,7 @@ static void test_native_growth_switches_on_after_20s(void **state)
 static void test_js_heap_growth_stays_off(void **state)
 {
 	struct shape sh = { 45 * MIB, 1.4 * MIB * 1.12, 3 * MIB, 1.4 * MIB };
+	struct lt_report r = {};
 	struct lt_heap_auto a;
 	double on_s = -1;
 
@@ -85,7 +94,10 @@ static void test_js_heap_growth_stays_off(void **state)
 	armed(&a, 0);
 	assert_false(run(&a, &sh, 60, &on_s));
 	assert_int_equal(a.state, LT_HEAP_AUTO_ARMED);
-	assert_string_equal(lt_heap_auto__family(&a), "heap");
+	lt_heap_auto__report(&a, &r);
+	assert_string_equal(r.not_loaded[0].family, "heap");
+	assert_string_equal(r.heap_auto.state, "armed");
+	assert_int_equal(r.heap_auto.sample_bytes, LT_HEAP_AUTO_SAMPLE_BYTES);
 }
 
 /* Both: the native part beyond V8's share still counts. */
@@ -121,6 +133,7 @@ static void test_no_auto_heap_never(void **state)
 {
 	struct shape sh = { 40 * MIB, 1.25 * MIB, 3 * MIB, 0 };
 	struct lt_config cfg = { .no_auto_heap = true };
+	struct lt_report r = {};
 	struct lt_heap_auto a;
 	double on_s = -1;
 
@@ -130,11 +143,19 @@ static void test_no_auto_heap_never(void **state)
 	assert_true(a.default_off);
 	assert_null(strstr(a.reason, "switched on"));
 	assert_false(run(&a, &sh, 60, &on_s));
-	/* a failure to switch on says why, and leaves it off */
+	lt_heap_auto__report(&a, &r);
+	assert_string_equal(r.heap_auto.state, "never");
+	assert_int_equal(r.heap_auto.sample_bytes, 0);
+	/* a failure to switch on says why, and leaves it off for good */
 	armed(&a, 0);
 	lt_heap_auto__failed(&a, "no allocator to probe");
-	assert_int_equal(a.state, LT_HEAP_AUTO_NONE);
+	assert_int_equal(a.state, LT_HEAP_AUTO_FAILED);
 	assert_non_null(strstr(a.reason, "switching it on failed: no allocator to probe"));
+	assert_false(run(&a, &sh, 60, &on_s));
+	memset(&r, 0, sizeof(r));
+	lt_heap_auto__report(&a, &r);
+	assert_string_equal(r.heap_auto.state, "failed");
+	assert_string_equal(r.not_loaded[0].family, "heap");
 }
 
 int main(void)
