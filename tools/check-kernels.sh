@@ -10,6 +10,8 @@
 #   LT_VM_OPTS        extra vm-kernel.sh options, e.g. "-c 2 -m 4096"
 #   LT_SUITE_BUDGET   the suite's time budget inside a guest (default 1500 s: emulation is
 #                     about 8 times slower than native; natively the suite keeps 600 s)
+#   LT_STEP_TIMEOUT   how long a test waits for a target's "ready" or "done" in a guest
+#                     (default 60 s; 20 natively: thread_churn once took longer on 6.1)
 #   LT_SKIP_SUITES    suites not run in a guest, comma-separated (default
 #                     formats,jsheap,faults,output,v8gc: the consumers of the output formats,
 #                     the inspector protocol, the 20 attach cycles and the -o file test
@@ -38,6 +40,7 @@ run_kernel() {
 	# The release goes first in the log; the suite's words are passed through unchanged.
 	# shellcheck disable=SC2016 # expanded in the guest
 	tools/vm-kernel.sh -t "${LT_KERNEL_TIMEOUT:-1800}" -e LT_SUITE_BUDGET="${LT_SUITE_BUDGET:-1500}" \
+		-e LT_STEP_TIMEOUT="${LT_STEP_TIMEOUT:-60}" \
 		-e LT_SKIP_SUITES="${LT_SKIP_SUITES-formats,jsheap,faults,output,v8gc}" \
 		"${vmopts[@]}" "$k" -- \
 		sh -c 'echo "kernel: $(uname -r)"; exec tests/integration/run.sh "$@"' run.sh "${@:3}" \

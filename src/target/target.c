@@ -142,7 +142,10 @@ int lt_target__open_pid(struct lt_target *t, pid_t pid)
 	}
 	if (!fgets(buf, sizeof(buf), f)) {
 		fclose(f);
-		lt_err("process %d has no user address space (kernel thread or exiting)", pid);
+		/* a process that has exited (a zombie its parent has not reaped) has none either */
+		if (lt_target__say_if_gone(pid))
+			return -ESRCH;
+		lt_err("process %d has no user address space (a kernel thread)", pid);
 		return -EINVAL;
 	}
 	fclose(f);

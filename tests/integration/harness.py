@@ -18,7 +18,7 @@ TARGETS = os.environ.get("LT_TARGETS") or os.path.join(REPO, "build", "targets")
 VERBOSE = os.environ.get("LT_VERBOSE") == "1"
 
 ATTACH_TIMEOUT = float(os.environ.get("LT_ATTACH_TIMEOUT") or 30)  # probes in place ("attached")
-STEP_TIMEOUT = 20    # a target reaching "ready" / "done"
+STEP_TIMEOUT = float(os.environ.get("LT_STEP_TIMEOUT") or 20)  # a target reaching "ready" / "done"
 EXIT_TIMEOUT = float(os.environ.get("LT_EXIT_TIMEOUT") or 30)  # final report written, exited
 SUITE_BUDGET = float(os.environ.get("LT_SUITE_BUDGET") or 900)  # seconds; tests past it fail at once (CI: suite < 15 min; VMs: more)
 

@@ -287,6 +287,31 @@ def test_error_target_exits_during_attach():
 
 
 @test
+def test_error_zombie_target():
+    """A process that has exited but is not reaped yet (a zombie: no address space left)
+    is said to have exited, not taken for a kernel thread."""
+    check_budget()
+    dead = subprocess.Popen(["/bin/true"])
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with open("/proc/%d/stat" % dead.pid) as f:
+                if f.read().rsplit(")", 1)[1].split()[0] == "Z":
+                    break
+            time.sleep(0.05)
+        else:
+            raise Fail("/bin/true never became a zombie")
+        p = spawn([LEAKTRACE, "-p", str(dead.pid), "-d", "1"])
+        rc = wait_proc(p, 30, "leaktrace on a zombie")
+        p.err.wait_eof(5)
+        err = [l for l in p.err.lines if l.strip()]
+        if rc == 0 or len(err) != 1 or "exited" not in err[0] or "kernel thread" in err[0]:
+            raise Fail("exit code %s, stderr: %s" % (rc, tail("\n".join(err))))
+    finally:
+        dead.wait()
+
+
+@test
 def test_make_cflags_keeps_include_flags():
     """make CFLAGS=... replaces the optimisation flags only: the include flags stay."""
     r = subprocess.run(["make", "-n", "-B", "CFLAGS=-O1 -fsanitize=address",

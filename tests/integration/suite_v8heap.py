@@ -8,6 +8,7 @@ with no -t."""
 import copy
 import re
 import signal
+import time
 
 import harness
 from checks import check_detached, frame_syms, sym_is
@@ -25,10 +26,24 @@ ON = re.compile(r"native heap sampled 1 per 512 KiB since t=([\d.]+) s, switched
 
 
 def truth_and_late_ids(run, lines, what):
-    """The truth, then the BPF objects leaktrace holds at the end of the work: those of the
-    object it loaded when the heap switched on too (run.held has the ones at attach)."""
+    """The truth, and the BPF objects leaktrace holds once the heap has switched on: those
+    of the object it loaded then too (run.held has the ones at attach). They are read as soon
+    as stderr says it switched on, while the work goes on: bpftool takes seconds in an
+    emulated guest, and a trace ended that long after the work has a flat tail, which the
+    trend rightly calls stable. Where it never switches on, at the end of the work."""
+    tr = harness._procs[-1]  # leaktrace, spawned last
+    lines.wait_for(lambda l: l == "go", harness.STEP_TIMEOUT, "%s go" % what)
+    deadline = time.monotonic() + WORK_TIMEOUT
+    run.held_late = None
+    while time.monotonic() < deadline and \
+            not any(l.startswith('{"target"') for l in list(lines.lines)):
+        if any("switched on because" in l for l in list(tr.err.lines)):
+            run.held_late = harness.bpf_ids_of(tr.pid)
+            break
+        time.sleep(0.2)
     read_js_truth(run, lines, what, WORK_TIMEOUT)
-    run.held_late = harness.bpf_ids_of(harness._procs[-1].pid)  # leaktrace, spawned last
+    if run.held_late is None:
+        run.held_late = harness.bpf_ids_of(tr.pid)
 
 
 def auto_run(target, extra=(), ticks=TICKS):
