@@ -15,6 +15,7 @@ import os
 import re
 import signal
 import sys
+import time
 import traceback
 
 sys.dont_write_bytecode = True  # no __pycache__ left in the source tree by a root run
@@ -41,7 +42,9 @@ def main(argv):
         print("FAIL setup: %s not built" % LEAKTRACE)
         print("0 passed, 1 failed")
         return 1
+    times = os.environ.get("LT_TIMES") == "1"
     for name, fn in selected:
+        t0 = time.monotonic()
         try:
             check_budget()
             fn()
@@ -58,6 +61,8 @@ def main(argv):
             print("FAIL %s: test error %s: %s (line %d)" % (name, type(e).__name__, e,
                                                              where.lineno), flush=True)
             failed += 1
+        if times:  # LT_TIMES=1: what each test took (a scenario's run goes to its first test)
+            print("TIME %6.1f s %s" % (time.monotonic() - t0, name), file=sys.stderr, flush=True)
     summary = "%d passed, %d failed" % (passed, failed)
     if skipped:
         summary += ", %d skipped" % skipped

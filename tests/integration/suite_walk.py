@@ -35,8 +35,7 @@ def node_churn(types):
 scenarios({
     # with the GC probes a name cached since the last collection is trusted without a read;
     # -t heap alone attaches them too, for the names only (a cache checked by one read
-    # instead, which this target defeats: docs/node.md)
-    "walk_churn_gc": lambda: node_churn("heap,gc"),
+    # instead, which this target defeats: docs/node.md), as -t heap,gc does
     "walk_churn_heap": lambda: node_churn("heap"),
     "walk_fp": lambda: attach_run("big_frames"),
     "walk_nofp": lambda: attach_run("big_frames_nofp"),
@@ -185,11 +184,6 @@ def names_across_gcs(name):
     if missing:
         raise Fail("%d of %d functions without their %d blocks, e.g. %s" %
                    (len(missing), len(by_size), run.truth["leaks"][0]["count"], missing[:5]))
-
-
-@test
-def test_walk_js_names_across_gcs_epoch():
-    names_across_gcs("walk_churn_gc")
 
 
 @test
